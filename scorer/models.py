@@ -1,0 +1,217 @@
+"""The online models: why a shopper hesitates (reason) and whether they will leave (risk).
+
+Both follow River's contract (``learn_one(x, y)``, ``predict_proba_one(x)``) and
+learn one labelled example at a time: a survey answer teaches the reason model, a
+session's outcome teaches the risk model. Both are a :class:`PriorBlend`: before
+the store has labels the prior speaks (the rule table for reasons, the average
+abandonment rate for risk); as labels arrive the learned model takes over, with
+weight ``n / (n + prior_strength)`` after ``n`` labels. The rule prior is also a
+feature of the learned reason model (:func:`add_rule_prior`).
+
+The candidates below are the configurations the evaluation harness compares;
+:data:`DEFAULT_REASON` and :data:`DEFAULT_RISK` are the ones it chose (figures in
+``docs/evaluation.md``). Any River classifier can be plugged in by import path
+with :func:`load_estimator`.
+
+>>> model = reason_model()
+>>> from scorer.features import FEATURES
+>>> x = dict.fromkeys(FEATURES, 0.0) | {"coupon_focuses": 2.0}
+>>> max(model.predict_proba_one(x).items(), key=lambda kv: kv[1])[0]   # cold start: rules
+'price'
+>>> model.learn_one(x, "trust")
+>>> round(sum(model.predict_proba_one(x).values()), 6)
+1.0
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from river import base, compose, forest, linear_model, multiclass, naive_bayes, optim
+from river import preprocessing, tree
+
+from scorer.events import REASONS
+from scorer.rules import rule_prior
+
+#: Cross-store average: about 70 % of carts are abandoned (Baymard's meta-study).
+ABANDONMENT_BASE_RATE: Final = 0.70
+
+
+def add_rule_prior(x: dict) -> dict:
+    """The features plus the rule prior's probabilities as ``prior_<reason>``."""
+    prior = rule_prior(x)
+    return x | {f"prior_{reason}": p for reason, p in prior.items()}
+
+
+def abandonment_prior(x: Mapping[str, Any]) -> dict[bool, float]:
+    """Risk before any outcome is known: the base rate (``True`` = leaves without buying)."""
+    return {True: ABANDONMENT_BASE_RATE, False: 1.0 - ABANDONMENT_BASE_RATE}
+
+
+class PriorBlend(base.Wrapper, base.Classifier):
+    """A classifier whose answers start at a prior and move to what it has learned.
+
+    Parameters
+    ----------
+    classifier
+        The River classifier that learns (``None``: the prior alone, which never learns).
+    prior
+        ``x -> {label: probability}``; a module-level function, so the blend pickles.
+    prior_strength
+        Labels after which the learned model and the prior weigh the same.
+
+    """
+
+    def __init__(
+        self,
+        classifier: base.Classifier | None = None,
+        prior: Callable[[dict], dict] = rule_prior,
+        prior_strength: float = 20.0,
+    ) -> None:
+        self.classifier = classifier
+        self.prior = prior
+        self.prior_strength = prior_strength
+        self.n_learned = 0
+
+    @property
+    def _wrapped_model(self):
+        return self.classifier
+
+    @property
+    def _multiclass(self) -> bool:
+        return True
+
+    @classmethod
+    def _unit_test_params(cls):
+        yield {
+            "classifier": preprocessing.StandardScaler() | linear_model.LogisticRegression(),
+            "prior": rule_prior,
+        }
+
+    def learn_one(self, x: dict, y: base.typing.ClfTarget) -> None:
+        if self.classifier is None:
+            return
+        self.classifier.learn_one(x, y)
+        self.n_learned += 1
+
+    def predict_proba_one(self, x: dict) -> dict[base.typing.ClfTarget, float]:
+        prior = self.prior(x)
+        if not self.n_learned:
+            return prior
+        weight = self.n_learned / (self.n_learned + self.prior_strength)
+        learned = self.classifier.predict_proba_one(x)
+        blend = {label: (1.0 - weight) * p for label, p in prior.items()}
+        for label, p in learned.items():
+            blend[label] = blend.get(label, 0.0) + weight * p
+        total = sum(blend.values())
+        return {label: p / total for label, p in blend.items()}
+
+
+class ReasonModel(PriorBlend):
+    """Probabilities over :data:`scorer.events.REASONS`, learned from survey answers."""
+
+    @classmethod
+    def _unit_test_params(cls):
+        yield {"classifier": compose.FuncTransformer(add_rule_prior) | naive_bayes.GaussianNB()}
+
+    def predict_proba_one(self, x: dict) -> dict[str, float]:
+        proba = super().predict_proba_one(x)
+        # Always every reason, in REASONS order, so profiles look the same from the first event.
+        return {reason: proba.get(reason, 0.0) for reason in REASONS} | proba
+
+
+class RiskModel(PriorBlend):
+    """Probability that the session ends without a purchase, learned from outcomes."""
+
+    def __init__(
+        self,
+        classifier: base.Classifier | None = None,
+        prior: Callable[[dict], dict] = abandonment_prior,
+        prior_strength: float = 20.0,
+    ) -> None:
+        super().__init__(classifier, prior, prior_strength)
+
+    @classmethod
+    def _unit_test_params(cls):
+        yield {"classifier": preprocessing.StandardScaler() | linear_model.LogisticRegression()}
+
+    @property
+    def _multiclass(self) -> bool:
+        return False
+
+    def risk(self, x: dict) -> float:
+        """P(leaves without buying)."""
+        return self.predict_proba_one(x).get(True, 0.0)
+
+
+def _scaled(classifier: base.Classifier) -> base.Classifier:
+    return preprocessing.StandardScaler() | classifier
+
+
+def _with_prior(classifier: base.Classifier) -> base.Classifier:
+    return compose.FuncTransformer(add_rule_prior) | classifier
+
+
+#: Reason configurations the harness compares (name -> learner; ``None`` = rules only).
+REASON_CANDIDATES: Final[dict[str, Callable[[], base.Classifier | None]]] = {
+    "rules": lambda: None,
+    "logreg": lambda: _with_prior(
+        _scaled(multiclass.OneVsRestClassifier(linear_model.LogisticRegression(optim.SGD(0.05))))
+    ),
+    "softmax": lambda: _with_prior(_scaled(linear_model.SoftmaxRegression())),
+    "naive_bayes": lambda: _with_prior(naive_bayes.GaussianNB()),
+    "hoeffding_tree": lambda: _with_prior(tree.HoeffdingTreeClassifier(grace_period=50)),
+    "adaptive_tree": lambda: _with_prior(
+        tree.HoeffdingAdaptiveTreeClassifier(grace_period=50, seed=1)
+    ),
+    "forest": lambda: _with_prior(forest.ARFClassifier(n_models=10, seed=1)),
+}
+
+#: Risk configurations the harness compares.
+RISK_CANDIDATES: Final[dict[str, Callable[[], base.Classifier | None]]] = {
+    "base_rate": lambda: None,
+    "logreg": lambda: _scaled(linear_model.LogisticRegression(optim.SGD(0.05))),
+    "naive_bayes": lambda: naive_bayes.GaussianNB(),
+    "hoeffding_tree": lambda: tree.HoeffdingTreeClassifier(grace_period=50),
+    "adaptive_tree": lambda: tree.HoeffdingAdaptiveTreeClassifier(grace_period=50, seed=1),
+    "forest": lambda: forest.ARFClassifier(n_models=10, seed=1),
+}
+
+DEFAULT_REASON: Final = "logreg"
+DEFAULT_RISK: Final = "logreg"
+
+
+def reason_model(name: str = DEFAULT_REASON, classifier: base.Classifier | None = None) -> ReasonModel:
+    """A fresh reason model: a named candidate, or ``classifier`` (e.g. from an import path)."""
+    if classifier is None:
+        if name not in REASON_CANDIDATES:
+            raise KeyError(f"unknown reason model {name!r}; choose from {sorted(REASON_CANDIDATES)}")
+        classifier = REASON_CANDIDATES[name]()
+    return ReasonModel(classifier)
+
+
+def risk_model(name: str = DEFAULT_RISK, classifier: base.Classifier | None = None) -> RiskModel:
+    """A fresh risk model: a named candidate, or ``classifier``."""
+    if classifier is None:
+        if name not in RISK_CANDIDATES:
+            raise KeyError(f"unknown risk model {name!r}; choose from {sorted(RISK_CANDIDATES)}")
+        classifier = RISK_CANDIDATES[name]()
+    return RiskModel(classifier)
+
+
+def load_estimator(path: str) -> base.Classifier:
+    """Build a River classifier from ``"package.module:name"``.
+
+    ``name`` may be an estimator (it is cloned, so each use starts fresh) or a
+    callable taking no arguments that returns one.
+    """
+    module_name, sep, attr = path.partition(":")
+    if not sep or not attr:
+        raise ValueError(f"expected 'package.module:name', got {path!r}")
+    target = getattr(importlib.import_module(module_name), attr)
+    estimator = target.clone() if isinstance(target, base.Estimator) else target()
+    if not isinstance(estimator, base.Classifier):
+        raise TypeError(f"{path} gave {type(estimator).__name__}, not a River classifier")
+    return estimator
