@@ -187,6 +187,10 @@ class CollectedEvent(Event, frozen=True, omit_defaults=True, kw_only=True):
     locale: Locale | None = None
 
 
+class MalformedBatch(ValueError):
+    """The body is not JSON at all (or not UTF-8, or nested too deep to read)."""
+
+
 class BatchRejected(ValueError):
     """The batch breaks a rule; ``path`` names the offending place (``$.events[3].ts``)."""
 
@@ -201,7 +205,10 @@ _encoder = msgspec.json.Encoder()
 
 
 def decode_batch(body: bytes | str) -> Batch:
-    """Decode and validate a batch, raising :class:`BatchRejected` on any rule break.
+    """Decode and validate a batch.
+
+    Raises :class:`MalformedBatch` when the body is not readable JSON and
+    :class:`BatchRejected` when it is JSON that breaks a rule.
 
     Also checks what a schema cannot say: event ids unique within the batch, and
     event times not after ``sent_at`` and not older than a week before it.
@@ -209,9 +216,14 @@ def decode_batch(body: bytes | str) -> Batch:
     try:
         batch = _batch_decoder.decode(body)
     except msgspec.ValidationError as exc:
-        message = str(exc)
-        path = message.rsplit(" - at `", 1)[1].rstrip("`") if " - at `" in message else "$"
-        raise BatchRejected(message.split(" - at `")[0], path) from None
+        message, _, path = str(exc).partition(" - at `")
+        raise BatchRejected(message, path.rstrip("`") or "$") from None
+    except msgspec.DecodeError as exc:
+        raise MalformedBatch(str(exc)) from None
+    except UnicodeDecodeError:
+        raise MalformedBatch("Body is not valid UTF-8") from None
+    except RecursionError:
+        raise MalformedBatch("JSON is nested too deeply") from None
     seen: set[str] = set()
     for index, event in enumerate(batch.events):
         if event.id in seen:

@@ -1,0 +1,47 @@
+# The two commands the README starts with:
+#   make run    the product, embedded (no servers): demo store, collector, overlay, dashboard
+#   make test   everything CI runs: installs what it needs, starts real Kafka and Redis, tests
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install system-deps services-up services-down unit integration tracker-test bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/cartcoach serve
+
+system-deps:
+	bash scripts/system_deps.sh
+
+services-up:
+	bash scripts/services.sh up
+
+services-down:
+	bash scripts/services.sh down
+
+tracker-test:
+	if [ -f tracker/package.json ]; then cd tracker && npm ci --no-audit --no-fund --loglevel=error && npm test; fi
+
+# Services are stopped even when a test fails; the exit code is the tests'.
+test: install system-deps
+	bash scripts/services.sh up
+	status=0; \
+	  $(MAKE) --no-print-directory tracker-test || status=$$?; \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider || status=$$?; \
+	  bash scripts/services.sh down; exit $$status
+
+bench: install services-up
+	$(BIN)/python benchmarks/collector.py
+
+clean:
+	bash scripts/services.sh down
+	rm -rf $(VENV) .services tracker/node_modules

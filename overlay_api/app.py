@@ -1,0 +1,95 @@
+"""The app factory: the HTTP edge wired to the embedded pipeline or to Kafka and Redis.
+
+>>> from cartcoach.settings import Settings
+>>> app = create_app(Settings())       # embedded: no servers needed
+>>> sorted({r.path for r in app.routes if r.path.startswith("/v1")})
+['/v1/collect']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import redis.asyncio as aioredis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from cartcoach.settings import Settings
+from overlay_api.collector import Collector
+from overlay_api.cors import preflight
+from overlay_api.health import Readiness, healthz
+from overlay_api.stores import StoreRegistry
+from stream.embedded import EmbeddedPipeline
+from stream.event_sink import EventSink
+from stream.kafka_sink import KafkaEventSink
+
+log = logging.getLogger(__name__)
+
+
+def build_sink(settings: Settings) -> EventSink:
+    """Kafka when configured, else the in-process pipeline."""
+    if settings.kafka_bootstrap_servers:
+        return KafkaEventSink(
+            settings.kafka_bootstrap_servers,
+            settings.events_topic,
+            partitions=settings.topic_partitions,
+            timeout_s=settings.produce_timeout_s,
+            cooldown_s=settings.retry_after_s,
+        )
+    return EmbeddedPipeline()
+
+
+def create_app(
+    settings: Settings,
+    *,
+    stores: StoreRegistry | None = None,
+    sink: EventSink | None = None,
+) -> Starlette:
+    """Build the API. ``stores`` and ``sink`` default to what ``settings`` describes."""
+    registry = stores or StoreRegistry.from_file(settings.stores_file)
+    event_sink = sink or build_sink(settings)
+    redis_client = aioredis.from_url(settings.redis_url) if settings.redis_url else None
+
+    async def redis_ready() -> bool:
+        assert redis_client is not None
+        return bool(await redis_client.ping())
+
+    checks = {"events": event_sink.ready}
+    if redis_client is not None:
+        checks["redis"] = redis_ready
+    readiness = Readiness(checks, mode="embedded" if settings.embedded else "kafka")
+
+    async def collect_preflight(request: Request) -> Response:
+        return preflight(request, registry, "POST")
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readiness.handle),
+        Route(
+            "/v1/collect",
+            Collector(registry, event_sink, settings.retry_after_s).handle,
+            methods=["POST"],
+            max_body_size=settings.max_body_bytes,
+        ),
+        Route("/v1/collect", collect_preflight, methods=["OPTIONS"]),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await event_sink.start()
+        try:
+            yield
+        finally:
+            await event_sink.stop()
+            if redis_client is not None:
+                await redis_client.aclose()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.stores = registry
+    app.state.sink = event_sink
+    return app
