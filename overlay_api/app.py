@@ -12,7 +12,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,6 +25,7 @@ from overlay_api.stores import StoreRegistry
 from stream.embedded import EmbeddedPipeline
 from stream.event_sink import EventSink
 from stream.kafka_sink import KafkaEventSink
+from stream.profile_store import MemoryProfileStore, ProfileStore, RedisProfileStore
 
 log = logging.getLogger(__name__)
 
@@ -43,24 +43,28 @@ def build_sink(settings: Settings) -> EventSink:
     return EmbeddedPipeline()
 
 
+def build_profile_store(settings: Settings) -> ProfileStore:
+    """Redis when configured, else memory (the embedded default)."""
+    if settings.redis_url:
+        return RedisProfileStore.from_url(settings.redis_url, settings.profile_ttl_s)
+    return MemoryProfileStore()
+
+
 def create_app(
     settings: Settings,
     *,
     stores: StoreRegistry | None = None,
     sink: EventSink | None = None,
+    profiles: ProfileStore | None = None,
 ) -> Starlette:
-    """Build the API. ``stores`` and ``sink`` default to what ``settings`` describes."""
+    """Build the API. ``stores``, ``sink`` and ``profiles`` default to what ``settings`` says."""
     registry = stores or StoreRegistry.from_file(settings.stores_file)
     event_sink = sink or build_sink(settings)
-    redis_client = aioredis.from_url(settings.redis_url) if settings.redis_url else None
-
-    async def redis_ready() -> bool:
-        assert redis_client is not None
-        return bool(await redis_client.ping())
+    profile_store = profiles or build_profile_store(settings)
 
     checks = {"events": event_sink.ready}
-    if redis_client is not None:
-        checks["redis"] = redis_ready
+    if isinstance(profile_store, RedisProfileStore):
+        checks["redis"] = profile_store.ping
     readiness = Readiness(checks, mode="embedded" if settings.embedded else "kafka")
 
     async def collect_preflight(request: Request) -> Response:
@@ -85,11 +89,11 @@ def create_app(
             yield
         finally:
             await event_sink.stop()
-            if redis_client is not None:
-                await redis_client.aclose()
+            await profile_store.close()
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.stores = registry
     app.state.sink = event_sink
+    app.state.profiles = profile_store
     return app

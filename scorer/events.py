@@ -84,6 +84,7 @@ EventType = Literal[
     "purchase",
     "refund",
     # the overlay
+    "overlay_decision",
     "overlay_impression",
     "overlay_click",
     "overlay_dismiss",
@@ -148,6 +149,7 @@ class Event(msgspec.Struct, frozen=True, omit_defaults=True):
     arm: ShortText | None = None
     variant: ShortText | None = None
     incentive: ShortText | None = None
+    propensity: Fraction | None = None
     answer: SurveyAnswer | None = None
     # outcomes
     order_id: ShortText | None = None
