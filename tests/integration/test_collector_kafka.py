@@ -161,3 +161,19 @@ async def test_health_and_readiness_report_kafka_and_redis(server: LiveServer) -
     assert health.status_code == 200
     assert ready.status_code == 200, ready.text
     assert ready.json() == {"ready": True, "mode": "kafka", "checks": {"events": True, "redis": True}}
+
+
+async def test_a_full_batch_larger_than_one_kafka_record_batch_arrives_whole_and_in_order(
+    server: LiveServer, services: Services, topic: str
+) -> None:
+    batch = make_batch(n=0)
+    batch["events"] = _events(100, product_id="p" * 64, cart_value=999.5, cart_items=3)
+    for i, event in enumerate(batch["events"]):
+        event["ts"] += i
+    before = await end_offsets(services.kafka_bootstrap_servers, topic)
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        response = await client.post("/v1/collect", content=json.dumps(batch), headers=JSON)
+    assert response.status_code == 202, response.text
+    records = await read_records(services.kafka_bootstrap_servers, topic, before + 100)
+    mine = [decode_event(r.value) for r in records if r.key == batch["session_id"].encode()]
+    assert [e.id for e in mine] == [e["id"] for e in batch["events"]]
