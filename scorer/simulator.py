@@ -1,0 +1,370 @@
+"""A shopper simulator: personas per reason, mixed motives, browsers and buyers.
+
+Why: a store has no labelled data on day one, and developers need a stream with
+known answers to compare models. Every session is generated from a persona and
+emitted in the real wire format: :class:`~scorer.events.Batch` objects that can be
+POSTed to ``/v1/collect``, or the :class:`~scorer.events.CollectedEvent` JSONL the
+collector would have produced, so a simulation replays through the collector, the
+stream and the evaluation harness alike.
+
+What makes it hard on purpose (it should not flatter the models): every shopper
+emits every kind of signal at a base rate (``noise`` scales it), a persona's own
+signals vary in intensity from session to session (some show almost none), price
+and shipping personas also leave checkout at the step that shows costs or delivery
+dates (the rules read that as friction), a share of sessions has a second motive,
+and some survey answers name the second motive or another reason.
+
+Default reason shares come from Baymard Institute's checkout-abandonment survey
+("reasons for abandonments during checkout", US adults, multiple answers,
+"just browsing" excluded): extra costs too high 48 % and couldn't see the total
+up-front 21 % -> price; didn't trust the site with card details 25 % and
+unsatisfactory returns policy 15 % -> trust; delivery too slow 23 % ->
+shipping_speed; account required 26 %, too long/complicated checkout 22 %, site
+errors 17 %, too few payment methods 13 %, card declined 9 % -> checkout_friction.
+Baymard has no "undecided" answer: indecision gets 25 points, an assumption. The
+points are normalised (price 69, trust 40, shipping 23, indecision 25, friction 87).
+
+>>> sessions = simulate(SimulatorConfig(sessions=3, seed=7))
+>>> [s.persona for s in sessions] == [s.persona for s in simulate(SimulatorConfig(sessions=3, seed=7))]
+True
+>>> batches = to_batches(sessions[0], write_key="wk_demo_public_0001")
+>>> batches[0].write_key, batches[0].v
+('wk_demo_public_0001', 1)
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, Literal
+
+import msgspec
+
+from scorer.events import REASONS, Batch, CollectedEvent, Event, PageContext, Reason
+from scorer.events import collect, encode_event
+
+Persona = Literal["price", "trust", "shipping_speed", "indecision", "checkout_friction"]
+Kind = Literal["reason", "browsing", "buyer"]
+
+_BAYMARD_POINTS: Final[dict[Reason, float]] = {
+    "price": 48 + 21,
+    "trust": 25 + 15,
+    "shipping_speed": 23,
+    "indecision": 25,
+    "checkout_friction": 26 + 22 + 17 + 13 + 9,
+}
+#: Default share of each reason among hesitating shoppers (Baymard, normalised).
+BAYMARD_SHARES: Final[dict[Reason, float]] = {
+    r: v / sum(_BAYMARD_POINTS.values()) for r, v in _BAYMARD_POINTS.items()
+}
+
+#: Poisson mean of each signal for any shopper (scaled by ``noise``), then what each
+#: persona adds (scaled by the session's intensity).
+BASE_RATES: Final[dict[str, float]] = {
+    "price_filter": 0.15, "price_sort": 0.15, "coupon_focus": 0.1, "installment_view": 0.05,
+    "tab_hidden": 0.8, "review_view": 0.6, "return_policy_view": 0.05, "warranty_view": 0.05,
+    "shipping_info_open": 0.25, "cart_to_product": 0.2, "idle": 0.2, "form_error": 0.1,
+    "checkout_step_leave": 0.1, "payment_failed": 0.02,
+}  # fmt: skip
+PERSONA_RATES: Final[dict[Reason, dict[str, float]]] = {
+    "price": {"price_filter": 1.0, "price_sort": 0.8, "coupon_focus": 1.0,
+              "installment_view": 0.6, "tab_hidden": 1.5, "checkout_step_leave": 0.5},
+    "trust": {"review_view": 2.0, "return_policy_view": 0.9, "warranty_view": 0.5,
+              "tab_hidden": 0.5},
+    "shipping_speed": {"shipping_info_open": 2.0, "checkout_step_leave": 0.6},
+    "indecision": {"cart_to_product": 1.5, "idle": 0.8, "tab_hidden": 0.8, "review_view": 0.6,
+                   "price_filter": 0.2},
+    "checkout_friction": {"form_error": 1.8, "checkout_step_leave": 1.0, "payment_failed": 0.4},
+}  # fmt: skip
+#: Probability that a persona removes the dearest item from the cart.
+REMOVE_DEAREST: Final[dict[str, float]] = {"price": 0.35, "indecision": 0.1}
+#: Mean seconds on the cart page, per persona (others: 25).
+CART_DWELL_S: Final[dict[str, float]] = {"indecision": 100.0, "price": 35.0}
+#: Probability of buying in the end, by kind (reason personas: hesitant).
+PURCHASE: Final[dict[str, float]] = {"reason": 0.15, "browsing": 0.03, "buyer": 0.92}
+
+
+@dataclass(frozen=True)
+class SimulatorConfig:
+    """Everything a simulation depends on; the same config gives the same sessions."""
+
+    sessions: int = 1000
+    seed: int = 0
+    reason_shares: dict[str, float] = field(default_factory=lambda: dict(BAYMARD_SHARES))
+    #: Shares of sessions that are just browsing, or buy without hesitation.
+    browsing_share: float = 0.25
+    buyer_share: float = 0.15
+    #: Share of hesitating sessions with a second motive (half-strength signals).
+    mixed_share: float = 0.2
+    #: Multiplier of every shopper's base rate of stray signals.
+    noise: float = 1.0
+    #: Share of survey answers that name the second motive or another reason.
+    answer_noise: float = 0.1
+    #: Multiplier of pages viewed and time between events.
+    length: float = 1.0
+    device_mix: dict[str, float] = field(
+        default_factory=lambda: {"mobile": 0.6, "desktop": 0.35, "tablet": 0.05}
+    )
+    #: Probability that a session that leaves without buying answers the survey.
+    label_rate: float = 0.1
+    store_id: str = "demo"
+    start_ms: int = 1_735_689_600_000  # 2025-01-01T00:00:00Z
+    #: Mean gap between session starts (sessions overlap in the stream).
+    arrival_ms: int = 15_000
+
+
+class SimEvent(msgspec.Struct, frozen=True):
+    """One generated event: server time, the page it happened on, and the wire event."""
+
+    at: int
+    path: str
+    page_type: str
+    event: Event
+
+
+class SimSession(msgspec.Struct, frozen=True):
+    """A generated session and its ground truth."""
+
+    session_id: str
+    visitor_id: str
+    device: str
+    kind: str
+    persona: str | None  # the primary reason, None for browsing and buyers
+    second: str | None
+    purchased: bool
+    answer: str | None  # the survey answer, if the shopper gave one
+    clock_skew_ms: int
+    events: list[SimEvent]
+
+
+def _pick(rnd: random.Random, weights: dict[str, float]) -> str:
+    names = sorted(weights)
+    return rnd.choices(names, weights=[weights[n] for n in names])[0]
+
+
+def _poisson(rnd: random.Random, mean: float) -> int:
+    # Knuth's method: means here are small (< 10).
+    limit, k, p = math.exp(-mean), 0, rnd.random()
+    while p > limit:
+        k += 1
+        p *= rnd.random()
+    return k
+
+
+class _Journey:
+    """Builds one session's events in time order."""
+
+    def __init__(self, rnd: random.Random, config: SimulatorConfig, sid: str, start: int) -> None:
+        self.rnd, self.config, self.sid = rnd, config, sid
+        self.now = start
+        self.events: list[SimEvent] = []
+        self.cart: list[tuple[str, float]] = []
+
+    def gap(self, mean_s: float = 6.0) -> None:
+        self.now += int(self.rnd.expovariate(1.0 / (mean_s * 1000 * self.config.length))) + 200
+
+    def emit(self, kind: str, path: str, page_type: str, **fields) -> None:
+        index = len(self.events)
+        event = Event(id=f"e-{self.sid[2:]}-{index:04d}", type=kind, ts=self.now, **fields)
+        self.events.append(SimEvent(self.now, path, page_type, event))
+        self.gap(2.0)
+
+    def cart_fields(self) -> dict:
+        return {"cart_value": round(sum(p for _, p in self.cart), 2), "cart_items": len(self.cart)}
+
+
+def _session(config: SimulatorConfig, index: int) -> SimSession:
+    rnd = random.Random(f"cartcoach-sim:{config.seed}:{index}")
+    sid = f"s-{config.seed}-{index:07d}"
+    start = config.start_ms + int(index * config.arrival_ms + rnd.uniform(0, config.arrival_ms))
+    device = _pick(rnd, config.device_mix)
+    roll = rnd.random()
+    kind: Kind = (
+        "browsing" if roll < config.browsing_share
+        else "buyer" if roll < config.browsing_share + config.buyer_share
+        else "reason"
+    )  # fmt: skip
+    persona = second = None
+    if kind == "reason":
+        persona = _pick(rnd, config.reason_shares)
+        if rnd.random() < config.mixed_share:
+            second = _pick(rnd, {r: w for r, w in config.reason_shares.items() if r != persona})
+
+    # Signal counts: the base rate for everyone, plus the persona's, varying in intensity.
+    intensity = rnd.gammavariate(2.0, 0.5)
+    rates = {s: r * config.noise for s, r in BASE_RATES.items()}
+    for motive, strength in ((persona, intensity), (second, 0.5 * intensity)):
+        for signal, rate in PERSONA_RATES.get(motive, {}).items() if motive else ():
+            rates[signal] = rates.get(signal, 0.0) + rate * strength
+    if device != "desktop":
+        rates["tab_hidden"] *= 0.5  # fewer tabs on phones
+        rates["form_error"] *= 1.5  # small keyboards
+    counts = {s: _poisson(rnd, r) for s, r in rates.items()}
+
+    j = _Journey(rnd, config, sid, start)
+    brand = _pick(rnd, {"premium": 0.2, "standard": 0.6, "value": 0.2})
+    j.emit("page_view", "/", "home", dwell_ms=int(rnd.expovariate(1 / 8000)))
+    listing = "/c/all"
+    for _ in range(counts.pop("price_filter")):
+        j.emit("price_filter", listing, "listing")
+    for _ in range(counts.pop("price_sort")):
+        j.emit("price_sort", listing, "listing")
+
+    products = []
+    for p in range(max(1, round(rnd.uniform(1, 4) * config.length))):
+        pid = f"p{rnd.randrange(500):03d}"
+        price_index = rnd.lognormvariate(0.25 if "price" in (persona, second) else 0.0, 0.3)
+        price = round(40 * price_index * rnd.lognormvariate(0, 0.6), 2)
+        products.append((pid, price))
+        props = {"stock": _pick(rnd, {"low": 0.15, "normal": 0.7, "overstock": 0.15}),
+                 "brand_tier": brand, "price_index": round(price_index, 2)}  # fmt: skip
+        path = f"/p/{pid}"
+        j.emit("page_view", path, "product", product_id=pid, price=price, props=props,
+               dwell_ms=int(rnd.expovariate(1 / 20000)))  # fmt: skip
+    # Product-page signals land on the products viewed (trust rereads the same one).
+    for signal in ("review_view", "return_policy_view", "warranty_view", "shipping_info_open",
+                   "installment_view"):  # fmt: skip
+        for _ in range(counts.pop(signal)):
+            pid, price = products[0] if persona == "trust" else rnd.choice(products)
+            extra = {}
+            if signal == "review_view":
+                depth = rnd.betavariate(5, 2) if "trust" in (persona, second) else rnd.betavariate(1.5, 4)
+                extra = {"depth": round(depth, 3), "dwell_ms": int(depth * rnd.uniform(5e3, 6e4))}
+            j.emit(signal, f"/p/{pid}", "product", product_id=pid, **extra)
+
+    # The cart.
+    wanted = products if kind != "browsing" else products[:1]
+    if kind == "browsing" and rnd.random() < 0.6:
+        wanted = []
+    for pid, price in wanted[: max(1, len(wanted) - rnd.randrange(2))]:
+        j.cart.append((pid, price))
+        j.emit("cart_add", f"/p/{pid}", "product", product_id=pid, price=price, quantity=1,
+               **j.cart_fields())  # fmt: skip
+    purchased = rnd.random() < PURCHASE[kind] and bool(j.cart)
+    if j.cart:
+        j.emit("cart_view", "/cart", "cart", **j.cart_fields())
+        for _ in range(counts.pop("coupon_focus")):
+            j.emit("coupon_focus", "/cart", "cart")
+        for _ in range(counts.pop("cart_to_product")):
+            pid, price = rnd.choice(products)
+            j.emit("cart_to_product", "/cart", "cart", product_id=pid)
+            j.emit("page_view", f"/p/{pid}", "product", product_id=pid, price=price)
+            j.emit("cart_view", "/cart", "cart", **j.cart_fields())
+        motive_dwell = max(CART_DWELL_S.get(persona or "", 25.0), CART_DWELL_S.get(second or "", 0))
+        j.emit("cart_dwell", "/cart", "cart", dwell_ms=int(rnd.expovariate(1 / (motive_dwell * 1000))))
+        remove_p = REMOVE_DEAREST.get(persona or "", 0.03) + 0.5 * REMOVE_DEAREST.get(second or "", 0)
+        if len(j.cart) > 1 and rnd.random() < remove_p:
+            dearest = max(j.cart, key=lambda item: item[1])
+            j.cart.remove(dearest)
+            j.emit("cart_remove", "/cart", "cart", product_id=dearest[0], price=dearest[1],
+                   **j.cart_fields())  # fmt: skip
+    for _ in range(counts.pop("idle")):
+        j.emit("idle", "/cart" if j.cart else "/", "cart" if j.cart else "home",
+               dwell_ms=int(rnd.expovariate(1 / 60000)))  # fmt: skip
+    for _ in range(counts.pop("tab_hidden")):
+        path, page_type = ("/cart", "cart") if j.cart else ("/", "home")
+        j.emit("tab_hidden", path, page_type)
+        j.gap(20.0)
+        j.emit("tab_visible", path, page_type)
+
+    # Checkout: buyers go through; price and shipping shoppers leave where costs and dates
+    # appear (step 2); friction shoppers stumble on forms and payment.
+    in_checkout = bool(j.cart) and (
+        purchased or kind == "buyer" or rnd.random() < (0.8 if persona == "checkout_friction" else 0.4)
+    )
+    leaves, errors, failures = (counts.pop(s) for s in ("checkout_step_leave", "form_error", "payment_failed"))
+    if in_checkout:
+        last_step = 4 if purchased else rnd.randint(1, 4)
+        for step in range(1, last_step + 1):
+            j.emit("checkout_step_enter", f"/checkout/{step}", "checkout", step=step)
+            for _ in range(errors if step == min(last_step, 2) else 0):
+                j.emit("form_error", f"/checkout/{step}", "checkout", step=step,
+                       field=rnd.choice(["email", "phone", "postcode", "card"]), error="invalid")  # fmt: skip
+            if step == last_step and failures and step >= 3:
+                for _ in range(failures):
+                    j.emit("payment_failed", f"/checkout/{step}", "checkout", step=step)
+        for _ in range(leaves if not purchased else 0):
+            j.emit("checkout_step_leave", f"/checkout/{last_step}", "checkout", step=last_step)
+    answer = None
+    if purchased:
+        amount = sum(p for _, p in j.cart)
+        j.emit("purchase", "/checkout/4", "checkout", order_id=f"o-{sid[2:]}", amount=round(amount, 2))
+        j.emit("page_view", "/thank-you", "thank_you")
+    else:
+        path, page_type = j.events[-1].path, j.events[-1].page_type
+        j.emit("exit_intent", path, page_type)
+        if rnd.random() < config.label_rate:
+            j.emit("overlay_impression", path, page_type, experiment="survey", arm="survey")
+            answer = persona or "other"
+            if persona and rnd.random() < config.answer_noise:
+                answer = second or rnd.choice(REASONS)
+            j.emit("survey_answer", path, page_type, experiment="survey", answer=answer)
+    return SimSession(
+        session_id=sid,
+        visitor_id=f"v-{config.seed}-{index:07d}",
+        device=device,
+        kind=kind,
+        persona=persona,
+        second=second,
+        purchased=purchased,
+        answer=answer,
+        clock_skew_ms=int(rnd.gauss(0, 60_000)),
+        events=j.events,
+    )
+
+
+def simulate(config: SimulatorConfig) -> list[SimSession]:
+    """Generate ``config.sessions`` sessions, deterministically from ``config.seed``."""
+    return [_session(config, i) for i in range(config.sessions)]
+
+
+def to_batches(session: SimSession, write_key: str, max_events: int = 20) -> list[Batch]:
+    """The batches the snippet would send: one per page visit (split at ``max_events``).
+
+    ``ts`` and ``sent_at`` are on the shopper's clock (``clock_skew_ms`` off the server's).
+    """
+    batches: list[Batch] = []
+    run: list[SimEvent] = []
+    for sim in [*session.events, None]:
+        if run and (sim is None or sim.path != run[0].path or len(run) == max_events):
+            skew = session.clock_skew_ms
+            batches.append(
+                Batch(
+                    v=1,
+                    write_key=write_key,
+                    visitor_id=session.visitor_id,
+                    session_id=session.session_id,
+                    sent_at=run[-1].at + skew + 300,
+                    page=PageContext(path=run[0].path, type=run[0].page_type, device=session.device),
+                    events=[msgspec.structs.replace(e.event, ts=e.event.ts + skew) for e in run],
+                )
+            )
+            run = []
+        if sim is not None:
+            run.append(sim)
+    return batches
+
+
+def collected(sessions: Iterable[SimSession], store_id: str = "demo") -> Iterator[CollectedEvent]:
+    """What the collector would emit, in order of arrival (batches reach it 80 ms after sending)."""
+    arrivals = []
+    for session in sessions:
+        for batch in to_batches(session, write_key="wk_simulator_0001"):
+            received = batch.sent_at - session.clock_skew_ms + 80
+            arrivals.append((received, batch.session_id, batch))
+    arrivals.sort(key=lambda item: (item[0], item[1]))
+    for received, _, batch in arrivals:
+        yield from collect(batch, store_id, received)
+
+
+def write_jsonl(sessions: Iterable[SimSession], path: str | Path, store_id: str = "demo") -> int:
+    """Write collected events as JSONL (one ``CollectedEvent`` a line); return the count."""
+    n = 0
+    with open(path, "wb") as out:
+        for event in collected(sessions, store_id):
+            out.write(encode_event(event) + b"\n")
+            n += 1
+    return n
