@@ -1,0 +1,20 @@
+// Prints the snippet's raw, gzip and brotli sizes; exits 1 over budget, so CI
+// fails before shoppers pay for the bytes. Every page view loads cartcoach.js;
+// the overlay UI chunk loads only when an overlay is shown.
+import { readFileSync } from 'node:fs'
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
+
+const dist = (name) => new URL('dist/' + name, import.meta.url)
+const { ui } = JSON.parse(readFileSync(dist('manifest.json')))
+const BUDGETS = { 'cartcoach.js': 5 * 1024, [ui]: 3 * 1024 }
+
+let over = false
+for (const [name, budget] of Object.entries(BUDGETS)) {
+  const js = readFileSync(dist(name))
+  const gzip = gzipSync(js, { level: 9 }).length
+  const brotli = brotliCompressSync(js, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length
+  const verdict = gzip > budget ? `OVER BUDGET by ${gzip - budget} B` : 'ok'
+  console.log(`${name}: ${js.length} B raw, ${gzip} B gzip, ${brotli} B brotli (budget ${budget} B gzip) ${verdict}`)
+  over ||= gzip > budget
+}
+process.exit(over ? 1 : 0)
