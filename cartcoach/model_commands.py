@@ -82,7 +82,8 @@ def _plot(reports: list[dict], path: Path) -> None:
     ax.set_ylabel("reason macro-F1 (per chunk of labels)")
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
-    ax.legend()
+    if ax.lines:
+        ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

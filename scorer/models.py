@@ -64,16 +64,19 @@ class PriorBlend(base.Wrapper, base.Classifier):
     classifier
         The River classifier that learns (``None``: the prior alone, which never learns).
     prior
-        ``x -> {label: probability}``; a module-level function, so the blend pickles.
+        ``x -> {label: probability}``, a module-level function so the blend pickles;
+        ``None``: the class's default (the rule prior; the base rate for risk).
     prior_strength
         Labels after which the learned model and the prior weigh the same.
 
     """
 
+    _default_prior = staticmethod(rule_prior)
+
     def __init__(
         self,
         classifier: base.Classifier | None = None,
-        prior: Callable[[dict], dict] = rule_prior,
+        prior: Callable[[dict], dict] | None = None,
         prior_strength: float = 20.0,
     ) -> None:
         self.classifier = classifier
@@ -96,18 +99,18 @@ class PriorBlend(base.Wrapper, base.Classifier):
             "prior": rule_prior,
         }
 
-    def learn_one(self, x: dict, y: base.typing.ClfTarget) -> None:
+    def learn_one(self, x: dict, y: base.typing.ClfTarget, **kwargs) -> None:
         if self.classifier is None:
             return
-        self.classifier.learn_one(x, y)
+        self.classifier.learn_one(x, y, **kwargs)
         self.n_learned += 1
 
-    def predict_proba_one(self, x: dict) -> dict[base.typing.ClfTarget, float]:
-        prior = self.prior(x)
+    def predict_proba_one(self, x: dict, **kwargs) -> dict[base.typing.ClfTarget, float]:
+        prior = (self.prior or self._default_prior)(x)
         if not self.n_learned:
             return prior
         weight = self.n_learned / (self.n_learned + self.prior_strength)
-        learned = self.classifier.predict_proba_one(x)
+        learned = self.classifier.predict_proba_one(x, **kwargs)
         blend = {label: (1.0 - weight) * p for label, p in prior.items()}
         for label, p in learned.items():
             blend[label] = blend.get(label, 0.0) + weight * p
@@ -122,8 +125,8 @@ class ReasonModel(PriorBlend):
     def _unit_test_params(cls):
         yield {"classifier": compose.FuncTransformer(add_rule_prior) | naive_bayes.GaussianNB()}
 
-    def predict_proba_one(self, x: dict) -> dict[str, float]:
-        proba = super().predict_proba_one(x)
+    def predict_proba_one(self, x: dict, **kwargs) -> dict[str, float]:
+        proba = super().predict_proba_one(x, **kwargs)
         # Always every reason, in REASONS order, so profiles look the same from the first event.
         return {reason: proba.get(reason, 0.0) for reason in REASONS} | proba
 
@@ -131,13 +134,7 @@ class ReasonModel(PriorBlend):
 class RiskModel(PriorBlend):
     """Probability that the session ends without a purchase, learned from outcomes."""
 
-    def __init__(
-        self,
-        classifier: base.Classifier | None = None,
-        prior: Callable[[dict], dict] = abandonment_prior,
-        prior_strength: float = 20.0,
-    ) -> None:
-        super().__init__(classifier, prior, prior_strength)
+    _default_prior = staticmethod(abandonment_prior)
 
     @classmethod
     def _unit_test_params(cls):

@@ -190,8 +190,9 @@ def _session(config: SimulatorConfig, index: int) -> SimSession:
     persona = second = None
     if kind == "reason":
         persona = _pick(rnd, config.reason_shares)
-        if rnd.random() < config.mixed_share:
-            second = _pick(rnd, {r: w for r, w in config.reason_shares.items() if r != persona})
+        others = {r: w for r, w in config.reason_shares.items() if r != persona and w > 0}
+        if others and rnd.random() < config.mixed_share:
+            second = _pick(rnd, others)
 
     # Signal counts: the base rate for everyone, plus the persona's, varying in intensity.
     intensity = rnd.gammavariate(2.0, 0.5)
