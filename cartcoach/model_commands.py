@@ -25,7 +25,7 @@ from scorer.models import ReasonModel, RiskModel, reason_model, risk_model
 from scorer.simulator import SimulatorConfig, collected, simulate, to_batches, write_jsonl
 
 app = typer.Typer(help="Simulate shoppers, evaluate models, check on real data.", no_args_is_help=True)
-console = Console()
+console = Console(width=170)
 DEFAULT_UCI = Path(__file__).resolve().parents[1].parent / "shared/data/online_shoppers_intention.csv"
 
 
