@@ -1,0 +1,131 @@
+"""The snippet's files and the demo storefront, as Starlette routes.
+
+``/cartcoach.js`` is what a store's tag loads: short-lived cache (a new release
+reaches shops within minutes) with an ETag; ``/cartcoach.<hash>.js`` and the
+overlay chunk ``/cartcoach-ui.<hash>.js`` never change, so they are cached for a
+year. Both are built by ``tracker/build.mjs`` into ``tracker/dist`` (committed, so
+running the product needs no npm).
+
+``/demo/{en,tr}/...`` is a small storefront instrumented by the snippet: the
+pages share one HTML shell (``tracker/demo/shell.html``) into which the route
+writes the locale, the page type and, for product pages and checkout steps,
+the product id and the step; ``tracker/demo/static/app.js`` renders the rest
+from ``catalogue.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from cartcoach.settings import Settings
+
+TRACKER_DIR = Path(__file__).resolve().parent.parent / "tracker"
+LOCALES = ("en", "tr")
+CHECKOUT_STEPS = 3
+SHORT_CACHE = "public, max-age=300"
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def _script(body: bytes, etag: str, cache: str) -> Response:
+    return Response(
+        body,
+        media_type="text/javascript; charset=utf-8",
+        headers={
+            "Cache-Control": cache,
+            "ETag": f'"{etag}"',
+            # The overlay chunk is imported as a module, which browsers fetch with CORS.
+            "Access-Control-Allow-Origin": "*",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def snippet_routes(dist: Path) -> list[BaseRoute]:
+    """/cartcoach.js, its hashed twin and the overlay chunk, read once at start-up."""
+    manifest = json.loads((dist / "manifest.json").read_text(encoding="utf-8"))
+    snippet = (dist / "cartcoach.js").read_bytes()
+    chunk = (dist / manifest["ui"]).read_bytes()
+    snippet_hash = manifest["hash"]
+
+    async def latest(request: Request) -> Response:
+        if request.headers.get("if-none-match") == f'"{snippet_hash}"':
+            return Response(status_code=304, headers={"Cache-Control": SHORT_CACHE})
+        return _script(snippet, snippet_hash, SHORT_CACHE)
+
+    async def pinned(request: Request) -> Response:
+        return _script(snippet, snippet_hash, IMMUTABLE)
+
+    async def overlay_chunk(request: Request) -> Response:
+        return _script(chunk, manifest["ui"], IMMUTABLE)
+
+    return [
+        Route("/cartcoach.js", latest),
+        Route(f"/{manifest['file']}", pinned),
+        Route(f"/{manifest['ui']}", overlay_chunk),
+    ]
+
+
+def demo_routes(demo: Path) -> list[BaseRoute]:
+    """The demo storefront's pages and static files."""
+    shell = (demo / "shell.html").read_text(encoding="utf-8")
+    catalogue = json.loads((demo / "static" / "catalogue.json").read_text(encoding="utf-8"))
+    product_ids = {p["id"] for p in catalogue["products"]}
+
+    def page(locale: str, page_type: str, *, step: int | str = "", product: str = "") -> Response:
+        # Every value below is checked against a fixed set first, so it is safe in HTML.
+        if locale not in LOCALES:
+            raise HTTPException(404)
+        html = (
+            shell.replace("%LANG%", locale)
+            .replace("%PAGE%", page_type)
+            .replace("%STEP%", str(step))
+            .replace("%PRODUCT%", product)
+        )
+        return Response(html, media_type="text/html; charset=utf-8")
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/demo/en/")
+
+    async def listing(request: Request) -> Response:
+        return page(request.path_params["locale"], "listing")
+
+    async def product(request: Request) -> Response:
+        product_id = request.path_params["product_id"]
+        if product_id not in product_ids:
+            raise HTTPException(404)
+        return page(request.path_params["locale"], "product", product=product_id)
+
+    async def cart(request: Request) -> Response:
+        return page(request.path_params["locale"], "cart")
+
+    async def checkout(request: Request) -> Response:
+        step = request.path_params["step"]
+        if not 1 <= step <= CHECKOUT_STEPS:
+            raise HTTPException(404)
+        return page(request.path_params["locale"], "checkout", step=step)
+
+    async def thank_you(request: Request) -> Response:
+        return page(request.path_params["locale"], "thank_you")
+
+    return [
+        Route("/demo", home),
+        Route("/demo/", home),
+        Route("/demo/{locale}/", listing),
+        Route("/demo/{locale}/product/{product_id}", product),
+        Route("/demo/{locale}/cart", cart),
+        Route("/demo/{locale}/checkout/{step:int}", checkout),
+        Route("/demo/{locale}/thank-you", thank_you),
+        Mount("/demo/static", StaticFiles(directory=demo / "static"), name="demo-static"),
+    ]
+
+
+def storefront_routes(settings: Settings, tracker_dir: Path = TRACKER_DIR) -> list[BaseRoute]:
+    """Everything the browser side needs: the snippet and the demo store."""
+    return snippet_routes(tracker_dir / "dist") + demo_routes(tracker_dir / "demo")
