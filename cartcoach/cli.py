@@ -43,3 +43,28 @@ def serve(
     if open_browser:
         webbrowser.open(f"http://{host}:{port}/demo/")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def worker(
+    loglevel: str = typer.Option("warn", help="Faust log level: crit, error, warn, info, debug."),
+) -> None:
+    """Run the stream worker (Faust): events in, live profiles out, online learning.
+
+    Needs KAFKA_BOOTSTRAP_SERVERS and REDIS_URL. Start more workers with the same
+    CARTCOACH_STREAM_APP_ID to share the partitions.
+    """
+    import asyncio
+
+    from faust import Worker
+
+    from stream.faust_app import create_stream_app
+    from stream.topics import ensure_topics, topic_plan
+
+    settings = Settings.from_env()
+    if settings.embedded or not settings.redis_url:
+        typer.echo("cartcoach worker: set KAFKA_BOOTSTRAP_SERVERS and REDIS_URL "
+                   "(the embedded default runs the stream inside `cartcoach serve`)", err=True)
+        raise typer.Exit(2)
+    asyncio.run(ensure_topics(settings.kafka_bootstrap_servers, topic_plan(settings)))
+    Worker(create_stream_app(settings), loglevel=loglevel).execute_from_commandline()

@@ -44,9 +44,32 @@ class Settings:
     #: Retry-After sent with a 503, in seconds.
     retry_after_s: int = 5
     profile_ttl_s: int = 24 * 3600
+    #: Faust app id (the consumer group and the prefix of its internal topics).
+    stream_app_id: str = "cartcoach-stream"
+    #: Faust table store: ``memory://`` (changelog only) or ``rocksdb://``.
+    stream_store: str = "memory://"
+    stream_data_dir: Path = Path(".cartcoach-stream")
+    #: At most one profile per session per this much event time, except at trigger moments.
+    score_debounce_ms: int = 2_000
+    #: A session with no event for this long is closed as abandoned (the snippet's rule).
+    session_idle_timeout_s: int = 30 * 60
+    sweep_interval_s: float = 30.0
+    #: Learn online from survey answers and outcomes (off: the model stays as loaded).
+    learning: bool = True
+    #: Checkpoint the models after this many labels (and on shutdown).
+    checkpoint_every: int = 200
+    #: How often serving workers look for a newer model checkpoint.
+    model_refresh_s: float = 30.0
     model_signing_key: bytes = field(default=b"cartcoach-dev-signing-key", repr=False)
     host: str = "127.0.0.1"
     port: int = 8000
+    #: Optional copy from a language model behind an OpenAI-compatible API (off unless
+    #: both base URL and model are set); templates are used whenever it has not answered.
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = field(default=None, repr=False)
+    llm_timeout_s: float = 8.0
+    llm_cache_ttl_s: float = 3600.0
 
     @property
     def embedded(self) -> bool:
@@ -78,9 +101,27 @@ class Settings:
             ),
             retry_after_s=int(get("CARTCOACH_RETRY_AFTER_S", str(defaults.retry_after_s))),
             profile_ttl_s=int(get("CARTCOACH_PROFILE_TTL_S", str(defaults.profile_ttl_s))),
+            stream_app_id=get("CARTCOACH_STREAM_APP_ID", defaults.stream_app_id),
+            stream_store=get("CARTCOACH_STREAM_STORE", defaults.stream_store),
+            stream_data_dir=Path(get("CARTCOACH_STREAM_DATA_DIR", str(defaults.stream_data_dir))),
+            score_debounce_ms=int(
+                get("CARTCOACH_SCORE_DEBOUNCE_MS", str(defaults.score_debounce_ms))
+            ),
+            session_idle_timeout_s=int(
+                get("CARTCOACH_SESSION_IDLE_TIMEOUT_S", str(defaults.session_idle_timeout_s))
+            ),
+            sweep_interval_s=float(get("CARTCOACH_SWEEP_INTERVAL_S", str(defaults.sweep_interval_s))),
+            learning=get("CARTCOACH_LEARNING", "1") not in ("0", "false", "no", "off"),
+            checkpoint_every=int(get("CARTCOACH_CHECKPOINT_EVERY", str(defaults.checkpoint_every))),
+            model_refresh_s=float(get("CARTCOACH_MODEL_REFRESH_S", str(defaults.model_refresh_s))),
             model_signing_key=get(
                 "CARTCOACH_MODEL_SIGNING_KEY", defaults.model_signing_key.decode()
             ).encode(),
             host=get("CARTCOACH_HOST", defaults.host),
             port=int(get("CARTCOACH_PORT", str(defaults.port))),
+            llm_base_url=get("CARTCOACH_LLM_BASE_URL", None),
+            llm_model=get("CARTCOACH_LLM_MODEL", None),
+            llm_api_key=get("CARTCOACH_LLM_API_KEY", None),
+            llm_timeout_s=float(get("CARTCOACH_LLM_TIMEOUT_S", str(defaults.llm_timeout_s))),
+            llm_cache_ttl_s=float(get("CARTCOACH_LLM_CACHE_TTL_S", str(defaults.llm_cache_ttl_s))),
         )

@@ -25,12 +25,12 @@ import time
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
 
 from scorer.events import CollectedEvent, encode_event
 from stream.event_sink import SinkUnavailable
+from stream.topics import ensure_topics
 
 log = logging.getLogger(__name__)
 
@@ -84,25 +84,12 @@ class KafkaEventSink:
                 try:
                     async with asyncio.timeout(self._timeout_s):
                         await producer.start()
-                        await self._ensure_topic()
+                        await ensure_topics(self._bootstrap_servers, {self._topic: self._partitions})
                 except (KafkaError, OSError, TimeoutError) as exc:
                     await producer.stop()
                     raise SinkUnavailable(f"cannot connect to Kafka: {exc!r}") from None
                 self._producer = producer
         return self._producer
-
-    async def _ensure_topic(self) -> None:
-        """Create the topic with the configured partitions, so auto-creation's single
-        partition never decides how far the stream can scale out. An existing topic
-        is left as it is (the broker answers TOPIC_ALREADY_EXISTS, which is fine)."""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap_servers)
-        await admin.start()
-        try:
-            await admin.create_topics(
-                [NewTopic(self._topic, num_partitions=self._partitions, replication_factor=1)]
-            )
-        finally:
-            await admin.close()
 
     async def publish(self, events: Sequence[CollectedEvent]) -> None:
         if time.monotonic() < self._unavailable_until:

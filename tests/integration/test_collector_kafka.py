@@ -96,6 +96,7 @@ BAD_REQUESTS = [
     ("missing write key", json.dumps({k: v for k, v in make_batch().items() if k != "write_key"}).encode(), JSON, 422, "$"),
     ("empty event list", _body(events=[]), JSON, 422, "$.events"),
     ("unknown event type", _body(events=[{"id": "e-unknown-1", "type": "mouse_dance", "ts": _now - 5}]), JSON, 422, "$.events[0].type"),
+    ("server-only event type", _body(events=[{"id": "e-server-0001", "type": "overlay_decision", "ts": _now - 5}]), JSON, 422, "$.events[0].type"),
     ("huge string", _body(events=_events(1, product_id="x" * 10_000)), JSON, 422, "$.events[0].product_id"),
     ("101 events", _body(events=_events(101)), JSON, 422, "$.events"),
     ("10k events", _body(events=_events(10_000)), JSON, 413, None),

@@ -1,0 +1,183 @@
+"""The Faust worker: the ``events`` topic in, live profiles out, learning on the side.
+
+Built by :func:`create_stream_app` from a :class:`~cartcoach.settings.Settings`
+(nothing is read at import time). What runs in a worker:
+
+* ``apply_events`` — for each event (keyed by session id): the session's record
+  from the ``sessions`` table (changelog-backed, co-partitioned with ``events``),
+  :class:`~stream.session_service.SessionService` to step it, the new record back
+  into the table. Profiles go to Redis and to the ``profiles`` topic; labels to
+  the ``labels`` topic. An event that cannot be decoded or processed goes to the
+  dead-letter topic with the reason, and the agent goes on (an exception escaping
+  a Faust agent would stop it while the worker looks alive).
+* ``learn_labels`` — on the single-partition ``labels`` topic: the
+  :class:`~stream.learner.Learner` (one per cluster at a time).
+* timers — flush debounced profiles; sweep idle sessions into ``session_timeout``
+  events (sent through ``events`` so they are applied in order with the session's
+  other events); pick up newer model checkpoints.
+
+Run it with ``cartcoach worker``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from typing import Any
+
+import faust
+from aiokafka.partitioner import DefaultPartitioner
+import msgspec
+import redis.asyncio as aioredis
+
+from cartcoach.settings import Settings
+from scorer.events import decode_event, encode_event
+from scorer.profile import AbandonmentProfile, Scorer
+from stream.checkpoints import RedisCheckpoints
+from stream.learner import Learner
+from stream.processing import Label, decode_label, decode_record, encode_label, encode_record
+from stream.processing import is_idle, timeout_event
+from stream.profile_store import RedisProfileStore
+from stream.session_service import SessionService
+
+log = logging.getLogger(__name__)
+
+_encode_profile = msgspec.json.Encoder().encode
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def create_stream_app(settings: Settings) -> faust.App:
+    """A Faust app wired to Kafka and Redis as ``settings`` says."""
+    if settings.embedded or not settings.redis_url:
+        raise ValueError("the stream worker needs KAFKA_BOOTSTRAP_SERVERS and REDIS_URL")
+    brokers = ";".join(f"kafka://{server}" for server in settings.kafka_bootstrap_servers.split(","))
+    app = faust.App(
+        settings.stream_app_id,
+        broker=brokers,
+        store=settings.stream_store,
+        datadir=str(settings.stream_data_dir),
+        topic_partitions=settings.topic_partitions,
+        key_serializer="raw",
+        value_serializer="raw",
+        producer_acks=-1,
+        consumer_auto_offset_reset="earliest",
+        web_enabled=False,
+    )
+    topic_args: dict[str, Any] = {"key_type": bytes, "value_type": bytes}
+    events = app.topic(settings.events_topic, partitions=settings.topic_partitions, **topic_args)
+    profiles_topic = app.topic(settings.profiles_topic, partitions=settings.topic_partitions, **topic_args)
+    labels_topic = app.topic(settings.labels_topic, partitions=1, **topic_args)
+    dead_letters = app.topic(settings.dead_letter_topic, partitions=1, **topic_args)
+    sessions = app.Table(
+        "sessions", default=None, partitions=settings.topic_partitions, **topic_args
+    )
+
+    redis_client = aioredis.from_url(settings.redis_url)
+    checkpoints = RedisCheckpoints(redis_client)
+    learner = Learner(checkpoints, signing_key=settings.model_signing_key, every=settings.checkpoint_every)
+    me = worker_id().encode()
+    partitioner = DefaultPartitioner()
+    serving = {"seq": -1}
+
+    async def announce(profile: AbandonmentProfile) -> None:
+        await profiles_topic.send(
+            key=profile.session_id.encode(), value=_encode_profile(profile), headers={"worker": me}
+        )
+
+    async def emit_label(label: Label) -> None:
+        if settings.learning:
+            await labels_topic.send(key=label.state.session_id.encode(), value=encode_label(label))
+
+    service = SessionService(
+        Scorer(),
+        RedisProfileStore(redis_client, settings.profile_ttl_s),
+        announce=announce,
+        emit_label=emit_label,
+        debounce_ms=settings.score_debounce_ms,
+        idle_timeout_ms=settings.session_idle_timeout_s * 1000,
+    )
+
+    async def dead_letter(value: bytes, reason: str, key: bytes | None) -> None:
+        log.warning("dead-lettered a record: %s", reason)
+        await dead_letters.send(
+            key=key, value=value, headers={"reason": reason.encode()[:1000], "worker": me}
+        )
+
+    @app.agent(events, name="apply_events")
+    async def apply_events(stream: faust.StreamT) -> None:
+        async for message in stream.events():
+            key, value = message.key, message.value
+            try:
+                event = decode_event(value)
+            except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+                await dead_letter(value, f"undecodable event: {exc}", key)
+                continue
+            if key != event.session_id.encode():
+                await dead_letter(value, "record key is not the event's session id", key)
+                continue
+            try:
+                stored = sessions.get(key)
+                record = await service.handle(None if stored is None else decode_record(stored), event)
+                if record is not None:
+                    sessions[key] = encode_record(record)
+            except Exception as exc:  # noqa: BLE001 - one bad record must not stop the agent
+                log.exception("processing event %s failed", event.id)
+                await dead_letter(value, f"processing failed: {exc!r}", key)
+
+    @app.agent(labels_topic, name="learn_labels")
+    async def learn_labels(stream: faust.StreamT) -> None:
+        async for value in stream:
+            try:
+                await learner.learn(decode_label(value))
+            except Exception as exc:  # noqa: BLE001
+                await dead_letter(value, f"label not learned: {exc!r}", None)
+
+    @app.task
+    async def load_models() -> None:
+        await learner.start()
+        await refresh_model()
+
+    @app.timer(settings.model_refresh_s, name="refresh_model")
+    async def refresh_model() -> None:
+        seq = await checkpoints.latest_seq()
+        if seq > serving["seq"]:
+            latest = await checkpoints.load()
+            if latest is not None:
+                serving["seq"], blob = latest
+                service.scorer = Scorer.load(blob, key=settings.model_signing_key)
+                log.info("serving model checkpoint %d (%s)", serving["seq"], service.scorer.model_version)
+
+    @app.timer(settings.score_debounce_ms / 1000, name="flush_profiles")
+    async def flush_profiles() -> None:
+        await service.flush()
+
+    @app.timer(settings.sweep_interval_s, name="sweep_idle_sessions")
+    async def sweep_idle_sessions() -> None:
+        """Close quiet sessions; re-publish any whose last state was never scored."""
+        now = int(time.time() * 1000)
+        timeout_ms = settings.session_idle_timeout_s * 1000
+        mine = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == events.get_topic_name()}
+        partitions = list(range(settings.topic_partitions))
+        for key, stored in list(sessions.items()):
+            # The table also holds standby copies of other workers' sessions: skip those.
+            if partitioner(key, partitions, partitions) not in mine:
+                continue
+            record = decode_record(stored)
+            if is_idle(record, now, timeout_ms):
+                await events.send(key=key, value=encode_event(timeout_event(record, now)))
+            else:
+                await service.catch_up(record)
+
+    @app.on_partitions_revoked.connect
+    async def forget_pending(app: faust.App, revoked: set, **kwargs: Any) -> None:
+        service.drop_pending()
+
+    @app.on_before_shutdown.connect
+    async def save_model(app: faust.App, **kwargs: Any) -> None:
+        await learner.checkpoint()
+    return app

@@ -1,0 +1,185 @@
+"""One event's effect on a session: the step both runners (embedded and Faust) take.
+
+Pure: given the session's record, the event and the scorer, :func:`step` returns the
+new record, the profile to publish (if this is a moment worth scoring) and the
+labels to learn from. The runners only move bytes around it, so the embedded
+default and the Kafka worker reach the same profiles for the same stream.
+
+When to score (debounced on event time, not on the wall clock, so replays agree):
+always on cart, checkout, exit-intent, survey and purchase events; otherwise at
+most once per ``debounce_ms`` of the session's own time.
+
+Outcomes: a purchase closes the session as *purchased*; the idle sweep sends a
+``session_timeout`` that closes a still-quiet session as *abandoned*. Each closed
+session yields one outcome label for the risk model; each survey answer yields a
+reason label for the reason model.
+
+>>> from scorer.events import CollectedEvent
+>>> from scorer.profile import Scorer
+>>> def ev(i, type, at, **kw):
+...     return CollectedEvent(id=f"e-{i:06d}", type=type, ts=at, at=at, received_at=at,
+...                           store_id="demo", visitor_id="v-000001", session_id="s-000001", **kw)
+>>> scorer = Scorer()
+>>> r = step(None, ev(1, "shipping_info_open", 1_000), scorer)
+>>> r.profile.events_seen, r.labels
+(1, [])
+>>> r = step(r.record, ev(2, "survey_answer", 2_000, answer="shipping_speed"), scorer)
+>>> [label.reason for label in r.labels]
+['shipping_speed']
+>>> step(r.record, ev(2, "survey_answer", 2_000, answer="shipping_speed"), scorer).changed
+False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+import msgspec
+
+from scorer.events import CollectedEvent
+from scorer.profile import AbandonmentProfile, Scorer
+from scorer.session import SessionState, apply
+
+#: Event types after which a profile is always computed: the trigger moments.
+SCORE_ALWAYS: Final = frozenset(
+    {
+        "cart_view",
+        "cart_add",
+        "cart_remove",
+        "cart_dwell",
+        "checkout_step_enter",
+        "checkout_step_leave",
+        "form_error",
+        "payment_failed",
+        "exit_intent",
+        "survey_answer",
+        "purchase",
+    }
+)
+DEFAULT_DEBOUNCE_MS: Final = 2_000
+
+Outcome = Literal["purchased", "abandoned"]
+
+
+class SessionRecord(msgspec.Struct, kw_only=True):
+    """What the session table holds per session: the scorer's state plus stream bookkeeping."""
+
+    state: SessionState
+    #: Event time of the last profile computed (for the debounce).
+    scored_at: int = 0
+    #: Set once the session has an outcome; it is labelled once only.
+    outcome: Outcome | None = None
+
+
+class Label(msgspec.Struct, kw_only=True, frozen=True):
+    """A learning example: the session as it was, and what we learned about it."""
+
+    kind: Literal["reason", "outcome"]
+    state: SessionState
+    reason: str | None = None
+    purchased: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    record: SessionRecord | None
+    #: False for a duplicate or too-late event: nothing to write or publish.
+    changed: bool
+    profile: AbandonmentProfile | None = None
+    labels: list[Label] = field(default_factory=list)
+
+
+def step(
+    record: SessionRecord | None,
+    event: CollectedEvent,
+    scorer: Scorer,
+    *,
+    debounce_ms: int = DEFAULT_DEBOUNCE_MS,
+    idle_timeout_ms: int = 30 * 60 * 1000,
+) -> StepResult:
+    """Apply one event to one session's record."""
+    if event.type == "session_timeout":
+        return _timeout(record, event, idle_timeout_ms)
+    old_state = record.state if record is not None else None
+    state = apply(old_state, event)
+    if old_state is not None and state.events == old_state.events:
+        return StepResult(record, changed=False)
+
+    new = SessionRecord(
+        state=state,
+        scored_at=record.scored_at if record else 0,
+        outcome=record.outcome if record else None,
+    )
+    labels: list[Label] = []
+    if event.type == "survey_answer" and event.answer is not None:
+        labels.append(Label(kind="reason", state=state, reason=event.answer))
+    if event.type == "purchase" and new.outcome is None:
+        new.outcome = "purchased"
+        labels.append(Label(kind="outcome", state=state, purchased=True))
+
+    profile = None
+    if event.type in SCORE_ALWAYS or record is None or event.at - new.scored_at >= debounce_ms:
+        profile = scorer.profile(state)
+        new.scored_at = max(new.scored_at, event.at)
+    return StepResult(new, changed=True, profile=profile, labels=labels)
+
+
+def _timeout(record: SessionRecord | None, event: CollectedEvent, idle_timeout_ms: int) -> StepResult:
+    """Close a session as abandoned if it is still open and still quiet."""
+    if record is None or record.outcome is not None:
+        return StepResult(record, changed=False)
+    if event.at - record.state.last_at < idle_timeout_ms:  # the shopper came back meanwhile
+        return StepResult(record, changed=False)
+    closed = SessionRecord(state=record.state, scored_at=record.scored_at, outcome="abandoned")
+    return StepResult(
+        closed, changed=True, labels=[Label(kind="outcome", state=record.state, purchased=False)]
+    )
+
+
+def learn(scorer: Scorer, label: Label) -> None:
+    """Teach the scorer one label (the learning side of both runners)."""
+    if label.kind == "reason" and label.reason is not None:
+        scorer.learn(label.state, label.reason)
+    elif label.kind == "outcome" and label.purchased is not None:
+        scorer.learn_outcome(label.state, label.purchased)
+
+
+_record_encoder = msgspec.json.Encoder()
+_record_decoder = msgspec.json.Decoder(SessionRecord)
+_label_decoder = msgspec.json.Decoder(Label)
+
+
+def encode_record(record: SessionRecord) -> bytes:
+    return _record_encoder.encode(record)
+
+
+def decode_record(data: bytes) -> SessionRecord:
+    return _record_decoder.decode(data)
+
+
+def encode_label(label: Label) -> bytes:
+    return _record_encoder.encode(label)
+
+
+def decode_label(data: bytes) -> Label:
+    return _label_decoder.decode(data)
+
+
+def timeout_event(record: SessionRecord, now_ms: int) -> CollectedEvent:
+    """The event the idle sweep sends for a quiet session (one id per session: sent twice, applied once)."""
+    state = record.state
+    return CollectedEvent(
+        id=f"timeout:{state.session_id}"[:64],
+        type="session_timeout",
+        ts=now_ms,
+        store_id=state.store_id,
+        visitor_id=state.visitor_id,
+        session_id=state.session_id,
+        received_at=now_ms,
+        at=now_ms,
+    )
+
+
+def is_idle(record: SessionRecord, now_ms: int, idle_timeout_ms: int) -> bool:
+    return record.outcome is None and now_ms - record.state.last_at >= idle_timeout_ms
