@@ -1,0 +1,53 @@
+"""The experiment report over HTTP: ``GET /v1/experiments`` and ``/v1/experiments/{name}/report``.
+
+JSON by default, CSV with ``?format=csv`` (for a spreadsheet). Authenticated with the
+store's secret key (``Authorization: Bearer ...``): the report shows revenue. The
+numbers and the interval method are :mod:`overlay_api.experiment_report`'s; the counts
+come from the experiment ledger.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from overlay_api.auth import store_from_bearer
+from overlay_api.errors import error_response
+from overlay_api.experiment_report import build_report, to_csv
+from overlay_api.stores import StoreRegistry
+from stream.ledger import ExperimentLedger
+
+_encode = msgspec.json.Encoder().encode
+
+
+class ExperimentsApi:
+    def __init__(self, registry: StoreRegistry, ledger: ExperimentLedger) -> None:
+        self._registry = registry
+        self._ledger = ledger
+
+    async def list(self, request: Request) -> Response:
+        store = store_from_bearer(request, self._registry)
+        if store is None:
+            return error_response(401, "Send Authorization: Bearer <the store's secret key>")
+        names = set(await self._ledger.experiments(store.id)) | {store.experiment.name}
+        body = {"current": store.experiment.name, "experiments": sorted(names)}
+        return Response(_encode(body), media_type="application/json")
+
+    async def report(self, request: Request) -> Response:
+        store = store_from_bearer(request, self._registry)
+        if store is None:
+            return error_response(401, "Send Authorization: Bearer <the store's secret key>")
+        name = request.path_params["experiment"]
+        fmt = request.query_params.get("format", "json")
+        if fmt not in ("json", "csv"):
+            return error_response(422, "format must be json or csv", "$.query.format")
+        tallies = await self._ledger.tallies(store.id, name)
+        report = build_report(store.id, name, tallies, store.experiment.report_margin_pct)
+        if fmt == "csv":
+            return Response(
+                to_csv(report),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{store.id}-{name}.csv"'},
+            )
+        return Response(_encode(report), media_type="application/json")

@@ -1,0 +1,157 @@
+"""The scenario engine: an abandonment profile in, exactly three ranked, checked variants out.
+
+Why three: each experiment arm shows one rank, so the store learns whether the
+engine's first choice really beats its second and third (see ``docs/experiments.md``).
+
+How: every incentive that is true and allowed for this store, product and cart is
+scored by the profile's reason probabilities (so the runner-up reason gets a voice
+too), moved by boldness (stock, calendar); the top three are written in the store's
+voice and locale, by a language model when one is configured and has answered
+(cached), else by templates. Every variant passes :func:`overlay_api.guardrails.violations`;
+a failing one is replaced by its template, and a failing template by the next offer,
+down to the always-true survey.
+
+>>> import msgspec
+>>> from overlay_api.stores import Store
+>>> from overlay_api.incentives import Context
+>>> from scorer.profile import AbandonmentProfile
+>>> store = msgspec.convert({"id": "shop", "write_key": "wk_shop_0001",
+...     "secret_key": "sk_shop_0001", "allowed_origins": [],
+...     "facts": {"delivery": {"ships_next_day": True, "cutoff": "15:00"}, "return_days": 30}}, Store)
+>>> profile = AbandonmentProfile(store_id="shop", session_id="s-1", visitor_id="v-1", at=0,
+...     reasons={"shipping_speed": 0.8, "trust": 0.1, "price": 0.1}, top_reason="shipping_speed",
+...     confidence=0.8, risk=0.7, evidence=[], cart_value=300.0, device=None, events_seen=4,
+...     model_version="m")
+>>> [(v.rank, v.incentive) for v in propose(profile, Context(store, None, 300.0, 0))]
+[(1, 'delivery_promise'), (2, 'return_guarantee'), (3, 'survey')]
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Final, NamedTuple
+
+from overlay_api.copy_templates import COUNTDOWN_LABEL, SURVEY_OPTIONS, SURVEY_QUESTION, write
+from overlay_api.guardrails import (
+    BadgesBlock,
+    Block,
+    CountdownBlock,
+    ReviewsBlock,
+    SurveyBlock,
+    SurveyOption,
+    Variant,
+    violations,
+)
+from overlay_api.incentives import Context, Offer, build_offer, candidate_offers
+from scorer.profile import AbandonmentProfile
+
+log = logging.getLogger(__name__)
+
+VARIANTS: Final = 3
+#: Below this confidence every variant also asks the one-tap survey (a label for learning).
+SURVEY_BELOW: Final = 0.5
+
+
+class Written(NamedTuple):
+    """Copy proposed by a generator (a language model) for one incentive."""
+
+    title: str
+    body: str
+    cta_label: str | None
+    coupon_pct: int | None = None
+
+
+def _href(incentive: str, ctx: Context) -> str | None:
+    """Where the call to action goes; ``{locale}`` in a configured path becomes the locale."""
+    facts = ctx.store.facts
+    if incentive == "survey":
+        return None
+    if incentive == "help":
+        path = facts.help_path
+    elif incentive in ("saved_cart", "free_shipping_threshold"):
+        path = facts.cart_path
+    else:
+        path = facts.checkout_path
+    return path.replace("{locale}", ctx.locale) if path else None
+
+
+def _survey(locale: str, voice: str) -> SurveyBlock:
+    labels = SURVEY_OPTIONS[locale]
+    return SurveyBlock(
+        question=SURVEY_QUESTION[(locale, voice)],
+        options=[SurveyOption(value=v, label=label) for v, label in labels.items()],  # type: ignore[arg-type]
+    )
+
+
+def _blocks(offer: Offer, badges: list[str], ask: bool, locale: str, voice: str) -> list[Block]:
+    blocks: list[Block] = []
+    if offer.reviews:
+        blocks.append(ReviewsBlock(items=list(offer.reviews)))
+    if badges:
+        blocks.append(BadgesBlock(items=badges))
+    if offer.lock_ends_at is not None:
+        blocks.append(CountdownBlock(label=COUNTDOWN_LABEL[locale], ends_at=offer.lock_ends_at))
+    if ask or offer.incentive == "survey":
+        blocks.append(_survey(locale, voice))
+    return blocks
+
+
+def variant_for(offer: Offer, rank: int, ctx: Context, ask: bool, written: Written | None = None) -> Variant:
+    """Write ``offer`` as a variant: from ``written`` (a generator's copy) or from templates."""
+    voice, locale = ctx.store.voice, ctx.locale
+    copy = write(offer, locale, voice, ctx.store.currency)
+    return Variant(
+        variant=f"{offer.reason}.{offer.incentive}",
+        rank=rank,
+        reason=offer.reason,
+        incentive=offer.incentive,
+        locale=locale,  # type: ignore[arg-type]
+        title=written.title if written else copy.title,
+        body=written.body if written else copy.body,
+        cta_label=(written.cta_label if written else copy.cta),
+        cta_href=_href(offer.incentive, ctx) if copy.cta else None,
+        dismiss_label=copy.dismiss,
+        blocks=_blocks(offer, copy.badges, ask, locale, voice),
+        expected_cost=offer.expected_cost,
+        claims=dict(offer.claims),
+        coupon_pct=offer.coupon_pct,
+        source="llm" if written else "template",
+    )
+
+
+def propose(
+    profile: AbandonmentProfile, ctx: Context, generated: Mapping[str, Written] | None = None
+) -> list[Variant]:
+    """Exactly three ranked variants for this profile, every one past the guardrails.
+
+    ``generated`` maps an incentive to a generator's copy for it; it is used only if
+    it passes the guardrails, else the template is.
+    """
+    ask = profile.confidence < SURVEY_BELOW
+    chosen: list[Variant] = []
+    for _, offer in candidate_offers(profile.reasons, ctx):
+        if len(chosen) == VARIANTS:
+            break
+        written = (generated or {}).get(offer.incentive)
+        if written is not None and written.coupon_pct not in (None, offer.coupon_pct):
+            asked = build_offer(offer.incentive, ctx, written.coupon_pct)
+            if asked is None:  # e.g. a 60 % coupon: above policy or the margin floor
+                log.info("generated %s rejected: coupon_pct %s not allowed", offer.incentive, written.coupon_pct)
+                written = None
+            else:
+                offer = asked
+        for source in ((written, None) if written else (None,)):
+            variant = variant_for(offer, len(chosen) + 1, ctx, ask, source)
+            problems = violations(variant, ctx, ctx.now_ms)
+            if not problems:
+                chosen.append(variant)
+                break
+            log.info("variant %s (%s) rejected: %s", variant.variant, variant.source, "; ".join(problems))
+    survey = build_offer("survey", ctx)
+    assert survey is not None  # always allowed and always true
+    while len(chosen) < VARIANTS:
+        reason = profile.top_reason
+        pad = Offer(incentive="survey", reason=reason, claims=survey.claims)
+        chosen.append(variant_for(pad, len(chosen) + 1, ctx, True))
+    return chosen

@@ -1,0 +1,379 @@
+"""The experiment ledger: exposures, clicks, purchases and refunds, tallied per arm and reason.
+
+Why it lives in the stream: exposures (``overlay_decision``), clicks, purchases and
+refunds all arrive as events, on the same road (Kafka and the stream worker, or the
+embedded pipeline), so the one event handler calls :meth:`ExperimentLedger.record`
+for every event and the report reads :meth:`ExperimentLedger.tallies`.
+
+Every rule is idempotent, because delivery is at least once:
+
+* an exposure counts once per (experiment, session): the first decision wins, later
+  ones for the same session (another trigger, a retry) change nothing;
+* a click counts once per exposed session;
+* a purchase counts once per order id (the thank-you page and the shop's back end
+  may both report it), and is attributed, per experiment, to the visitor's latest
+  exposure whose attribution window (carried on the exposure) covers the purchase;
+* a refund counts once per order id, against the arms its order was attributed to.
+
+The logic is written once over a few storage primitives; :class:`MemoryLedger` keeps
+them in dicts (embedded default), :class:`RedisLedger` in Redis strings, hashes,
+sets and sorted sets (the full path, shared by every worker and API instance).
+
+>>> import asyncio
+>>> from scorer.events import CollectedEvent
+>>> def ev(i, type, at, **kw):
+...     return CollectedEvent(id=f"e-{i:06d}", type=type, ts=at, at=at, received_at=at,
+...         store_id="demo", visitor_id="v-000001", session_id="s-000001", **kw)
+>>> async def demo():
+...     ledger = MemoryLedger()
+...     await ledger.record(ev(1, "overlay_decision", 1000, experiment="x", arm="v1",
+...         variant="trust.reviews", incentive="reviews", propensity=0.3,
+...         props={"reason": "trust", "cost": 0.0, "window_s": 3600}))
+...     await ledger.record(ev(2, "purchase", 5000, order_id="o-1", amount=120.0))
+...     await ledger.record(ev(3, "purchase", 6000, order_id="o-1", amount=120.0))  # again
+...     return (await ledger.tallies("demo", "x"))[("v1", "trust")]
+>>> t = asyncio.run(demo())
+>>> t.exposures, t.recoveries, t.orders, t.revenue
+(1, 1, 1, 120.0)
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import Final, Protocol
+
+import msgspec
+import redis.asyncio as aioredis
+
+from scorer.events import CollectedEvent
+
+#: Events the ledger reads; every other type returns at once.
+LEDGER_EVENTS: Final = frozenset({"overlay_decision", "overlay_click", "purchase", "refund"})
+#: Longest attribution window honoured (a store's window is carried on each exposure).
+MAX_WINDOW_S: Final = 30 * 24 * 3600
+#: How long order records are kept for refunds to find them.
+ORDER_TTL_S: Final = 120 * 24 * 3600
+DEFAULT_WINDOW_S: Final = 24 * 3600
+METRICS: Final = ("exposures", "clicks", "recoveries", "orders", "revenue", "incentive_cost",
+                  "refunds", "refunded", "propensity_sum")
+
+
+class Tally(msgspec.Struct, kw_only=True):
+    """One (arm, reason) cell of an experiment."""
+
+    exposures: int = 0
+    clicks: int = 0
+    #: Exposed sessions with at least one attributed purchase.
+    recoveries: int = 0
+    orders: int = 0
+    revenue: float = 0.0
+    #: What the incentives of recovered sessions cost the store.
+    incentive_cost: float = 0.0
+    refunds: int = 0
+    refunded: float = 0.0
+    #: Sum of the logged propensities (their mean is the arm's probability).
+    propensity_sum: float = 0.0
+
+
+Tallies = dict[tuple[str, str], Tally]
+
+
+class Exposure(msgspec.Struct, frozen=True):
+    arm: str
+    reason: str
+    incentive: str
+    propensity: float
+    at: int
+    window_ms: int
+    cost: float
+
+
+class Attribution(msgspec.Struct, frozen=True):
+    experiment: str
+    arm: str
+    reason: str
+
+
+_exposure = msgspec.json.Decoder(Exposure)
+_attributions = msgspec.json.Decoder(list[Attribution])
+_json = msgspec.json.Encoder()
+
+
+class ExperimentLedger(Protocol):
+    async def record(self, event: CollectedEvent) -> None:
+        """Fold one event in (cheap no-op for types the ledger does not read)."""
+
+    async def tallies(self, store_id: str, experiment: str) -> Tallies:
+        """Counts and sums per (arm, reason) for the report."""
+
+    async def experiments(self, store_id: str) -> list[str]:
+        """Experiments with at least one exposure."""
+
+    async def exposure(self, store_id: str, experiment: str, session_id: str) -> Exposure | None:
+        """The session's (first) exposure in the experiment, if any."""
+
+    async def coupons_offered(self, store_id: str, visitor_id: str) -> int:
+        """How many sessions of this visitor were shown a coupon (for the no-coupon rule)."""
+
+    async def close(self) -> None: ...
+
+
+class _Backend(Protocol):
+    async def set_nx(self, key: str, value: bytes, ttl_s: int) -> bool: ...
+    async def set(self, key: str, value: bytes, ttl_s: int) -> None: ...
+    async def get(self, key: str) -> bytes | None: ...
+    async def incr(self, key: str, ttl_s: int) -> None: ...
+    async def hincr(self, key: str, fields: dict[str, float]) -> None: ...
+    async def hgetall(self, key: str) -> dict[str, float]: ...
+    async def sadd(self, key: str, member: str) -> bool: ...
+    async def smembers(self, key: str) -> set[str]: ...
+    async def zadd(self, key: str, member: str, score: int, ttl_s: int) -> None: ...
+    async def zrange(self, key: str, low: int, high: int) -> list[str]: ...
+    async def close(self) -> None: ...
+
+
+def _k(store_id: str, *parts: str) -> str:
+    return "cartcoach:ledger:" + ":".join((store_id, *parts))
+
+
+class Ledger:
+    """The ledger's rules over a storage backend (see the module docstring)."""
+
+    def __init__(self, backend: _Backend) -> None:
+        self._db = backend
+
+    async def record(self, event: CollectedEvent) -> None:
+        kind = event.type
+        if kind not in LEDGER_EVENTS:
+            return
+        if kind == "overlay_decision":
+            await self._exposure(event)
+        elif kind == "overlay_click":
+            await self._click(event)
+        elif kind == "purchase":
+            await self._purchase(event)
+        else:
+            await self._refund(event)
+
+    async def _exposure(self, event: CollectedEvent) -> None:
+        if event.experiment is None or event.arm is None:
+            return
+        props = event.props or {}
+        window_s = props.get("window_s", DEFAULT_WINDOW_S)
+        window_s = min(int(window_s), MAX_WINDOW_S) if isinstance(window_s, (int, float)) else DEFAULT_WINDOW_S
+        cost = props.get("cost", 0.0)
+        exposure = Exposure(
+            arm=event.arm,
+            reason=str(props.get("reason", "unknown")),
+            incentive=event.incentive or "none",
+            propensity=event.propensity if event.propensity is not None else 0.0,
+            at=event.at,
+            window_ms=window_s * 1000,
+            cost=float(cost) if isinstance(cost, (int, float)) else 0.0,
+        )
+        store, exp = event.store_id, event.experiment
+        ttl = window_s + 7 * 24 * 3600
+        if not await self._db.set_nx(_k(store, "x", exp, event.session_id), _json.encode(exposure), ttl):
+            return
+        cell = f"{exposure.arm}|{exposure.reason}"
+        await self._db.hincr(_k(store, "t", exp), {f"{cell}|exposures": 1, f"{cell}|propensity_sum": exposure.propensity})
+        await self._db.zadd(_k(store, "v", event.visitor_id), f"{exp}\x1f{event.session_id}", event.at, ttl)
+        await self._db.sadd(_k(store, "experiments"), exp)
+        if exposure.incentive == "coupon":
+            await self._db.incr(_k(store, "coupons", event.visitor_id), MAX_WINDOW_S)
+
+    async def _click(self, event: CollectedEvent) -> None:
+        if event.experiment is None:
+            return
+        store, exp = event.store_id, event.experiment
+        exposure = await self.exposure(store, exp, event.session_id)
+        if exposure is None or not await self._db.sadd(_k(store, "clicked", exp), event.session_id):
+            return
+        await self._db.hincr(_k(store, "t", exp), {f"{exposure.arm}|{exposure.reason}|clicks": 1})
+
+    async def _purchase(self, event: CollectedEvent) -> None:
+        if event.order_id is None:
+            return
+        store, order_key = event.store_id, _k(event.store_id, "o", event.order_id)
+        if not await self._db.set_nx(order_key, b"[]", ORDER_TTL_S):
+            return  # this order was counted already
+        latest: dict[str, tuple[int, str, Exposure]] = {}
+        for member in await self._db.zrange(_k(store, "v", event.visitor_id), event.at - MAX_WINDOW_S * 1000, event.at):
+            exp, _, session = member.partition("\x1f")
+            exposure = await self.exposure(store, exp, session)
+            if exposure is None or not exposure.at <= event.at <= exposure.at + exposure.window_ms:
+                continue
+            if exp not in latest or latest[exp][0] < exposure.at:
+                latest[exp] = (exposure.at, session, exposure)
+        amount = event.amount or 0.0
+        attributions = []
+        for exp, (_, session, exposure) in latest.items():
+            cell = f"{exposure.arm}|{exposure.reason}"
+            fields = {f"{cell}|orders": 1, f"{cell}|revenue": amount}
+            if await self._db.sadd(_k(store, "recovered", exp), session):
+                fields |= {f"{cell}|recoveries": 1, f"{cell}|incentive_cost": exposure.cost}
+            await self._db.hincr(_k(store, "t", exp), fields)
+            attributions.append(Attribution(exp, exposure.arm, exposure.reason))
+        if attributions:
+            await self._db.set(order_key, _json.encode(attributions), ORDER_TTL_S)
+
+    async def _refund(self, event: CollectedEvent) -> None:
+        if event.order_id is None:
+            return
+        store = event.store_id
+        if not await self._db.set_nx(_k(store, "r", event.order_id), b"1", ORDER_TTL_S):
+            return
+        data = await self._db.get(_k(store, "o", event.order_id))
+        for a in _attributions.decode(data) if data else ():
+            await self._db.hincr(
+                _k(store, "t", a.experiment),
+                {f"{a.arm}|{a.reason}|refunds": 1, f"{a.arm}|{a.reason}|refunded": event.amount or 0.0},
+            )
+
+    async def exposure(self, store_id: str, experiment: str, session_id: str) -> Exposure | None:
+        data = await self._db.get(_k(store_id, "x", experiment, session_id))
+        return None if data is None else _exposure.decode(data)
+
+    async def coupons_offered(self, store_id: str, visitor_id: str) -> int:
+        data = await self._db.get(_k(store_id, "coupons", visitor_id))
+        return int(data) if data else 0
+
+    async def tallies(self, store_id: str, experiment: str) -> Tallies:
+        cells: Tallies = {}
+        for field, value in (await self._db.hgetall(_k(store_id, "t", experiment))).items():
+            arm, reason, metric = field.rsplit("|", 2)
+            tally = cells.setdefault((arm, reason), Tally())
+            current = getattr(tally, metric)
+            setattr(tally, metric, type(current)(value) if isinstance(current, int) else round(value, 6))
+        return cells
+
+    async def experiments(self, store_id: str) -> list[str]:
+        return sorted(await self._db.smembers(_k(store_id, "experiments")))
+
+    async def close(self) -> None:
+        await self._db.close()
+
+
+class _MemoryBackend:
+    """Dicts with the same meaning as the Redis commands; expiry checked on read."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, tuple[bytes, float]] = {}
+        self._hashes: dict[str, dict[str, float]] = defaultdict(dict)
+        self._sets: dict[str, set[str]] = defaultdict(set)
+        self._zsets: dict[str, dict[str, int]] = defaultdict(dict)
+
+    async def set_nx(self, key: str, value: bytes, ttl_s: int) -> bool:
+        if await self.get(key) is not None:
+            return False
+        await self.set(key, value, ttl_s)
+        return True
+
+    async def set(self, key: str, value: bytes, ttl_s: int) -> None:
+        self._values[key] = (value, time.monotonic() + ttl_s)
+
+    async def get(self, key: str) -> bytes | None:
+        item = self._values.get(key)
+        if item is None or item[1] < time.monotonic():
+            self._values.pop(key, None)
+            return None
+        return item[0]
+
+    async def incr(self, key: str, ttl_s: int) -> None:
+        current = await self.get(key)
+        await self.set(key, str(int(current or 0) + 1).encode(), ttl_s)
+
+    async def hincr(self, key: str, fields: dict[str, float]) -> None:
+        target = self._hashes[key]
+        for name, amount in fields.items():
+            target[name] = target.get(name, 0.0) + amount
+
+    async def hgetall(self, key: str) -> dict[str, float]:
+        return dict(self._hashes.get(key, {}))
+
+    async def sadd(self, key: str, member: str) -> bool:
+        members = self._sets[key]
+        if member in members:
+            return False
+        members.add(member)
+        return True
+
+    async def smembers(self, key: str) -> set[str]:
+        return set(self._sets.get(key, ()))
+
+    async def zadd(self, key: str, member: str, score: int, ttl_s: int) -> None:
+        self._zsets[key][member] = score
+
+    async def zrange(self, key: str, low: int, high: int) -> list[str]:
+        items = self._zsets.get(key, {})
+        return [m for m, s in sorted(items.items(), key=lambda kv: kv[1]) if low <= s <= high]
+
+    async def close(self) -> None:
+        return None
+
+
+class _RedisBackend:
+    def __init__(self, client: aioredis.Redis) -> None:
+        self._r = client
+
+    async def set_nx(self, key: str, value: bytes, ttl_s: int) -> bool:
+        return bool(await self._r.set(key, value, nx=True, ex=ttl_s))
+
+    async def set(self, key: str, value: bytes, ttl_s: int) -> None:
+        await self._r.set(key, value, ex=ttl_s)
+
+    async def get(self, key: str) -> bytes | None:
+        return await self._r.get(key)
+
+    async def incr(self, key: str, ttl_s: int) -> None:
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, ttl_s)
+            await pipe.execute()
+
+    async def hincr(self, key: str, fields: dict[str, float]) -> None:
+        async with self._r.pipeline(transaction=True) as pipe:
+            for name, amount in fields.items():
+                pipe.hincrbyfloat(key, name, amount)
+            await pipe.execute()
+
+    async def hgetall(self, key: str) -> dict[str, float]:
+        return {k.decode(): float(v) for k, v in (await self._r.hgetall(key)).items()}
+
+    async def sadd(self, key: str, member: str) -> bool:
+        return bool(await self._r.sadd(key, member))
+
+    async def smembers(self, key: str) -> set[str]:
+        return {m.decode() for m in await self._r.smembers(key)}
+
+    async def zadd(self, key: str, member: str, score: int, ttl_s: int) -> None:
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.zadd(key, {member: score})
+            pipe.zremrangebyscore(key, "-inf", score - MAX_WINDOW_S * 1000)
+            pipe.expire(key, ttl_s)
+            await pipe.execute()
+
+    async def zrange(self, key: str, low: int, high: int) -> list[str]:
+        return [m.decode() for m in await self._r.zrangebyscore(key, low, high)]
+
+    async def close(self) -> None:
+        await self._r.aclose()
+
+
+class MemoryLedger(Ledger):
+    """The embedded default: in-process, gone on restart."""
+
+    def __init__(self) -> None:
+        super().__init__(_MemoryBackend())
+
+
+class RedisLedger(Ledger):
+    """The full path: shared by every stream worker and API instance."""
+
+    def __init__(self, client: aioredis.Redis) -> None:
+        super().__init__(_RedisBackend(client))
+
+    @classmethod
+    def from_url(cls, url: str) -> RedisLedger:
+        return cls(aioredis.from_url(url))
