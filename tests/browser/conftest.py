@@ -109,6 +109,7 @@ class Shop:
         self.context = context
         self.base = base
         self.accepted = accepted
+        context.set_default_timeout(5000)
         self.page: Page = context.new_page()
         self.batches: list[dict[str, Any]] = []
         self.errors: list[str] = []

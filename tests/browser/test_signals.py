@@ -32,8 +32,9 @@ def test_product_page_info_opens_reviews_and_copy(shop):
         event = shop.wait_for(kind)[0]
         assert (event["product_id"], event["price"]) == ("p3", 640.0), kind
     # Read the reviews to the end, leave, come back and glance again: two views (a reread).
+    # (The snippet looks for review sections once a second, as stores render them late.)
     page.locator(".review").last.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(1500)
     page.goto(shop.base + "/demo/tr/cart")
     first = shop.wait_for("review_view")[0]
     assert first["product_id"] == "p3" and first["depth"] == 1 and first["dwell_ms"] >= 300

@@ -1,13 +1,12 @@
-// localStorage with a memory fallback: storage can be full, disabled or throw
-// (private modes, sandboxed frames) and the host page must never notice.
+// localStorage, or memory where storage is unavailable (disabled, sandboxed
+// frames): it can throw, and the host page must never notice.
 const mem = {}
 const ls = () => window.localStorage
 
 export const store = {
   get(k) {
     try {
-      const v = ls().getItem('cartcoach.' + k)
-      return v == null ? mem[k] : JSON.parse(v)
+      return JSON.parse(ls().getItem('cartcoach.' + k))
     } catch (e) {
       return mem[k]
     }
