@@ -40,9 +40,6 @@ WRITE_KEY = "wk_demo_public_0001"
 # Playwright sets navigator.webdriver, which the snippet otherwise ignores as a bot.
 FAST = {"allowBots": True, "flushMs": 300, "idleMs": 1500, "minViewMs": 300}
 
-pytestmark = pytest.mark.browser
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser" in str(item.fspath):
