@@ -68,3 +68,7 @@ def worker(
         raise typer.Exit(2)
     asyncio.run(ensure_topics(settings.kafka_bootstrap_servers, topic_plan(settings)))
     Worker(create_stream_app(settings), loglevel=loglevel).execute_from_commandline()
+
+
+if __name__ == "__main__":
+    app()

@@ -49,6 +49,8 @@ class Settings:
     #: Faust table store: ``memory://`` (changelog only) or ``rocksdb://``.
     stream_store: str = "memory://"
     stream_data_dir: Path = Path(".cartcoach-stream")
+    #: How long the group waits for a silent worker before giving its partitions away.
+    stream_session_timeout_s: float = 30.0
     #: At most one profile per session per this much event time, except at trigger moments.
     score_debounce_ms: int = 2_000
     #: A session with no event for this long is closed as abandoned (the snippet's rule).
@@ -104,6 +106,9 @@ class Settings:
             stream_app_id=get("CARTCOACH_STREAM_APP_ID", defaults.stream_app_id),
             stream_store=get("CARTCOACH_STREAM_STORE", defaults.stream_store),
             stream_data_dir=Path(get("CARTCOACH_STREAM_DATA_DIR", str(defaults.stream_data_dir))),
+            stream_session_timeout_s=float(
+                get("CARTCOACH_STREAM_SESSION_TIMEOUT_S", str(defaults.stream_session_timeout_s))
+            ),
             score_debounce_ms=int(
                 get("CARTCOACH_SCORE_DEBOUNCE_MS", str(defaults.score_debounce_ms))
             ),

@@ -3,7 +3,7 @@
 >>> from cartcoach.settings import Settings
 >>> app = create_app(Settings())       # embedded: no servers needed
 >>> sorted({r.path for r in app.routes if r.path.startswith("/v1")})
-['/v1/collect']
+['/v1/collect', '/v1/experiments', '/v1/experiments/{experiment}/report', '/v1/outcomes', '/v1/overlay']
 """
 
 from __future__ import annotations
@@ -18,20 +18,29 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cartcoach.settings import Settings
+from overlay_api.catalogue import Catalogue
 from overlay_api.collector import Collector
 from overlay_api.cors import preflight
+from overlay_api.experiments_api import ExperimentsApi
 from overlay_api.health import Readiness, healthz
+from overlay_api.llm_generator import LlmGenerator
+from overlay_api.outcomes import OutcomesEndpoint
+from overlay_api.overlay import OverlayEndpoint
+from overlay_api.storefront import storefront_routes
 from overlay_api.stores import StoreRegistry
-from stream.embedded import EmbeddedPipeline
+from stream.embedded_runner import EmbeddedRunner
 from stream.event_sink import EventSink
 from stream.kafka_sink import KafkaEventSink
+from stream.ledger import ExperimentLedger, MemoryLedger, RedisLedger
 from stream.profile_store import MemoryProfileStore, ProfileStore, RedisProfileStore
 
 log = logging.getLogger(__name__)
 
 
-def build_sink(settings: Settings) -> EventSink:
-    """Kafka when configured, else the in-process pipeline."""
+def build_sink(
+    settings: Settings, profiles: ProfileStore, ledger: ExperimentLedger
+) -> EventSink:
+    """Kafka when configured, else the whole stream in this process."""
     if settings.kafka_bootstrap_servers:
         return KafkaEventSink(
             settings.kafka_bootstrap_servers,
@@ -40,7 +49,7 @@ def build_sink(settings: Settings) -> EventSink:
             timeout_s=settings.produce_timeout_s,
             cooldown_s=settings.retry_after_s,
         )
-    return EmbeddedPipeline()
+    return EmbeddedRunner(settings, profiles, ledger)
 
 
 def build_profile_store(settings: Settings) -> ProfileStore:
@@ -50,17 +59,41 @@ def build_profile_store(settings: Settings) -> ProfileStore:
     return MemoryProfileStore()
 
 
+def build_ledger(settings: Settings) -> ExperimentLedger:
+    """Redis when configured (shared with the stream worker), else memory."""
+    if settings.redis_url:
+        return RedisLedger.from_url(settings.redis_url)
+    return MemoryLedger()
+
+
+def build_generator(settings: Settings) -> LlmGenerator | None:
+    """The optional language-model copywriter; None (templates only) unless configured."""
+    if not (settings.llm_base_url and settings.llm_model):
+        return None
+    return LlmGenerator(
+        settings.llm_base_url,
+        settings.llm_model,
+        settings.llm_api_key,
+        timeout_s=settings.llm_timeout_s,
+        cache_ttl_s=settings.llm_cache_ttl_s,
+    )
+
+
 def create_app(
     settings: Settings,
     *,
     stores: StoreRegistry | None = None,
     sink: EventSink | None = None,
     profiles: ProfileStore | None = None,
+    ledger: ExperimentLedger | None = None,
 ) -> Starlette:
     """Build the API. ``stores``, ``sink`` and ``profiles`` default to what ``settings`` says."""
     registry = stores or StoreRegistry.from_file(settings.stores_file)
-    event_sink = sink or build_sink(settings)
     profile_store = profiles or build_profile_store(settings)
+    experiment_ledger = ledger or build_ledger(settings)
+    catalogue = Catalogue(registry)
+    generator = build_generator(settings)
+    event_sink = sink or build_sink(settings, profile_store, experiment_ledger)
 
     checks = {"events": event_sink.ready}
     if isinstance(profile_store, RedisProfileStore):
@@ -69,6 +102,14 @@ def create_app(
 
     async def collect_preflight(request: Request) -> Response:
         return preflight(request, registry, "POST")
+
+    async def overlay_preflight(request: Request) -> Response:
+        return preflight(request, registry, "GET")
+
+    overlay = OverlayEndpoint(
+        registry, profile_store, event_sink, experiment_ledger, catalogue, generator
+    )
+    experiments = ExperimentsApi(registry, experiment_ledger)
 
     routes = [
         Route("/healthz", healthz),
@@ -80,15 +121,31 @@ def create_app(
             max_body_size=settings.max_body_bytes,
         ),
         Route("/v1/collect", collect_preflight, methods=["OPTIONS"]),
+        Route("/v1/overlay", overlay.handle, methods=["GET"]),
+        Route("/v1/overlay", overlay_preflight, methods=["OPTIONS"]),
+        Route(
+            "/v1/outcomes",
+            OutcomesEndpoint(registry, event_sink, settings.retry_after_s).handle,
+            methods=["POST"],
+            max_body_size=settings.max_body_bytes,
+        ),
+        Route("/v1/experiments", experiments.list, methods=["GET"]),
+        Route("/v1/experiments/{experiment}/report", experiments.report, methods=["GET"]),
+        *storefront_routes(),
     ]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await event_sink.start()
+        await catalogue.start()
         try:
             yield
         finally:
+            await catalogue.stop()
+            if generator is not None:
+                await generator.close()
             await event_sink.stop()
+            await experiment_ledger.close()
             await profile_store.close()
 
     app = Starlette(routes=routes, lifespan=lifespan)
@@ -96,4 +153,7 @@ def create_app(
     app.state.stores = registry
     app.state.sink = event_sink
     app.state.profiles = profile_store
+    app.state.ledger = experiment_ledger
+    app.state.catalogue = catalogue
+    app.state.generator = generator
     return app

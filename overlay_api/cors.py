@@ -19,9 +19,10 @@ def request_origin(request: Request) -> str | None:
 
 
 def allow_origin(response: Response, origin: str | None) -> Response:
-    """Let the browser at ``origin`` read this response."""
+    """Let the browser at ``origin`` read this response (and its Retry-After, for the snippet's backoff)."""
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = "Retry-After"
         response.headers["Vary"] = "Origin"
     return response
 

@@ -24,7 +24,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from cartcoach.settings import Settings
 
 TRACKER_DIR = Path(__file__).resolve().parent.parent / "tracker"
 LOCALES = ("en", "tr")
@@ -126,6 +125,6 @@ def demo_routes(demo: Path) -> list[BaseRoute]:
     ]
 
 
-def storefront_routes(settings: Settings, tracker_dir: Path = TRACKER_DIR) -> list[BaseRoute]:
+def storefront_routes(tracker_dir: Path = TRACKER_DIR) -> list[BaseRoute]:
     """Everything the browser side needs: the snippet and the demo store."""
     return snippet_routes(tracker_dir / "dist") + demo_routes(tracker_dir / "demo")

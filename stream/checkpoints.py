@@ -22,7 +22,7 @@ return 0
 
 
 class RedisCheckpoints:
-    def __init__(self, client: aioredis.Redis, key: str = "cartcoach:model:checkpoint") -> None:
+    def __init__(self, client: aioredis.Redis, key: str) -> None:
         self._redis = client
         self._key = key
         self._save_if_newer = client.register_script(_SAVE_IF_NEWER)

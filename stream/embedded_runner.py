@@ -16,6 +16,7 @@ from cartcoach.settings import Settings
 from scorer.events import CollectedEvent
 from scorer.profile import Scorer
 from stream.embedded import EmbeddedPipeline
+from stream.ledger import ExperimentLedger
 from stream.processing import Label, SessionRecord, is_idle, learn, timeout_event
 from stream.profile_store import ProfileStore
 from stream.session_service import SessionService
@@ -25,7 +26,12 @@ class EmbeddedRunner:
     """An :class:`~stream.event_sink.EventSink` that runs the whole stream in this process."""
 
     def __init__(
-        self, settings: Settings, profiles: ProfileStore, *, scorer: Scorer | None = None,
+        self,
+        settings: Settings,
+        profiles: ProfileStore,
+        ledger: ExperimentLedger,
+        *,
+        scorer: Scorer | None = None,
         capacity: int = 100_000,
     ) -> None:
         self._settings = settings
@@ -35,6 +41,7 @@ class EmbeddedRunner:
         self.service = SessionService(
             scorer or Scorer(),
             profiles,
+            ledger,
             emit_label=self._learn,
             debounce_ms=settings.score_debounce_ms,
             idle_timeout_ms=settings.session_idle_timeout_s * 1000,

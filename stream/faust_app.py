@@ -37,6 +37,7 @@ from scorer.events import decode_event, encode_event
 from scorer.profile import AbandonmentProfile, Scorer
 from stream.checkpoints import RedisCheckpoints
 from stream.learner import Learner
+from stream.ledger import RedisLedger
 from stream.processing import Label, decode_label, decode_record, encode_label, encode_record
 from stream.processing import is_idle, timeout_event
 from stream.profile_store import RedisProfileStore
@@ -65,6 +66,7 @@ def create_stream_app(settings: Settings) -> faust.App:
         key_serializer="raw",
         value_serializer="raw",
         producer_acks=-1,
+        broker_session_timeout=settings.stream_session_timeout_s,
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
     )
@@ -78,7 +80,7 @@ def create_stream_app(settings: Settings) -> faust.App:
     )
 
     redis_client = aioredis.from_url(settings.redis_url)
-    checkpoints = RedisCheckpoints(redis_client)
+    checkpoints = RedisCheckpoints(redis_client, key=f"cartcoach:model:{settings.stream_app_id}")
     learner = Learner(checkpoints, signing_key=settings.model_signing_key, every=settings.checkpoint_every)
     me = worker_id().encode()
     partitioner = DefaultPartitioner()
@@ -96,6 +98,7 @@ def create_stream_app(settings: Settings) -> faust.App:
     service = SessionService(
         Scorer(),
         RedisProfileStore(redis_client, settings.profile_ttl_s),
+        RedisLedger(redis_client),
         announce=announce,
         emit_label=emit_label,
         debounce_ms=settings.score_debounce_ms,

@@ -4,6 +4,11 @@ Two implementations behind one protocol: :class:`RedisProfileStore` for the full
 (written by the stream worker, read by any API instance, expiring after a TTL) and
 :class:`MemoryProfileStore` for the embedded default. Every put is also announced on
 a per-store channel so live views (the dashboard, ``cartcoach watch``) can follow.
+
+Puts are monotonic: a profile that reflects fewer events than the stored one is
+dropped. A debounce flush racing the next event, a worker that just lost the
+session's partition, or a replay after a crash can therefore never roll a
+session's profile back.
 """
 
 from __future__ import annotations
@@ -31,8 +36,8 @@ def profile_channel(store_id: str) -> str:
 
 
 class ProfileStore(Protocol):
-    async def put(self, profile: AbandonmentProfile) -> None:
-        """Store the session's latest profile and announce it."""
+    async def put(self, profile: AbandonmentProfile) -> bool:
+        """Store and announce the profile unless a newer one is stored; True if stored."""
 
     async def get(self, store_id: str, session_id: str) -> AbandonmentProfile | None:
         """The session's latest profile, or None if unknown or expired."""
@@ -51,8 +56,11 @@ class MemoryProfileStore:
         self._capacity = capacity
         self._followers: dict[str, set[asyncio.Queue[AbandonmentProfile]]] = {}
 
-    async def put(self, profile: AbandonmentProfile) -> None:
+    async def put(self, profile: AbandonmentProfile) -> bool:
         key = (profile.store_id, profile.session_id)
+        stored = self._profiles.get(key)
+        if stored is not None and stored.events_seen > profile.events_seen:
+            return False
         self._profiles[key] = profile
         self._profiles.move_to_end(key)
         while len(self._profiles) > self._capacity:
@@ -60,6 +68,7 @@ class MemoryProfileStore:
         for queue in self._followers.get(profile.store_id, ()):
             if not queue.full():
                 queue.put_nowait(profile)
+        return True
 
     async def get(self, store_id: str, session_id: str) -> AbandonmentProfile | None:
         return self._profiles.get((store_id, session_id))
@@ -77,26 +86,38 @@ class MemoryProfileStore:
         return None
 
 
+_PUT_IF_NOT_OLDER = """
+local stored = tonumber(redis.call('HGET', KEYS[1], 'seen') or '-1')
+if tonumber(ARGV[1]) < stored then return 0 end
+redis.call('HSET', KEYS[1], 'seen', ARGV[1], 'profile', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', KEYS[2], ARGV[2])
+return 1
+"""
+
+
 class RedisProfileStore:
-    """Profiles as JSON strings with a TTL, announced with PUBLISH on a per-store channel."""
+    """Profiles in a hash (``seen``, ``profile`` JSON) with a TTL; announced with PUBLISH.
+
+    The compare-and-set runs as one Lua script, atomic in Redis.
+    """
 
     def __init__(self, client: aioredis.Redis, ttl_s: int) -> None:
         self._redis = client
         self._ttl_s = ttl_s
+        self._put_if_not_older = client.register_script(_PUT_IF_NOT_OLDER)
 
     @classmethod
     def from_url(cls, url: str, ttl_s: int) -> RedisProfileStore:
         return cls(aioredis.from_url(url), ttl_s)
 
-    async def put(self, profile: AbandonmentProfile) -> None:
-        data = _encode(profile)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.set(profile_key(profile.store_id, profile.session_id), data, ex=self._ttl_s)
-            pipe.publish(profile_channel(profile.store_id), data)
-            await pipe.execute()
+    async def put(self, profile: AbandonmentProfile) -> bool:
+        keys = [profile_key(profile.store_id, profile.session_id), profile_channel(profile.store_id)]
+        args = [profile.events_seen, _encode(profile), self._ttl_s]
+        return bool(await self._put_if_not_older(keys=keys, args=args))
 
     async def get(self, store_id: str, session_id: str) -> AbandonmentProfile | None:
-        data = await self._redis.get(profile_key(store_id, session_id))
+        data = await self._redis.hget(profile_key(store_id, session_id), "profile")
         return None if data is None else _decode(data)
 
     async def follow(self, store_id: str) -> AsyncIterator[AbandonmentProfile]:

@@ -13,12 +13,17 @@ the ``labels`` topic).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
 from scorer.events import CollectedEvent
 from scorer.profile import AbandonmentProfile, Scorer
 from stream.processing import Label, SessionRecord, step
+from stream.ledger import ExperimentLedger
 from stream.profile_store import ProfileStore
+
+#: Sessions whose last published profile is remembered (oldest forgotten first).
+MAX_TRACKED_SESSIONS = 200_000
 
 ProfileSink = Callable[[AbandonmentProfile], Awaitable[None]]
 LabelSink = Callable[[Label], Awaitable[None]]
@@ -35,6 +40,7 @@ class SessionService:
         self,
         scorer: Scorer,
         profiles: ProfileStore,
+        ledger: ExperimentLedger,
         *,
         announce: ProfileSink = _nowhere,
         emit_label: LabelSink = _nowhere,
@@ -44,17 +50,19 @@ class SessionService:
         #: The serving model; the Faust worker swaps in newer checkpoints.
         self.scorer = scorer
         self._profiles = profiles
+        self._ledger = ledger
         self._announce = announce
         self._emit_label = emit_label
         self._debounce_ms = debounce_ms
         self._idle_timeout_ms = idle_timeout_ms
         #: Sessions whose newest state has not been scored yet (the debounce's tail).
         self._pending: dict[str, SessionRecord] = {}
-        #: Per session, the ``last_at`` of the state a flush last published (for :meth:`catch_up`).
-        self._flushed: dict[str, int] = {}
+        #: Per session, how many events the last profile published here reflected.
+        self._published: OrderedDict[str, int] = OrderedDict()
 
     async def handle(self, record: SessionRecord | None, event: CollectedEvent) -> SessionRecord | None:
         """Process one event; returns the record to store, or None if nothing changed."""
+        await self._ledger.record(event)  # idempotent by event and order id, so before the dedupe
         result = step(
             record,
             event,
@@ -66,12 +74,9 @@ class SessionService:
             return None
         if result.profile is not None:
             self._pending.pop(event.session_id, None)
-            self._flushed.pop(event.session_id, None)
             await self._publish(result.profile)
-        elif result.record is not None and result.record.outcome is None:
+        elif result.record is not None:
             self._pending[event.session_id] = result.record
-        else:
-            self._flushed.pop(event.session_id, None)
         for label in result.labels:
             await self._emit_label(label)
         return result.record
@@ -79,10 +84,13 @@ class SessionService:
     async def flush(self) -> int:
         """Score every pending session now; returns how many profiles were published."""
         pending, self._pending = self._pending, {}
-        for session_id, record in pending.items():
-            await self._publish(self.scorer.profile(record.state))
-            self._flushed[session_id] = record.state.last_at
-        return len(pending)
+        published = 0
+        for record in pending.values():
+            # The session may have been scored by a newer event while this loop awaited.
+            if record.state.events > self._published.get(record.state.session_id, -1):
+                await self._publish(self.scorer.profile(record.state))
+                published += 1
+        return published
 
     async def catch_up(self, record: SessionRecord) -> bool:
         """Publish a stored session whose newest state was never scored; True if it was.
@@ -94,14 +102,12 @@ class SessionService:
         """
         state = record.state
         if (
-            record.outcome is not None
-            or record.scored_at >= state.last_at
+            record.scored_at >= state.last_at
             or state.session_id in self._pending
-            or self._flushed.get(state.session_id, -1) >= state.last_at
+            or self._published.get(state.session_id, -1) >= state.events
         ):
             return False
         await self._publish(self.scorer.profile(state))
-        self._flushed[state.session_id] = state.last_at
         return True
 
     def drop_pending(self) -> None:
@@ -110,5 +116,9 @@ class SessionService:
         self._pending.clear()
 
     async def _publish(self, profile: AbandonmentProfile) -> None:
-        await self._profiles.put(profile)
-        await self._announce(profile)
+        self._published[profile.session_id] = profile.events_seen
+        self._published.move_to_end(profile.session_id)
+        if len(self._published) > MAX_TRACKED_SESSIONS:
+            self._published.popitem(last=False)
+        if await self._profiles.put(profile):
+            await self._announce(profile)

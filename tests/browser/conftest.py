@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Request, sync_pla
 
 from cartcoach.settings import Settings
 from overlay_api.app import create_app
-from overlay_api.storefront import TRACKER_DIR, storefront_routes
+from overlay_api.storefront import TRACKER_DIR
 from scorer.events import CollectedEvent
 from stream.embedded import EmbeddedPipeline
 from tests.live_server import LiveServer, free_port
@@ -79,8 +79,6 @@ stores:
         accepted.append(event)
 
     app = create_app(settings, sink=EmbeddedPipeline(handler=record))
-    if not any(getattr(r, "path", None) == "/cartcoach.js" for r in app.routes):
-        app.router.routes.extend(storefront_routes(settings))
     with LiveServer(app, port=port) as live:
         yield live
 

@@ -53,6 +53,7 @@ async def test_broker_down_gives_503_with_retry_after_then_recovers_without_rest
         assert down.status_code == 503
         assert down.headers["retry-after"] == "1"
         assert down.headers["access-control-allow-origin"] == STORE_ORIGIN
+        assert "Retry-After" in down.headers["access-control-expose-headers"]
         assert "retry" in down.json()["error"]
         assert (await client.get("/healthz")).status_code == 200
         assert (await client.get("/readyz")).status_code == 503

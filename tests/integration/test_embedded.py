@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
 
 from cartcoach.settings import Settings
 from overlay_api.app import create_app
-from stream.embedded import EmbeddedPipeline
+from stream.embedded_runner import EmbeddedRunner
 from tests.conftest import STORE_ORIGIN, make_batch
 from tests.live_server import LiveServer
 
@@ -16,8 +17,8 @@ from tests.live_server import LiveServer
 async def test_embedded_mode_accepts_the_same_batch_and_hands_it_to_the_pipeline(stores_file) -> None:
     settings = Settings(stores_file=stores_file)
     app = create_app(settings)
-    pipeline = app.state.sink
-    assert isinstance(pipeline, EmbeddedPipeline)
+    runner = app.state.sink
+    assert isinstance(runner, EmbeddedRunner)
     batch = make_batch(n=4)
     with LiveServer(app) as live:
         async with httpx.AsyncClient(base_url=live.url) as client:
@@ -33,6 +34,22 @@ async def test_embedded_mode_accepts_the_same_batch_and_hands_it_to_the_pipeline
     assert response.status_code == 202
     assert ready.json()["mode"] == "embedded" and ready.status_code == 200
     assert bad.status_code == 400
-    received = [e for e in pipeline.recent if e.session_id == batch["session_id"]]
+    received = [e for e in runner.pipeline.recent if e.session_id == batch["session_id"]]
     assert [e.id for e in received] == [e["id"] for e in batch["events"]]
     assert {e.store_id for e in received} == {"shop"}
+
+
+async def test_embedded_mode_turns_events_into_a_profile_without_any_server(stores_file) -> None:
+    app = create_app(Settings(stores_file=stores_file))
+    batch = make_batch(n=3)  # three shipping-info opens on the cart page
+    with LiveServer(app) as live:
+        async with httpx.AsyncClient(base_url=live.url) as client:
+            await client.post("/v1/collect", json=batch, headers={"origin": STORE_ORIGIN})
+        for _ in range(100):
+            profile = await app.state.profiles.get("shop", batch["session_id"])
+            if profile is not None and profile.events_seen == 3:
+                break
+            await asyncio.sleep(0.02)
+    assert profile is not None and profile.events_seen == 3
+    assert profile.top_reason == "shipping_speed"
+    assert any("shipping" in line.lower() for line in profile.evidence)

@@ -1,0 +1,218 @@
+"""The Faust worker on the real broker and Redis: live profiles, crashes, two workers, poison."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from itertools import groupby
+from pathlib import Path
+
+import msgspec
+import pytest
+import redis.asyncio as aioredis
+from aiokafka import AIOKafkaProducer
+
+from scorer.events import CollectedEvent, decode_event
+from scorer.profile import AbandonmentProfile
+from scorer.simulator import SimulatorConfig, collected, simulate
+from stream.embedded_runner import EmbeddedRunner
+from stream.kafka_sink import KafkaEventSink
+from stream.ledger import MemoryLedger
+from stream.profile_store import MemoryProfileStore, RedisProfileStore, profile_key
+from tests.kafka_topic import end_offsets, read_records
+from tests.services import Services
+from tests.stream_worker import StreamEnv, WorkerProcess, wait_for_group
+
+pytestmark = pytest.mark.services
+NO_TIMEOUT = {"CARTCOACH_SESSION_IDLE_TIMEOUT_S": "100000000"}
+
+
+@pytest.fixture
+def stream(services: Services, tmp_path: Path) -> StreamEnv:
+    return StreamEnv(services, tmp_path, extra=dict(NO_TIMEOUT))
+
+
+@pytest.fixture
+def workers(stream: StreamEnv) -> Iterator[list[WorkerProcess]]:
+    started: list[WorkerProcess] = []
+    yield started
+    for worker in started:
+        worker.stop()
+
+
+def simulated(stream: StreamEnv, n: int, seed: int) -> list[CollectedEvent]:
+    """Simulated shoppers of the last hour, in the order the collector would emit them.
+
+    The store id is the test's own, so runs never share profiles in Redis.
+    """
+    start = int(time.time() * 1000) - 3_600_000
+    config = SimulatorConfig(sessions=n, seed=seed, start_ms=start, arrival_ms=2_000)
+    return list(collected(simulate(config), store_id=stream.store_id))
+
+
+async def publish(stream: StreamEnv, events: list[CollectedEvent]) -> None:
+    """Through the collector's own sink, one call per run of one session's events."""
+    sink = KafkaEventSink(stream.services.kafka_bootstrap_servers, stream.settings.events_topic)
+    try:
+        for _, run in groupby(events, key=lambda e: e.session_id):
+            await sink.publish(list(run))
+    finally:
+        await sink.stop()
+
+
+def expected_counts(events: list[CollectedEvent]) -> dict[str, int]:
+    counts: dict[str, set[str]] = defaultdict(set)
+    for event in events:
+        counts[event.session_id].add(event.id)
+    return {session: len(ids) for session, ids in counts.items()}
+
+
+async def redis_profiles(stream: StreamEnv, sessions: list[str]) -> dict[str, AbandonmentProfile]:
+    store = RedisProfileStore.from_url(stream.services.redis_url, ttl_s=60)
+    try:
+        found = {s: await store.get(stream.store_id, s) for s in sessions}
+        return {s: p for s, p in found.items() if p is not None}
+    finally:
+        await store.close()
+
+
+async def wait_until_complete(stream: StreamEnv, expected: dict[str, int], timeout_s: float) -> dict[str, AbandonmentProfile]:
+    """Wait until every session's profile in Redis reflects all its events."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        profiles = await redis_profiles(stream, list(expected))
+        if all(s in profiles and profiles[s].events_seen == n for s, n in expected.items()):
+            return profiles
+        if time.monotonic() > deadline:
+            behind = {s: (profiles[s].events_seen if s in profiles else None, n)
+                      for s, n in expected.items() if s not in profiles or profiles[s].events_seen != n}
+            raise AssertionError(f"{len(behind)} sessions incomplete (seen, expected): {list(behind.items())[:5]}")
+        await asyncio.sleep(0.2)
+
+
+async def start_worker(stream: StreamEnv, workers: list[WorkerProcess], name: str) -> WorkerProcess:
+    """Start a worker and wait until it processes a probe event."""
+    worker = WorkerProcess(stream, name)
+    workers.append(worker)
+    await wait_for_group(stream, members=sum(w.process.poll() is None for w in workers))
+    probe = simulated(stream, 1, seed=sum(map(ord, name)))
+    await publish(stream, probe)
+    await wait_until_complete(stream, expected_counts(probe), timeout_s=90)
+    return worker
+
+
+async def test_events_in_give_a_profile_in_redis_and_on_the_profiles_topic_within_2s(
+    stream: StreamEnv, workers: list[WorkerProcess]
+) -> None:
+    await start_worker(stream, workers, "a")
+    events = simulated(stream, 1, seed=42)[:6]
+    events[-1] = msgspec.structs.replace(events[-1], type="cart_view")  # a trigger moment
+    sent = time.monotonic()
+    await publish(stream, events)
+    profiles = await wait_until_complete(stream, expected_counts(events), timeout_s=2)
+    assert time.monotonic() - sent <= 2
+    session = events[0].session_id
+    records = await read_records(
+        stream.services.kafka_bootstrap_servers,
+        stream.settings.profiles_topic,
+        await end_offsets(stream.services.kafka_bootstrap_servers, stream.settings.profiles_topic),
+    )
+    mine = [msgspec.json.decode(r.value, type=AbandonmentProfile) for r in records if r.key == session.encode()]
+    assert mine and mine[-1] == profiles[session]
+
+
+async def test_sigkill_mid_stream_recovers_state_from_the_changelog_without_double_counting(
+    stream: StreamEnv, workers: list[WorkerProcess]
+) -> None:
+    worker = await start_worker(stream, workers, "a")
+    events = simulated(stream, 40, seed=7)
+    half = len(events) // 2
+    await publish(stream, events[:half])
+    await wait_until_complete(stream, expected_counts(events[:half]), timeout_s=60)
+
+    # More events in flight, then the worker dies without any chance to commit or flush.
+    await publish(stream, events[half : half + 50])
+    worker.kill()
+    before_restart = await redis_profiles(stream, list(expected_counts(events[:half])))
+    assert len(before_restart) == len(expected_counts(events[:half])), "profiles vanished with the worker"
+
+    await publish(stream, events[half + 50 :])
+    await start_worker(stream, workers, "b")
+    expected = expected_counts(events)
+    profiles = await wait_until_complete(stream, expected, timeout_s=90)
+    # events_seen counts each distinct event id once: replays after the crash were not re-applied.
+    assert {s: p.events_seen for s, p in profiles.items()} == expected
+
+
+async def test_two_workers_share_four_partitions_and_a_rebalance_loses_nothing(
+    stream: StreamEnv, workers: list[WorkerProcess]
+) -> None:
+    first = await start_worker(stream, workers, "a")
+    events = simulated(stream, 60, seed=11)
+    third = len(events) // 3
+    await publish(stream, events[:third])
+    second = await start_worker(stream, workers, "b")  # joins: a rebalance mid-stream
+    await publish(stream, events[third:])
+    expected = expected_counts(events)
+    profiles = await wait_until_complete(stream, expected, timeout_s=120)
+    assert {s: p.events_seen for s, p in profiles.items()} == expected
+
+    # After the rebalance each session's profiles come from one worker, and both work.
+    records = await read_records(
+        stream.services.kafka_bootstrap_servers,
+        stream.settings.profiles_topic,
+        await end_offsets(stream.services.kafka_bootstrap_servers, stream.settings.profiles_topic),
+    )
+    late_sessions = set(expected_counts(events[2 * third :])) - set(expected_counts(events[: 2 * third]))
+    by_session: dict[bytes, set[bytes]] = defaultdict(set)
+    for record in records:
+        if record.key.decode() in late_sessions:
+            by_session[record.key].add(dict(record.headers)["worker"])
+    assert by_session and all(len(ws) == 1 for ws in by_session.values())
+    names = {w for ws in by_session.values() for w in ws}
+    pids = {int(name.decode().rsplit(":", 1)[1]) for name in names}
+    assert pids == {first.pid, second.pid}
+
+
+async def test_a_poison_message_is_dead_lettered_with_its_reason_and_the_next_event_processed(
+    stream: StreamEnv, workers: list[WorkerProcess]
+) -> None:
+    await start_worker(stream, workers, "a")
+    good = simulated(stream, 1, seed=3)[:3]
+    session = good[0].session_id
+    producer = AIOKafkaProducer(bootstrap_servers=stream.services.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(stream.settings.events_topic, b'{"not": "an event"', key=session.encode())
+        await producer.send_and_wait(stream.settings.events_topic, b"\xff\xfe", key=session.encode())
+    finally:
+        await producer.stop()
+    await publish(stream, good)
+    await wait_until_complete(stream, expected_counts(good), timeout_s=30)
+    dead = await read_records(stream.services.kafka_bootstrap_servers, stream.settings.dead_letter_topic, 2)
+    assert [r.value for r in dead] == [b'{"not": "an event"', b"\xff\xfe"]
+    assert all(dict(r.headers)["reason"].startswith(b"undecodable event") for r in dead)
+
+
+async def test_embedded_runner_and_faust_worker_give_identical_profiles(
+    services: Services, tmp_path: Path, workers: list[WorkerProcess]
+) -> None:
+    stream = StreamEnv(services, tmp_path, extra={**NO_TIMEOUT, "CARTCOACH_LEARNING": "0"})
+    events = simulated(stream, 30, seed=5)
+
+    memory = MemoryProfileStore()
+    runner = EmbeddedRunner(stream.settings, memory, MemoryLedger())
+    for event in events:
+        await runner._handle(event)
+    await runner.service.flush()
+
+    await start_worker(stream, workers, "a")
+    await publish(stream, events)
+    expected = expected_counts(events)
+    from_worker = await wait_until_complete(stream, expected, timeout_s=90)
+    await asyncio.sleep(stream.settings.score_debounce_ms / 1000 * 2)  # the last flush
+    from_worker = await redis_profiles(stream, list(expected))
+    from_embedded = {s: await memory.get(stream.store_id, s) for s in expected}
+    assert from_worker == from_embedded

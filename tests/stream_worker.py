@@ -1,0 +1,109 @@
+"""A real ``cartcoach worker`` process for the stream tests, with its own topics and group."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient
+
+from cartcoach.settings import Settings
+from tests.services import REPO, Services
+
+
+@dataclass
+class StreamEnv:
+    """Topic names, app id and knobs for one test, as the worker's environment."""
+
+    services: Services
+    data_dir: Path
+    tag: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def store_id(self) -> str:
+        return f"test-{self.tag}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": self.services.kafka_bootstrap_servers,
+            "REDIS_URL": self.services.redis_url,
+            "CARTCOACH_EVENTS_TOPIC": f"events-{self.tag}",
+            "CARTCOACH_PROFILES_TOPIC": f"profiles-{self.tag}",
+            "CARTCOACH_LABELS_TOPIC": f"labels-{self.tag}",
+            "CARTCOACH_DEAD_LETTER_TOPIC": f"dead-{self.tag}",
+            "CARTCOACH_STREAM_APP_ID": f"stream-{self.tag}",
+            "CARTCOACH_TOPIC_PARTITIONS": "4",
+            "CARTCOACH_SWEEP_INTERVAL_S": "2",
+            "CARTCOACH_MODEL_REFRESH_S": "2",
+            "CARTCOACH_STREAM_SESSION_TIMEOUT_S": "8",
+            **self.extra,
+        }
+
+    @property
+    def settings(self) -> Settings:
+        return Settings.from_env(self.env)
+
+
+async def wait_for_group(stream: StreamEnv, members: int, timeout_s: float = 90) -> None:
+    """Wait until the workers' consumer group is stable with ``members`` members."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=stream.services.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            (response,) = await admin.describe_consumer_groups([stream.settings.stream_app_id])
+            (group,) = response.groups
+            state, current = group[2], len(group[5])
+            if state == "Stable" and current == members:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"group {state} with {current} members, wanted {members}")
+            await asyncio.sleep(0.5)
+    finally:
+        await admin.close()
+
+
+class WorkerProcess:
+    def __init__(self, stream: StreamEnv, name: str) -> None:
+        # Logs outlive pytest's temporary directories, for reading after a failure.
+        log_dir = REPO / ".services" / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_dir / f"worker-{stream.tag}-{name}.log"
+        env = {**os.environ, **stream.env, "CARTCOACH_STREAM_DATA_DIR": str(stream.data_dir / name)}
+        self._log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cartcoach.cli", "worker", "--loglevel", "info"],
+            cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no final commit, no flush."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self._log.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
