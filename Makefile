@@ -29,7 +29,7 @@ services-down:
 	bash scripts/services.sh down
 
 tracker-test:
-	if [ -f tracker/package.json ]; then cd tracker && npm ci --no-audit --no-fund --loglevel=error && npm test; fi
+	cd tracker && npm ci --no-audit --no-fund --loglevel=error && npm test
 
 # Services are stopped even when a test fails; the exit code is the tests'.
 test: install system-deps
