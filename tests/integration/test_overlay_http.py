@@ -1,0 +1,198 @@
+"""The overlay endpoint, outcomes and the report over real HTTP (embedded mode).
+
+The sink is the in-process pipeline with the experiment ledger as its handler, so a
+decision the overlay publishes reaches the ledger by the same road as in the product.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cartcoach.settings import DEFAULT_STORES_FILE, Settings
+from overlay_api.app import create_app
+from overlay_api.assignment import assign
+from overlay_api.stores import StoreRegistry
+from scorer.events import CollectedEvent
+from scorer.profile import Scorer
+from scorer.session import apply
+from stream.embedded import EmbeddedPipeline
+from stream.ledger import MemoryLedger
+from stream.profile_store import MemoryProfileStore
+from tests.live_server import LiveServer
+
+ORIGIN = "http://127.0.0.1:8000"
+KEY = "wk_demo_public_0001"
+SECRET = "sk_demo_secret_change_me"
+
+
+@pytest.fixture(scope="module")
+def stores_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo stores file and catalogue (tests may edit the catalogue)."""
+    d = tmp_path_factory.mktemp("demo")
+    shutil.copy(DEFAULT_STORES_FILE, d / "stores.yaml")
+    shutil.copy(DEFAULT_STORES_FILE.with_name("demo_catalogue.yaml"), d / "demo_catalogue.yaml")
+    return d
+
+
+def profile_for(session: str, signal: str, visitor: str = "v-http-00001", cart_value: float = 389.9):
+    now = int(time.time() * 1000)
+
+    def ev(i: int, kind: str, **kw):
+        return CollectedEvent(id=f"e-{session}-{i}", type=kind, ts=now - 5000 + i, at=now - 5000 + i,
+                              received_at=now, store_id="demo", visitor_id=visitor, session_id=session, **kw)
+
+    state = apply(None, ev(0, "cart_view", cart_value=cart_value))
+    for i in range(1, 4):
+        state = apply(state, ev(i, signal, product_id="p2"))
+    return Scorer().profile(state)
+
+
+def session_in(arm: str, prefix: str) -> str:
+    exp = StoreRegistry.from_file(DEFAULT_STORES_FILE).by_id("demo").experiment
+    return next(s for i in range(10_000) if assign("demo", exp, s := f"{prefix}-{i:06d}").name == arm)
+
+
+@pytest.fixture
+async def live(stores_dir):
+    ledger = MemoryLedger()
+
+    async def record_all(events):
+        for event in events:
+            await ledger.record(event)
+
+    pipeline = EmbeddedPipeline(record_all)
+    profiles = MemoryProfileStore()
+    app = create_app(Settings(stores_file=stores_dir / "stores.yaml"), sink=pipeline, profiles=profiles, ledger=ledger)
+    with LiveServer(app) as server:
+        async with httpx.AsyncClient(base_url=server.url) as client:
+            yield client, profiles, pipeline, ledger
+
+
+def ask(session: str, **extra: str) -> dict:
+    return {"key": KEY, "session": session, "visitor": "v-http-00001", "trigger": "exit_intent", "locale": "en", **extra}
+
+
+async def test_shipping_rereads_get_a_shipping_speed_overlay_in_the_agreed_shape(live) -> None:
+    client, profiles, pipeline, ledger = live
+    session = session_in("v1", "s-ship")
+    await profiles.put(profile_for(session, "shipping_info_open"))
+    r = await client.get("/v1/overlay", params=ask(session), headers={"origin": ORIGIN})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) == {"overlay_id", "experiment", "arm", "variant", "reason", "incentive", "locale",
+                         "title", "body", "cta", "dismiss_label", "blocks"}
+    assert body["reason"] == "shipping_speed" and body["arm"] == "v1" and body["locale"] == "en"
+    assert body["incentive"] == "delivery_promise" and "15:00" in body["title"]
+    assert body["cta"]["href"].startswith("/demo/en/") and body["experiment"] == "nudges-v1"
+    assert r.headers["access-control-allow-origin"] == ORIGIN
+    assert r.headers["cache-control"] == "no-store" and r.headers["server-timing"].startswith("app;dur=")
+    await pipeline.drained()
+    exposure = await ledger.exposure("demo", "nudges-v1", session)
+    assert exposure is not None and exposure.arm == "v1" and abs(exposure.propensity - 0.3) < 1e-9
+    decision = [e for e in pipeline.recent if e.type == "overlay_decision"][-1]
+    assert decision.id == body["overlay_id"] and decision.props["reason"] == "shipping_speed"
+    # Within the cooldown the same session gets nothing more.
+    again = await client.get("/v1/overlay", params=ask(session, trigger="cart_idle"))
+    assert again.status_code == 204
+
+
+async def test_review_rereads_get_a_trust_overlay_with_the_stores_own_reviews_in_turkish(live) -> None:
+    client, profiles, *_ = live
+    session = session_in("v1", "s-trust")
+    await profiles.put(profile_for(session, "review_view"))
+    r = await client.get("/v1/overlay", params=ask(session, locale="tr", product="p2"))
+    body = r.json()
+    assert r.status_code == 200 and body["reason"] == "trust" and body["locale"] == "tr"
+    assert body["incentive"] == "reviews"
+    reviews = next(b for b in body["blocks"] if b["type"] == "reviews")["items"]
+    catalogue = (Path(DEFAULT_STORES_FILE).with_name("demo_catalogue.yaml")).read_text(encoding="utf-8")
+    assert all(item["text"] in catalogue and item["author"] in catalogue for item in reviews)
+
+
+async def test_the_holdout_sees_nothing_but_its_decision_is_logged(live) -> None:
+    client, profiles, pipeline, ledger = live
+    session = session_in("holdout", "s-hold")
+    await profiles.put(profile_for(session, "shipping_info_open"))
+    r = await client.get("/v1/overlay", params=ask(session))
+    assert r.status_code == 204 and r.content == b""
+    await pipeline.drained()
+    exposure = await ledger.exposure("demo", "nudges-v1", session)
+    assert exposure is not None and exposure.arm == "holdout" and exposure.reason == "shipping_speed"
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "path"),
+    [
+        ({"key": KEY, "session": "x"}, 422, "$.query.session"),
+        ({"key": KEY, "session": "s-000000001", "trigger": "whenever"}, 422, "$.query.trigger"),
+        ({"key": KEY, "session": "s-000000001", "visitor": "v!"}, 422, "$.query.visitor"),
+        ({"key": "wk_nope_00000", "session": "s-000000001"}, 401, "$.query.key"),
+    ],
+)
+async def test_bad_requests_get_a_clear_4xx(live, params, status, path) -> None:
+    client, *_ = live
+    r = await client.get("/v1/overlay", params=params)
+    assert r.status_code == status and r.json()["path"] == path
+
+
+async def test_no_profile_unknown_origin_and_low_confidence(live) -> None:
+    client, profiles, *_ = live
+    assert (await client.get("/v1/overlay", params=ask("s-unknown-0001"))).status_code == 204
+    session = session_in("v1", "s-origin")
+    await profiles.put(profile_for(session, "shipping_info_open"))
+    r = await client.get("/v1/overlay", params=ask(session), headers={"origin": "https://evil.example"})
+    assert r.status_code == 403 and "access-control-allow-origin" not in r.headers
+    quiet = session_in("v1", "s-quiet")
+    await profiles.put(profile_for(quiet, "page_view"))  # no hesitation signal: nothing to say
+    assert (await client.get("/v1/overlay", params=ask(quiet))).status_code == 204
+    pre = await client.options("/v1/overlay", headers={"origin": ORIGIN, "access-control-request-method": "GET"})
+    assert pre.status_code == 204 and pre.headers["access-control-allow-methods"] == "GET"
+
+
+async def test_outcomes_are_idempotent_by_order_id_and_reach_the_report(live) -> None:
+    client, profiles, pipeline, ledger = live
+    session = session_in("v2", "s-buy")
+    await profiles.put(profile_for(session, "shipping_info_open", visitor="v-buyer-0001"))
+    shown = await client.get("/v1/overlay", params=ask(session, visitor="v-buyer-0001"))
+    assert shown.status_code == 200
+    await pipeline.drained()
+    auth = {"authorization": f"Bearer {SECRET}"}
+    order = {"type": "purchase", "order_id": "ord-1001", "amount": 389.9, "visitor_id": "v-buyer-0001",
+             "session_id": session, "items": [{"product_id": "p2", "quantity": 1, "price": 389.9}]}
+    for _ in range(3):  # the back end retries
+        r = await client.post("/v1/outcomes", content=json.dumps(order), headers=auth)
+        assert r.status_code == 202
+    refund = {"type": "refund", "order_id": "ord-1001", "amount": 389.9, "visitor_id": "v-buyer-0001"}
+    for _ in range(2):
+        assert (await client.post("/v1/outcomes", json=refund, headers=auth)).status_code == 202
+    await pipeline.drained()
+    report = (await client.get("/v1/experiments/nudges-v1/report", headers=auth)).json()
+    row = next(r for r in report["rows"] if r["arm"] == "v2" and r["reason"] == "shipping_speed")
+    assert row["orders"] == 1 and row["recoveries"] == 1 and row["revenue"] == 389.9
+    assert row["refunds"] == 1 and row["refund_rate"] == 1.0
+    assert row["incentive_cost"] == 49.0  # free express shipping, rank 2 for this profile
+    csv_text = (await client.get("/v1/experiments/nudges-v1/report?format=csv", headers=auth)).text
+    assert csv_text.splitlines()[0].startswith("experiment,arm,reason,exposures")
+    listing = (await client.get("/v1/experiments", headers=auth)).json()
+    assert "nudges-v1" in listing["experiments"]
+
+
+async def test_outcomes_and_reports_need_the_secret_key_and_valid_bodies(live) -> None:
+    client, *_ = live
+    assert (await client.post("/v1/outcomes", json={}, headers={"authorization": f"Bearer {KEY}"})).status_code == 401
+    assert (await client.get("/v1/experiments/nudges-v1/report")).status_code == 401
+    auth = {"authorization": f"Bearer {SECRET}"}
+    bad = await client.post("/v1/outcomes", json={"type": "purchase", "order_id": "o-1", "amount": -5,
+                                                  "visitor_id": "v-http-00001"}, headers=auth)
+    assert bad.status_code == 422 and bad.json()["path"] == "$.amount"
+    wrong = await client.post("/v1/outcomes", json={"type": "purchase", "order_id": "o-1", "amount": 5,
+                                                    "visitor_id": "v-http-00001", "currency": "USD"}, headers=auth)
+    assert wrong.status_code == 422 and wrong.json()["path"] == "$.currency"
+    fmt = await client.get("/v1/experiments/nudges-v1/report?format=xml", headers=auth)
+    assert fmt.status_code == 422
