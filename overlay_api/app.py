@@ -26,8 +26,9 @@ from overlay_api.health import Readiness, healthz
 from overlay_api.llm_generator import LlmGenerator
 from overlay_api.outcomes import OutcomesEndpoint
 from overlay_api.overlay import OverlayEndpoint
+from overlay_api.storefront import storefront_routes
 from overlay_api.stores import StoreRegistry
-from stream.embedded import EmbeddedPipeline
+from stream.embedded_runner import EmbeddedRunner
 from stream.event_sink import EventSink
 from stream.kafka_sink import KafkaEventSink
 from stream.ledger import ExperimentLedger, MemoryLedger, RedisLedger
@@ -36,8 +37,10 @@ from stream.profile_store import MemoryProfileStore, ProfileStore, RedisProfileS
 log = logging.getLogger(__name__)
 
 
-def build_sink(settings: Settings) -> EventSink:
-    """Kafka when configured, else the in-process pipeline."""
+def build_sink(
+    settings: Settings, profiles: ProfileStore, ledger: ExperimentLedger
+) -> EventSink:
+    """Kafka when configured, else the whole stream in this process."""
     if settings.kafka_bootstrap_servers:
         return KafkaEventSink(
             settings.kafka_bootstrap_servers,
@@ -46,7 +49,7 @@ def build_sink(settings: Settings) -> EventSink:
             timeout_s=settings.produce_timeout_s,
             cooldown_s=settings.retry_after_s,
         )
-    return EmbeddedPipeline()
+    return EmbeddedRunner(settings, profiles, ledger)
 
 
 def build_profile_store(settings: Settings) -> ProfileStore:
@@ -86,11 +89,11 @@ def create_app(
 ) -> Starlette:
     """Build the API. ``stores``, ``sink`` and ``profiles`` default to what ``settings`` says."""
     registry = stores or StoreRegistry.from_file(settings.stores_file)
-    event_sink = sink or build_sink(settings)
     profile_store = profiles or build_profile_store(settings)
     experiment_ledger = ledger or build_ledger(settings)
     catalogue = Catalogue(registry)
     generator = build_generator(settings)
+    event_sink = sink or build_sink(settings, profile_store, experiment_ledger)
 
     checks = {"events": event_sink.ready}
     if isinstance(profile_store, RedisProfileStore):
@@ -128,6 +131,7 @@ def create_app(
         ),
         Route("/v1/experiments", experiments.list, methods=["GET"]),
         Route("/v1/experiments/{experiment}/report", experiments.report, methods=["GET"]),
+        *storefront_routes(),
     ]
 
     @contextlib.asynccontextmanager
