@@ -10,6 +10,9 @@ import uvicorn
 
 from cartcoach.settings import Settings
 
+#: The demo store's public write key (cartcoach/demo_stores.yaml).
+DEMO_WRITE_KEY = "wk_demo_public_0001"
+
 app = typer.Typer(
     help="Cart-abandonment coach: why shoppers leave, and the one honest nudge that answers it.",
     no_args_is_help=True,
@@ -26,6 +29,9 @@ def serve(
     host: str = typer.Option(None, help="Interface to bind (default CARTCOACH_HOST or 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default CARTCOACH_PORT or 8000)."),
     open_browser: bool = typer.Option(False, "--open", help="Open the demo store in a browser."),
+    demo_traffic: float = typer.Option(
+        0.0, "--demo-traffic", help="Also drive this many simulated shoppers a second into the demo store."
+    ),
 ) -> None:
     """Run the API: collector, overlay endpoint, demo store and dashboard.
 
@@ -40,9 +46,55 @@ def serve(
     mode = "embedded (no servers)" if settings.embedded else f"Kafka at {settings.kafka_bootstrap_servers}"
     typer.echo(f"cartcoach: {mode}; stores from {settings.stores_file}")
     typer.echo(f"cartcoach: demo store at http://{host}:{port}/demo/")
+    typer.echo(f"cartcoach: CRO dashboard at http://{host}:{port}/dashboard (sign in with the store's secret key)")
+    if demo_traffic > 0:
+        from cartcoach.traffic import drive_in_background
+
+        drive_in_background(f"http://{host}:{port}", DEMO_WRITE_KEY, demo_traffic)
     if open_browser:
         webbrowser.open(f"http://{host}:{port}/demo/")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def traffic(
+    url: str = typer.Option("http://127.0.0.1:8000", help="The running API."),
+    rate: float = typer.Option(2.0, "--rate", help="New simulated shoppers per second."),
+    write_key: str = typer.Option(DEMO_WRITE_KEY, help="The store's public write key."),
+    speed: float = typer.Option(20.0, help="How much faster than real time sessions play."),
+    sessions: int = typer.Option(None, help="Stop after starting this many (default: until Ctrl-C)."),
+    seed: int = typer.Option(None, help="Seed for reproducible shoppers."),
+) -> None:
+    """Drive simulated shoppers through a running API (collect and overlay), for demos."""
+    import asyncio
+
+    from cartcoach.traffic import drive
+
+    typer.echo(f"cartcoach traffic: {rate:g} shoppers/s into {url} (Ctrl-C to stop)")
+    try:
+        stats = asyncio.run(drive(url, write_key, rate, speed=speed, sessions=sessions, seed=seed))
+    except KeyboardInterrupt:
+        return
+    typer.echo(f"{stats.sessions} sessions, {stats.batches} batches ({stats.rejected} rejected), "
+               f"{stats.overlays} overlays shown")
+
+
+@app.command()
+def watch(
+    url: str = typer.Option("http://127.0.0.1:8000", help="The running API."),
+    secret_key: str = typer.Option(..., envvar="CARTCOACH_SECRET_KEY", help="The store's secret key."),
+    reason: str = typer.Option(None, help="Only this top reason (price, trust, shipping_speed, ...)."),
+    device: str = typer.Option(None, help="Only this device (mobile, desktop, tablet)."),
+) -> None:
+    """Follow live abandonment profiles in the terminal (the dashboard's feed)."""
+    from rich.console import Console
+
+    from cartcoach.watch import watch as follow
+
+    try:
+        follow(url, secret_key, reason, device, Console())
+    except KeyboardInterrupt:
+        return
 
 
 @app.command()

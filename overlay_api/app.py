@@ -21,8 +21,11 @@ from cartcoach.settings import Settings
 from overlay_api.catalogue import Catalogue
 from overlay_api.collector import Collector
 from overlay_api.cors import preflight
+from overlay_api.dashboard import Dashboard
+from overlay_api.dashboard_token import TokenSigner
 from overlay_api.experiments_api import ExperimentsApi
 from overlay_api.health import Readiness, healthz
+from overlay_api.live_feed import LiveFeed
 from overlay_api.llm_generator import LlmGenerator
 from overlay_api.outcomes import OutcomesEndpoint
 from overlay_api.overlay import OverlayEndpoint
@@ -32,6 +35,7 @@ from stream.embedded_runner import EmbeddedRunner
 from stream.event_sink import EventSink
 from stream.kafka_sink import KafkaEventSink
 from stream.ledger import ExperimentLedger, MemoryLedger, RedisLedger
+from stream.model_health import build_model_health
 from stream.profile_store import MemoryProfileStore, ProfileStore, RedisProfileStore
 
 log = logging.getLogger(__name__)
@@ -110,6 +114,10 @@ def create_app(
         registry, profile_store, event_sink, experiment_ledger, catalogue, generator
     )
     experiments = ExperimentsApi(registry, experiment_ledger)
+    signer = TokenSigner(settings.model_signing_key)
+    live_feed = LiveFeed(registry, profile_store, experiment_ledger, signer)
+    model_health = build_model_health(settings)
+    dashboard = Dashboard(registry, live_feed, model_health, signer)
 
     routes = [
         Route("/healthz", healthz),
@@ -132,15 +140,19 @@ def create_app(
         Route("/v1/experiments", experiments.list, methods=["GET"]),
         Route("/v1/experiments/{experiment}/report", experiments.report, methods=["GET"]),
         *storefront_routes(),
+        *dashboard.routes(),
     ]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await event_sink.start()
         await catalogue.start()
+        await live_feed.start()
         try:
             yield
         finally:
+            await live_feed.stop()
+            await model_health.close()
             await catalogue.stop()
             if generator is not None:
                 await generator.close()
@@ -156,4 +168,6 @@ def create_app(
     app.state.ledger = experiment_ledger
     app.state.catalogue = catalogue
     app.state.generator = generator
+    app.state.live_feed = live_feed
+    app.state.model_health = model_health
     return app

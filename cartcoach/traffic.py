@@ -1,0 +1,116 @@
+"""Simulated shoppers for demos: ``cartcoach traffic`` drives a running API like real browsers.
+
+Why through HTTP: the point is to show the product moving, so the traffic takes the
+same road as a real snippet (``POST /v1/collect`` with the store's public write
+key, ``GET /v1/overlay`` at the exit moment) and everything downstream (stream,
+profiles, experiment ledger, dashboard) is the real thing. Sessions come from
+:mod:`scorer.simulator` (personas with known reasons, survey answers, purchases);
+their timelines are compressed by ``speed`` so a session of several minutes plays
+out in seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+
+import httpx
+import msgspec
+
+from scorer.events import Batch
+from scorer.simulator import SimSession, SimulatorConfig, simulate, to_batches
+
+#: Longest pause between two batches of one session, in seconds (after compression).
+MAX_PAUSE_S = 1.5
+
+
+@dataclass
+class TrafficStats:
+    sessions: int = 0
+    batches: int = 0
+    rejected: int = 0
+    overlays: int = 0
+
+
+def _restamp(batch: Batch, now_ms: int) -> Batch:
+    """Move a batch to the shopper's present: same gaps, ``sent_at`` = now."""
+    shift = now_ms - batch.sent_at
+    events = [msgspec.structs.replace(e, ts=max(0, e.ts + shift)) for e in batch.events]
+    return msgspec.structs.replace(batch, sent_at=now_ms, events=events)
+
+
+async def play(
+    client: httpx.AsyncClient, session: SimSession, write_key: str, speed: float, stats: TrafficStats
+) -> None:
+    """Post one session's batches in order, asking for an overlay before its last page."""
+    batches = to_batches(session, write_key)
+    for i, batch in enumerate(batches):
+        if i:
+            gap_s = (batch.sent_at - batches[i - 1].sent_at) / 1000 / speed
+            await asyncio.sleep(min(MAX_PAUSE_S, max(0.0, gap_s)))
+        if i == len(batches) - 1 and i > 0:
+            params = {"key": write_key, "session": session.session_id,
+                      "visitor": session.visitor_id, "trigger": "exit_intent"}
+            response = await client.get("/v1/overlay", params=params)
+            stats.overlays += response.status_code == 200
+        body = msgspec.json.encode(_restamp(batch, int(time.time() * 1000)))
+        response = await client.post("/v1/collect", content=body, headers={"Content-Type": "application/json"})
+        stats.batches += 1
+        stats.rejected += response.status_code != 202
+
+
+async def drive(
+    base_url: str,
+    write_key: str,
+    rate: float,
+    *,
+    speed: float = 20.0,
+    sessions: int | None = None,
+    seed: int | None = None,
+    stop: asyncio.Event | None = None,
+) -> TrafficStats:
+    """Start ``rate`` new shoppers a second until ``sessions`` have started (or ``stop`` is set)."""
+    rnd = random.Random(seed)
+    stats = TrafficStats()
+    stop = stop or asyncio.Event()
+    running: set[asyncio.Task[None]] = set()
+    async with httpx.AsyncClient(base_url=base_url, timeout=10.0) as client:
+        while not stop.is_set() and (sessions is None or stats.sessions < sessions):
+            config = SimulatorConfig(sessions=1, seed=rnd.randrange(10**9), start_ms=int(time.time() * 1000))
+            task = asyncio.create_task(play(client, simulate(config)[0], write_key, speed, stats))
+            running.add(task)
+            task.add_done_callback(running.discard)
+            stats.sessions += 1
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=1 / rate)
+            except TimeoutError:
+                pass
+        if stop.is_set():  # asked to stop: leave the shoppers mid-session
+            for task in running:
+                task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+    return stats
+
+
+def drive_in_background(base_url: str, write_key: str, rate: float) -> threading.Thread:
+    """``cartcoach serve --demo-traffic``: wait for the server, then drive it from a daemon thread."""
+
+    def run() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(base_url + "/healthz", timeout=1.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        asyncio.run(drive(base_url, write_key, rate))
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns the server log
+    thread = threading.Thread(target=run, name="cartcoach-demo-traffic", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,99 @@
+"""The CRO dashboard: a login page, a token exchange, and JSON summaries for signed-in stores.
+
+Why this shape: ``GET /dashboard`` is a static page that holds no data; the analyst
+pastes the store's secret key, the page keeps it in ``sessionStorage`` and sends it
+as ``Authorization: Bearer`` to the JSON endpoints below and to the existing
+experiment report (``/v1/experiments/{name}/report``, whose statistics are reused
+as they are). The live stream takes a short-lived token instead
+(:mod:`overlay_api.dashboard_token`), because ``EventSource`` cannot send headers.
+Every data endpoint answers 401 and nothing else without valid credentials.
+
+The page is plain JavaScript with hand-written SVG charts: four simple chart kinds
+(stacked bars, interval bars, plain bars) need no library, no build step and no
+bundle to keep in sync, and the whole page stays a few kilobytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from overlay_api.auth import store_from_bearer
+from overlay_api.dashboard_token import TokenSigner
+from overlay_api.errors import error_response
+from overlay_api.live_feed import LiveFeed, matches
+from overlay_api.reason_mix import reason_mix
+from overlay_api.stores import StoreRegistry
+from stream.model_health import ModelHealth
+
+STATIC_DIR: Final = Path(__file__).with_name("static") / "dashboard"
+_encode = msgspec.json.Encoder().encode
+_UNAUTHORIZED = "Send Authorization: Bearer <the store's secret key>"
+#: The page loads only its own script and styles, and cannot be framed.
+_PAGE_HEADERS: Final = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class Dashboard:
+    def __init__(
+        self, registry: StoreRegistry, feed: LiveFeed, health: ModelHealth, signer: TokenSigner
+    ) -> None:
+        self._registry = registry
+        self._feed = feed
+        self._health = health
+        self._signer = signer
+
+    async def page(self, request: Request) -> Response:
+        return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
+
+    async def token(self, request: Request) -> Response:
+        """``POST /dashboard/api/token``: the secret key (header) for a stream token."""
+        store = store_from_bearer(request, self._registry)
+        if store is None:
+            return error_response(401, _UNAUTHORIZED)
+        body = {
+            "store_id": store.id,
+            "experiment": store.experiment.name,
+            "currency": store.currency,
+            "token": self._signer.issue(store.id),
+            "expires_in_s": self._signer.ttl_s,
+        }
+        return Response(_encode(body), media_type="application/json", headers={"Cache-Control": "no-store"})
+
+    async def summary(self, request: Request) -> Response:
+        """``GET /dashboard/api/summary?reason=&device=``: reason mix and model health."""
+        store = store_from_bearer(request, self._registry)
+        if store is None:
+            return error_response(401, _UNAUTHORIZED)
+        reason = request.query_params.get("reason") or None
+        device = request.query_params.get("device") or None
+        recent = [p for p in self._feed.buffers[store.id].recent() if matches(p, reason, device)]
+        health = await self._health.snapshot(store.id)
+        body = {
+            "store_id": store.id,
+            "experiment": store.experiment.name,
+            "reason_mix": reason_mix(recent),
+            "health": health,
+            "model_version": recent[-1].model_version if recent else None,
+            "sessions": len({p.session_id for p in recent}),
+        }
+        return Response(_encode(body), media_type="application/json", headers={"Cache-Control": "no-store"})
+
+    def routes(self) -> list[Route | Mount]:
+        return [
+            Route("/dashboard", self.page, methods=["GET"]),
+            Route("/dashboard/api/token", self.token, methods=["POST"]),
+            Route("/dashboard/api/summary", self.summary, methods=["GET"]),
+            Route("/dashboard/stream", self._feed.stream, methods=["GET"]),
+            Mount("/dashboard/assets", StaticFiles(directory=STATIC_DIR), name="dashboard-assets"),
+        ]
