@@ -21,10 +21,16 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, app: ASGIApp, port: int | None = None) -> None:
+    def __init__(self, app: ASGIApp, port: int | None = None, *, graceful_shutdown_s: float | None = None) -> None:
+        """``graceful_shutdown_s`` bounds the wait for open responses on exit: a streaming
+        response (server-sent events) never finishes by itself, and sse-starlette cannot
+        see a shutdown of a server that runs outside the main thread."""
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning",
+            timeout_graceful_shutdown=graceful_shutdown_s,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 

@@ -148,7 +148,7 @@
     const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Reason mix per minute" });
     const totals = mix.buckets.map((_, i) => REASONS.reduce((sum, r) => sum + mix.series[r][i], 0));
     const top = Math.max(1, ...totals);
-    const slot = (width - pad) / Math.max(1, mix.buckets.length);
+    const slot = Math.min(24, (width - pad) / Math.max(1, mix.buckets.length));
     mix.buckets.forEach((start, i) => {
       let y = height - pad;
       for (const r of REASONS) {
