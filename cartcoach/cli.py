@@ -29,9 +29,10 @@ def serve(
     host: str = typer.Option(None, help="Interface to bind (default CARTCOACH_HOST or 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default CARTCOACH_PORT or 8000)."),
     open_browser: bool = typer.Option(False, "--open", help="Open the demo store in a browser."),
-    demo_traffic: float = typer.Option(
-        0.0, "--demo-traffic", help="Also drive this many simulated shoppers a second into the demo store."
+    demo_traffic: bool = typer.Option(
+        False, "--demo-traffic", help="Also drive simulated shoppers into the demo store (moves the dashboard)."
     ),
+    traffic_rate: float = typer.Option(2.0, help="Simulated shoppers a second with --demo-traffic."),
 ) -> None:
     """Run the API: collector, overlay endpoint, demo store and dashboard.
 
@@ -47,10 +48,10 @@ def serve(
     typer.echo(f"cartcoach: {mode}; stores from {settings.stores_file}")
     typer.echo(f"cartcoach: demo store at http://{host}:{port}/demo/")
     typer.echo(f"cartcoach: CRO dashboard at http://{host}:{port}/dashboard (sign in with the store's secret key)")
-    if demo_traffic > 0:
+    if demo_traffic:
         from cartcoach.traffic import drive_in_background
 
-        drive_in_background(f"http://{host}:{port}", DEMO_WRITE_KEY, demo_traffic)
+        drive_in_background(f"http://{host}:{port}", DEMO_WRITE_KEY, traffic_rate)
     if open_browser:
         webbrowser.open(f"http://{host}:{port}/demo/")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
