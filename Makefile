@@ -32,11 +32,14 @@ tracker-test:
 	cd tracker && npm ci --no-audit --no-fund --loglevel=error && npm test
 
 # Services are stopped even when a test fails; the exit code is the tests'.
+# The browser tests run in their own pytest: sync Playwright keeps an event loop
+# running in the main thread, which the asyncio tests cannot share.
 test: install system-deps
 	bash scripts/services.sh up
 	status=0; \
 	  $(MAKE) --no-print-directory tracker-test || status=$$?; \
-	  $(BIN)/python -m pytest -q -p no:cacheprovider || status=$$?; \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/unit tests/integration || status=$$?; \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser || status=$$?; \
 	  bash scripts/services.sh down; exit $$status
 
 bench: install services-up

@@ -8,6 +8,7 @@ import webbrowser
 import typer
 import uvicorn
 
+from cartcoach import model_commands
 from cartcoach.settings import Settings
 
 #: The demo store's public write key (cartcoach/demo_stores.yaml).
@@ -17,6 +18,8 @@ app = typer.Typer(
     help="Cart-abandonment coach: why shoppers leave, and the one honest nudge that answers it.",
     no_args_is_help=True,
 )
+
+app.add_typer(model_commands.app, name="model", help="Simulate shoppers, evaluate models, check on real data.")
 
 
 @app.callback()

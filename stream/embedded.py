@@ -1,8 +1,8 @@
 """The embedded default: an in-process queue standing in for Kafka.
 
 A newcomer runs the whole product in one process with no servers. Accepted events go
-on an asyncio queue; one task drains it through the same handler the Faust worker
-uses for each record. Nothing here is durable: it is for trying the product and for
+on an asyncio queue; one task drains it in batches (whatever is queued, up to
+``batch_size``) through the same batch handler the Faust worker uses. Nothing here is durable: it is for trying the product and for
 development, and the README says so.
 """
 
@@ -18,7 +18,7 @@ from stream.event_sink import SinkUnavailable
 
 log = logging.getLogger(__name__)
 
-EventHandler = Callable[[CollectedEvent], Awaitable[None]]
+BatchHandler = Callable[[list[CollectedEvent]], Awaitable[None]]
 
 
 class EmbeddedPipeline:
@@ -28,7 +28,7 @@ class EmbeddedPipeline:
     >>> from scorer.events import CollectedEvent
     >>> async def demo():
     ...     seen = []
-    ...     async def handle(event): seen.append(event.id)
+    ...     async def handle(events): seen.extend(e.id for e in events)
     ...     pipeline = EmbeddedPipeline(handle)
     ...     await pipeline.start()
     ...     await pipeline.publish([CollectedEvent(id="e-0000-0001", type="cart_view", ts=1,
@@ -41,8 +41,11 @@ class EmbeddedPipeline:
     ['e-0000-0001']
     """
 
-    def __init__(self, handler: EventHandler | None = None, capacity: int = 100_000) -> None:
+    def __init__(
+        self, handler: BatchHandler | None = None, capacity: int = 100_000, batch_size: int = 500
+    ) -> None:
         self._handler = handler
+        self._batch_size = batch_size
         self._queue: asyncio.Queue[CollectedEvent] = asyncio.Queue(maxsize=capacity)
         self._task: asyncio.Task[None] | None = None
         #: The most recent accepted events, newest last (the demo's "what was sent" view).
@@ -75,12 +78,15 @@ class EmbeddedPipeline:
 
     async def _drain(self) -> None:
         while True:
-            event = await self._queue.get()
+            batch = [await self._queue.get()]
+            while len(batch) < self._batch_size and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
             try:
                 if self._handler is not None:
-                    await self._handler(event)
-            except Exception:  # one bad event must not stop the pipeline
-                self.failed += 1
-                log.exception("embedded pipeline: handling event %s failed", event.id)
+                    await self._handler(batch)
+            except Exception:  # one bad batch must not stop the pipeline
+                self.failed += len(batch)
+                log.exception("embedded pipeline: handling %d events failed", len(batch))
             finally:
-                self._queue.task_done()
+                for _ in batch:
+                    self._queue.task_done()

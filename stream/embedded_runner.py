@@ -46,17 +46,18 @@ class EmbeddedRunner:
             debounce_ms=settings.score_debounce_ms,
             idle_timeout_ms=settings.session_idle_timeout_s * 1000,
         )
-        self.pipeline = EmbeddedPipeline(self._handle)
+        self.pipeline = EmbeddedPipeline(self.handle_batch)
         self.labels_learned = 0
         self._tasks: list[asyncio.Task[None]] = []
 
-    async def _handle(self, event: CollectedEvent) -> None:
-        record = await self.service.handle(self.records.get(event.session_id), event)
-        if record is not None:
-            self.records[event.session_id] = record
-            self.records.move_to_end(event.session_id)
-            while len(self.records) > self._capacity:
-                self.records.popitem(last=False)
+    async def handle_batch(self, events: list[CollectedEvent]) -> None:
+        await self.service.handle_batch(events, self.records.get, self._save)
+
+    def _save(self, session_id: str, record: SessionRecord) -> None:
+        self.records[session_id] = record
+        self.records.move_to_end(session_id)
+        while len(self.records) > self._capacity:
+            self.records.popitem(last=False)
 
     async def _learn(self, label: Label) -> None:
         if self._settings.learning:

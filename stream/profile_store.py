@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
 
 import msgspec
@@ -38,6 +38,9 @@ def profile_channel(store_id: str) -> str:
 class ProfileStore(Protocol):
     async def put(self, profile: AbandonmentProfile) -> bool:
         """Store and announce the profile unless a newer one is stored; True if stored."""
+
+    async def put_many(self, profiles: Sequence[AbandonmentProfile]) -> list[bool]:
+        """:meth:`put` for each, in one round trip where the store allows."""
 
     async def get(self, store_id: str, session_id: str) -> AbandonmentProfile | None:
         """The session's latest profile, or None if unknown or expired."""
@@ -69,6 +72,9 @@ class MemoryProfileStore:
             if not queue.full():
                 queue.put_nowait(profile)
         return True
+
+    async def put_many(self, profiles: Sequence[AbandonmentProfile]) -> list[bool]:
+        return [await self.put(profile) for profile in profiles]
 
     async def get(self, store_id: str, session_id: str) -> AbandonmentProfile | None:
         return self._profiles.get((store_id, session_id))
@@ -112,9 +118,15 @@ class RedisProfileStore:
         return cls(aioredis.from_url(url), ttl_s)
 
     async def put(self, profile: AbandonmentProfile) -> bool:
-        keys = [profile_key(profile.store_id, profile.session_id), profile_channel(profile.store_id)]
-        args = [profile.events_seen, _encode(profile), self._ttl_s]
-        return bool(await self._put_if_not_older(keys=keys, args=args))
+        return (await self.put_many([profile]))[0]
+
+    async def put_many(self, profiles: Sequence[AbandonmentProfile]) -> list[bool]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for profile in profiles:
+                keys = [profile_key(profile.store_id, profile.session_id), profile_channel(profile.store_id)]
+                args = [profile.events_seen, _encode(profile), self._ttl_s]
+                await self._put_if_not_older(keys=keys, args=args, client=pipe)
+            return [bool(stored) for stored in await pipe.execute()]
 
     async def get(self, store_id: str, session_id: str) -> AbandonmentProfile | None:
         data = await self._redis.hget(profile_key(store_id, session_id), "profile")

@@ -1,20 +1,26 @@
 """The I/O around :func:`stream.processing.step`, shared by the embedded runner and the Faust worker.
 
-For each event: step the session, store and announce the profile, pass labels on
-to learning, and let the experiment ledger see the event. Events that fall inside
-the scoring debounce leave the session *pending*; :meth:`SessionService.flush`
-(called every debounce interval by both runners) scores those, so the latest
-profile always catches up with the latest event within about two intervals. What differs between the
-two runners is given to the constructor: where records live (a dict or a Faust
-table, handled by the caller), where profiles are announced (nowhere extra, or the
-``profiles`` topic) and where labels go (straight into the in-process learner, or
-the ``labels`` topic).
+Events come in batches (whatever the queue or the topic has ready, up to a few
+hundred): each event steps its session and lets the experiment ledger see it; then
+the batch's profiles are stored in one round trip (only each session's newest) and
+announced, and its labels passed on to learning. Batching is what lets one worker
+keep up: the per-event work is pure and in memory, the network is paid per batch.
+
+Events that fall inside the scoring debounce leave the session *pending*;
+:meth:`SessionService.flush` (called every debounce interval by both runners)
+scores those, so the latest profile catches up with the latest event within about
+two intervals.
+
+What differs between the two runners is given to the constructor or the call:
+where records live (a dict or a Faust table: ``load`` and ``save``), where profiles
+are announced (nowhere extra, or the ``profiles`` topic) and where labels go
+(straight into the in-process learner, or the ``labels`` topic).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from scorer.events import CollectedEvent
 from scorer.profile import AbandonmentProfile, Scorer
@@ -27,6 +33,8 @@ MAX_TRACKED_SESSIONS = 200_000
 
 ProfileSink = Callable[[AbandonmentProfile], Awaitable[None]]
 LabelSink = Callable[[Label], Awaitable[None]]
+LoadRecord = Callable[[str], SessionRecord | None]
+SaveRecord = Callable[[str, SessionRecord], None]
 
 
 async def _nowhere(item: object) -> None:
@@ -60,37 +68,57 @@ class SessionService:
         #: Per session, how many events the last profile published here reflected.
         self._published: OrderedDict[str, int] = OrderedDict()
 
-    async def handle(self, record: SessionRecord | None, event: CollectedEvent) -> SessionRecord | None:
-        """Process one event; returns the record to store, or None if nothing changed."""
-        await self._ledger.record(event)  # idempotent by event and order id, so before the dedupe
-        result = step(
-            record,
-            event,
-            self.scorer,
-            debounce_ms=self._debounce_ms,
-            idle_timeout_ms=self._idle_timeout_ms,
-        )
-        if not result.changed:
-            return None
-        if result.profile is not None:
-            self._pending.pop(event.session_id, None)
-            await self._publish(result.profile)
-        elif result.record is not None:
-            self._pending[event.session_id] = result.record
-        for label in result.labels:
+    async def handle_batch(
+        self, events: Sequence[CollectedEvent], load: LoadRecord, save: SaveRecord
+    ) -> None:
+        """Apply events in order, saving changed records; then publish what they produced.
+
+        A session touched several times in one batch is saved once and scored once, from
+        its newest state (each save is a changelog record on the Faust path).
+        """
+        changed: dict[str, SessionRecord] = {}
+        to_score: dict[str, SessionRecord] = {}
+        labels: list[Label] = []
+        for event in events:
+            await self._ledger.record(event)  # idempotent by event and order id: before the dedupe
+            session_id = event.session_id
+            record = changed[session_id] if session_id in changed else load(session_id)
+            result = step(
+                record,
+                event,
+                debounce_ms=self._debounce_ms,
+                idle_timeout_ms=self._idle_timeout_ms,
+            )
+            if not result.changed or result.record is None:
+                if record is not None and self._published.get(session_id, -1) < record.state.events:
+                    # A replay after a crash: the state was saved, its profile maybe never
+                    # published. Publishing again is harmless (puts are monotonic).
+                    to_score[session_id] = record
+                continue
+            changed[session_id] = result.record
+            if result.score or session_id in to_score:
+                self._pending.pop(session_id, None)
+                to_score[session_id] = result.record
+            else:
+                self._pending[session_id] = result.record
+            labels.extend(result.labels)
+        for session_id, record in changed.items():
+            save(session_id, record)
+        await self._publish(self.scorer.profile(record.state) for record in to_score.values())
+        for label in labels:
             await self._emit_label(label)
-        return result.record
 
     async def flush(self) -> int:
         """Score every pending session now; returns how many profiles were published."""
         pending, self._pending = self._pending, {}
-        published = 0
-        for record in pending.values():
-            # The session may have been scored by a newer event while this loop awaited.
-            if record.state.events > self._published.get(record.state.session_id, -1):
-                await self._publish(self.scorer.profile(record.state))
-                published += 1
-        return published
+        profiles = [
+            self.scorer.profile(record.state)
+            for record in pending.values()
+            # A newer event may have scored the session since it became pending.
+            if record.state.events > self._published.get(record.state.session_id, -1)
+        ]
+        await self._publish(profiles)
+        return len(profiles)
 
     async def catch_up(self, record: SessionRecord) -> bool:
         """Publish a stored session whose newest state was never scored; True if it was.
@@ -107,7 +135,7 @@ class SessionService:
             or self._published.get(state.session_id, -1) >= state.events
         ):
             return False
-        await self._publish(self.scorer.profile(state))
+        await self._publish([self.scorer.profile(state)])
         return True
 
     def drop_pending(self) -> None:
@@ -115,10 +143,16 @@ class SessionService:
         which scores them on their next event."""
         self._pending.clear()
 
-    async def _publish(self, profile: AbandonmentProfile) -> None:
-        self._published[profile.session_id] = profile.events_seen
-        self._published.move_to_end(profile.session_id)
-        if len(self._published) > MAX_TRACKED_SESSIONS:
+    async def _publish(self, profiles: Iterable[AbandonmentProfile]) -> None:
+        batch = list(profiles)
+        if not batch:
+            return
+        for profile in batch:
+            self._published[profile.session_id] = profile.events_seen
+            self._published.move_to_end(profile.session_id)
+        while len(self._published) > MAX_TRACKED_SESSIONS:
             self._published.popitem(last=False)
-        if await self._profiles.put(profile):
-            await self._announce(profile)
+        stored = await self._profiles.put_many(batch)
+        for profile, was_stored in zip(batch, stored):
+            if was_stored:
+                await self._announce(profile)

@@ -75,8 +75,8 @@ stores:
     )
     settings = Settings(stores_file=stores, port=port, retry_after_s=1)
 
-    async def record(event: CollectedEvent) -> None:
-        accepted.append(event)
+    async def record(events: list[CollectedEvent]) -> None:
+        accepted.extend(events)
 
     app = create_app(settings, sink=EmbeddedPipeline(handler=record))
     with LiveServer(app, port=port) as live:

@@ -204,8 +204,7 @@ async def test_embedded_runner_and_faust_worker_give_identical_profiles(
 
     memory = MemoryProfileStore()
     runner = EmbeddedRunner(stream.settings, memory, MemoryLedger())
-    for event in events:
-        await runner._handle(event)
+    await runner.handle_batch(events)
     await runner.service.flush()
 
     await start_worker(stream, workers, "a")
