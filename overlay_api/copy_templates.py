@@ -160,7 +160,7 @@ TEMPLATES: Final[dict[str, dict[tuple[str, str], Template]]] = {
                              ((), "Your order qualifies for free shipping")],
                             [(("missing",), "Shipping is free on orders over {threshold}."),
                              ((), "Shipping is free on orders over {threshold}; your order qualifies.")], "Return to your cart"),
-        ("tr", "friendly"): T([(("missing",), "Ücretsiz kargoya {missing} kaldı"),
+        ("tr", "friendly"): T([(("missing",), "Ücretsiz kargo için {missing} değerinde ürün daha ekle"),
                                ((), "Kargon bizden")],
                               [(("missing",), "{threshold} ve üzeri siparişlerde kargo ücretsiz. Sepetine küçük bir ekleme yeter."),
                                ((), "{threshold} ve üzeri siparişlerde kargo ücretsiz; sepetin bu tutarı geçti bile.")], "Sepete dön"),

@@ -1,11 +1,13 @@
 """The overlay endpoint, outcomes and the report over real HTTP (embedded mode).
 
-The sink is the in-process pipeline with the experiment ledger as its handler, so a
-decision the overlay publishes reaches the ledger by the same road as in the product.
+The app is the embedded default as shipped: the overlay publishes its decision into
+the in-process stream, whose session handler hands every event to the experiment
+ledger; the tests poll the ledger (it runs on the server's thread and loop).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import time
@@ -21,8 +23,6 @@ from overlay_api.stores import StoreRegistry
 from scorer.events import CollectedEvent
 from scorer.profile import Scorer
 from scorer.session import apply
-from stream.embedded import EmbeddedPipeline
-from stream.ledger import MemoryLedger
 from stream.profile_store import MemoryProfileStore
 from tests.live_server import LiveServer
 
@@ -58,20 +58,36 @@ def session_in(arm: str, prefix: str) -> str:
     return next(s for i in range(10_000) if assign("demo", exp, s := f"{prefix}-{i:06d}").name == arm)
 
 
+async def eventually(probe, timeout_s: float = 10.0):
+    """Poll ``probe`` (an async callable) until it returns something truthy."""
+    for _ in range(int(timeout_s / 0.02)):
+        if result := await probe():
+            return result
+        await asyncio.sleep(0.02)
+    raise AssertionError("timed out waiting for the stream")
+
+
+class Recent:
+    """The decisions the overlay published, as the embedded stream received them."""
+
+    def __init__(self, app) -> None:
+        self._recent = app.state.sink.pipeline.recent
+
+    async def decision(self, session: str):
+        async def probe():
+            found = [e for e in list(self._recent) if e.type == "overlay_decision" and e.session_id == session]
+            return found[-1] if found else None
+
+        return await eventually(probe)
+
+
 @pytest.fixture
 async def live(stores_dir):
-    ledger = MemoryLedger()
-
-    async def record_all(events):
-        for event in events:
-            await ledger.record(event)
-
-    pipeline = EmbeddedPipeline(record_all)
     profiles = MemoryProfileStore()
-    app = create_app(Settings(stores_file=stores_dir / "stores.yaml"), sink=pipeline, profiles=profiles, ledger=ledger)
+    app = create_app(Settings(stores_file=stores_dir / "stores.yaml"), profiles=profiles)
     with LiveServer(app) as server:
         async with httpx.AsyncClient(base_url=server.url) as client:
-            yield client, profiles, pipeline, ledger
+            yield client, profiles, Recent(app), app.state.ledger
 
 
 def ask(session: str, **extra: str) -> dict:
@@ -92,10 +108,9 @@ async def test_shipping_rereads_get_a_shipping_speed_overlay_in_the_agreed_shape
     assert body["cta"]["href"].startswith("/demo/en/") and body["experiment"] == "nudges-v1"
     assert r.headers["access-control-allow-origin"] == ORIGIN
     assert r.headers["cache-control"] == "no-store" and r.headers["server-timing"].startswith("app;dur=")
-    await pipeline.drained()
-    exposure = await ledger.exposure("demo", "nudges-v1", session)
-    assert exposure is not None and exposure.arm == "v1" and abs(exposure.propensity - 0.3) < 1e-9
-    decision = [e for e in pipeline.recent if e.type == "overlay_decision"][-1]
+    exposure = await eventually(lambda: ledger.exposure("demo", "nudges-v1", session))
+    assert exposure.arm == "v1" and abs(exposure.propensity - 0.3) < 1e-9
+    decision = await pipeline.decision(session)
     assert decision.id == body["overlay_id"] and decision.props["reason"] == "shipping_speed"
     # Within the cooldown the same session gets nothing more.
     again = await client.get("/v1/overlay", params=ask(session, trigger="cart_idle"))
@@ -121,9 +136,8 @@ async def test_the_holdout_sees_nothing_but_its_decision_is_logged(live) -> None
     await profiles.put(profile_for(session, "shipping_info_open"))
     r = await client.get("/v1/overlay", params=ask(session))
     assert r.status_code == 204 and r.content == b""
-    await pipeline.drained()
-    exposure = await ledger.exposure("demo", "nudges-v1", session)
-    assert exposure is not None and exposure.arm == "holdout" and exposure.reason == "shipping_speed"
+    exposure = await eventually(lambda: ledger.exposure("demo", "nudges-v1", session))
+    assert exposure.arm == "holdout" and exposure.reason == "shipping_speed"
 
 
 @pytest.mark.parametrize(
@@ -161,7 +175,7 @@ async def test_outcomes_are_idempotent_by_order_id_and_reach_the_report(live) ->
     await profiles.put(profile_for(session, "shipping_info_open", visitor="v-buyer-0001"))
     shown = await client.get("/v1/overlay", params=ask(session, visitor="v-buyer-0001"))
     assert shown.status_code == 200
-    await pipeline.drained()
+    await eventually(lambda: ledger.exposure("demo", "nudges-v1", session))
     auth = {"authorization": f"Bearer {SECRET}"}
     order = {"type": "purchase", "order_id": "ord-1001", "amount": 389.9, "visitor_id": "v-buyer-0001",
              "session_id": session, "items": [{"product_id": "p2", "quantity": 1, "price": 389.9}]}
@@ -171,9 +185,15 @@ async def test_outcomes_are_idempotent_by_order_id_and_reach_the_report(live) ->
     refund = {"type": "refund", "order_id": "ord-1001", "amount": 389.9, "visitor_id": "v-buyer-0001"}
     for _ in range(2):
         assert (await client.post("/v1/outcomes", json=refund, headers=auth)).status_code == 202
-    await pipeline.drained()
-    report = (await client.get("/v1/experiments/nudges-v1/report", headers=auth)).json()
-    row = next(r for r in report["rows"] if r["arm"] == "v2" and r["reason"] == "shipping_speed")
+
+    async def refunded_row():
+        report = (await client.get("/v1/experiments/nudges-v1/report", headers=auth)).json()
+        rows = [r for r in report["rows"] if r["arm"] == "v2" and r["reason"] == "shipping_speed"]
+        return rows[0] if rows and rows[0]["refunds"] else None
+
+    await eventually(refunded_row)
+    await asyncio.sleep(0.2)  # a duplicate that (wrongly) counted would have arrived by now
+    row = await refunded_row()
     assert row["orders"] == 1 and row["recoveries"] == 1 and row["revenue"] == 389.9
     assert row["refunds"] == 1 and row["refund_rate"] == 1.0
     assert row["incentive_cost"] == 49.0  # free express shipping, rank 2 for this profile
