@@ -80,7 +80,7 @@ def traffic(
     except KeyboardInterrupt:
         return
     typer.echo(f"{stats.sessions} sessions, {stats.batches} batches ({stats.rejected} rejected), "
-               f"{stats.overlays} overlays shown")
+               f"{stats.overlays} overlays shown, {stats.failed} cut short (API unreachable)")
 
 
 @app.command()

@@ -34,6 +34,8 @@ class TrafficStats:
     batches: int = 0
     rejected: int = 0
     overlays: int = 0
+    #: Sessions cut short because the API could not be reached.
+    failed: int = 0
 
 
 def _restamp(batch: Batch, now_ms: int) -> Batch:
@@ -47,7 +49,16 @@ async def play(
     client: httpx.AsyncClient, session: SimSession, write_key: str, speed: float, stats: TrafficStats
 ) -> None:
     """Post one session's batches in order, asking for an overlay before its last page."""
-    batches = to_batches(session, write_key)
+    try:
+        await _post_all(client, session, to_batches(session, write_key), write_key, speed, stats)
+    except httpx.HTTPError:  # the API went away (or is restarting): this shopper gives up
+        stats.failed += 1
+
+
+async def _post_all(
+    client: httpx.AsyncClient, session: SimSession, batches: list[Batch], write_key: str, speed: float,
+    stats: TrafficStats,
+) -> None:
     for i, batch in enumerate(batches):
         if i:
             gap_s = (batch.sent_at - batches[i - 1].sent_at) / 1000 / speed

@@ -23,7 +23,6 @@ from cartcoach.settings import Settings
 from cartcoach.traffic import drive
 from overlay_api.app import create_app
 from overlay_api.experiment_report import build_report
-from stream.ledger import MemoryLedger
 from tests.browser.dashboard_data import EXPERIMENT, MIX, filled_ledger, mix_profiles, run
 from tests.live_server import LiveServer, free_port
 
