@@ -8,6 +8,8 @@ come from the experiment ledger.
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,6 +21,8 @@ from overlay_api.stores import StoreRegistry
 from stream.ledger import ExperimentLedger
 
 _encode = msgspec.json.Encoder().encode
+#: The stores file's rule for experiment names.
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 
 class ExperimentsApi:
@@ -39,6 +43,8 @@ class ExperimentsApi:
         if store is None:
             return error_response(401, "Send Authorization: Bearer <the store's secret key>")
         name = request.path_params["experiment"]
+        if not _NAME.match(name):
+            return error_response(404, "No such experiment", "$.path.experiment")
         fmt = request.query_params.get("format", "json")
         if fmt not in ("json", "csv"):
             return error_response(422, "format must be json or csv", "$.query.format")

@@ -216,3 +216,5 @@ async def test_outcomes_and_reports_need_the_secret_key_and_valid_bodies(live) -
     assert wrong.status_code == 422 and wrong.json()["path"] == "$.currency"
     fmt = await client.get("/v1/experiments/nudges-v1/report?format=xml", headers=auth)
     assert fmt.status_code == 422
+    odd = await client.get("/v1/experiments/..%2F..%2Fkeys/report", headers=auth)
+    assert odd.status_code == 404
