@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(BIN)/cartcoach serve
+	$(BIN)/cartcoach serve --demo-traffic
 
 system-deps:
 	bash scripts/system_deps.sh

@@ -49,8 +49,8 @@ class Settings:
     #: Faust table store: ``memory://`` (changelog only) or ``rocksdb://``.
     stream_store: str = "memory://"
     stream_data_dir: Path = Path(".cartcoach-stream")
-    #: Events a worker takes from the topic at once (profiles are stored once per batch).
-    stream_batch_size: int = 500
+    #: How often a worker stores and announces the profiles its events called for.
+    publish_interval_s: float = 0.05
     #: How long the group waits for a silent worker before giving its partitions away.
     stream_session_timeout_s: float = 30.0
     #: At most one profile per session per this much event time, except at trigger moments.
@@ -108,7 +108,9 @@ class Settings:
             stream_app_id=get("CARTCOACH_STREAM_APP_ID", defaults.stream_app_id),
             stream_store=get("CARTCOACH_STREAM_STORE", defaults.stream_store),
             stream_data_dir=Path(get("CARTCOACH_STREAM_DATA_DIR", str(defaults.stream_data_dir))),
-            stream_batch_size=int(get("CARTCOACH_STREAM_BATCH_SIZE", str(defaults.stream_batch_size))),
+            publish_interval_s=float(
+                get("CARTCOACH_PUBLISH_INTERVAL_S", str(defaults.publish_interval_s))
+            ),
             stream_session_timeout_s=float(
                 get("CARTCOACH_STREAM_SESSION_TIMEOUT_S", str(defaults.stream_session_timeout_s))
             ),

@@ -35,14 +35,14 @@ from stream.embedded_runner import EmbeddedRunner
 from stream.event_sink import EventSink
 from stream.kafka_sink import KafkaEventSink
 from stream.ledger import ExperimentLedger, MemoryLedger, RedisLedger
-from stream.model_health import build_model_health
+from stream.model_health import ModelHealth, build_model_health
 from stream.profile_store import MemoryProfileStore, ProfileStore, RedisProfileStore
 
 log = logging.getLogger(__name__)
 
 
 def build_sink(
-    settings: Settings, profiles: ProfileStore, ledger: ExperimentLedger
+    settings: Settings, profiles: ProfileStore, ledger: ExperimentLedger, health: ModelHealth
 ) -> EventSink:
     """Kafka when configured, else the whole stream in this process."""
     if settings.kafka_bootstrap_servers:
@@ -53,7 +53,7 @@ def build_sink(
             timeout_s=settings.produce_timeout_s,
             cooldown_s=settings.retry_after_s,
         )
-    return EmbeddedRunner(settings, profiles, ledger)
+    return EmbeddedRunner(settings, profiles, ledger, health)
 
 
 def build_profile_store(settings: Settings) -> ProfileStore:
@@ -97,7 +97,8 @@ def create_app(
     experiment_ledger = ledger or build_ledger(settings)
     catalogue = Catalogue(registry)
     generator = build_generator(settings)
-    event_sink = sink or build_sink(settings, profile_store, experiment_ledger)
+    model_health = build_model_health(settings)
+    event_sink = sink or build_sink(settings, profile_store, experiment_ledger, model_health)
 
     checks = {"events": event_sink.ready}
     if isinstance(profile_store, RedisProfileStore):
@@ -116,7 +117,6 @@ def create_app(
     experiments = ExperimentsApi(registry, experiment_ledger)
     signer = TokenSigner(settings.model_signing_key)
     live_feed = LiveFeed(registry, profile_store, experiment_ledger, signer)
-    model_health = build_model_health(settings)
     dashboard = Dashboard(registry, live_feed, model_health, signer)
 
     routes = [

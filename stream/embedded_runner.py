@@ -17,6 +17,7 @@ from scorer.events import CollectedEvent
 from scorer.profile import Scorer
 from stream.embedded import EmbeddedPipeline
 from stream.ledger import ExperimentLedger
+from stream.model_health import ModelHealth
 from stream.processing import Label, SessionRecord, is_idle, learn, timeout_event
 from stream.profile_store import ProfileStore
 from stream.session_service import SessionService
@@ -30,6 +31,7 @@ class EmbeddedRunner:
         settings: Settings,
         profiles: ProfileStore,
         ledger: ExperimentLedger,
+        health: ModelHealth,
         *,
         scorer: Scorer | None = None,
         capacity: int = 100_000,
@@ -42,6 +44,7 @@ class EmbeddedRunner:
             scorer or Scorer(),
             profiles,
             ledger,
+            health,
             emit_label=self._learn,
             debounce_ms=settings.score_debounce_ms,
             idle_timeout_ms=settings.session_idle_timeout_s * 1000,
@@ -51,7 +54,8 @@ class EmbeddedRunner:
         self._tasks: list[asyncio.Task[None]] = []
 
     async def handle_batch(self, events: list[CollectedEvent]) -> None:
-        await self.service.handle_batch(events, self.records.get, self._save)
+        await self.service.apply(events, self.records.get, self._save)
+        await self.service.publish_scored()
 
     def _save(self, session_id: str, record: SessionRecord) -> None:
         self.records[session_id] = record

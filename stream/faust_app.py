@@ -33,11 +33,12 @@ import msgspec
 import redis.asyncio as aioredis
 
 from cartcoach.settings import Settings
-from scorer.events import CollectedEvent, decode_event, encode_event
+from scorer.events import decode_event, encode_event
 from scorer.profile import AbandonmentProfile, Scorer
 from stream.checkpoints import RedisCheckpoints
 from stream.learner import Learner
 from stream.ledger import RedisLedger
+from stream.model_health import RedisModelHealth
 from stream.processing import Label, SessionRecord, decode_label, decode_record, encode_label
 from stream.processing import encode_record
 from stream.processing import is_idle, timeout_event
@@ -76,15 +77,8 @@ def create_stream_app(settings: Settings) -> faust.App:
     profiles_topic = app.topic(settings.profiles_topic, partitions=settings.topic_partitions, **topic_args)
     labels_topic = app.topic(settings.labels_topic, partitions=1, **topic_args)
     dead_letters = app.topic(settings.dead_letter_topic, partitions=1, **topic_args)
-    # Records are written per batch, outside Faust's per-event context, so the changelog
-    # partition comes from the key (murmur2, as the collector partitions ``events``),
-    # which keeps the table co-partitioned with the topic.
     sessions = app.Table(
-        "sessions",
-        default=None,
-        partitions=settings.topic_partitions,
-        use_partitioner=True,
-        **topic_args,
+        "sessions", default=None, partitions=settings.topic_partitions, **topic_args
     )
 
     redis_client = aioredis.from_url(settings.redis_url)
@@ -107,6 +101,7 @@ def create_stream_app(settings: Settings) -> faust.App:
         Scorer(),
         RedisProfileStore(redis_client, settings.profile_ttl_s),
         RedisLedger(redis_client),
+        RedisModelHealth(redis_client),
         announce=announce,
         emit_label=emit_label,
         debounce_ms=settings.score_debounce_ms,
@@ -128,30 +123,28 @@ def create_stream_app(settings: Settings) -> faust.App:
 
     @app.agent(events, name="apply_events")
     async def apply_events(stream: faust.StreamT) -> None:
-        async for messages in stream.take_events(settings.stream_batch_size, within=0.05):
-            batch: list[CollectedEvent] = []
-            for message in messages:
-                key, value = message.key, message.value
-                try:
-                    event = decode_event(value)
-                except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
-                    await dead_letter(value, f"undecodable event: {exc}", key)
-                    continue
-                if key != event.session_id.encode():
-                    await dead_letter(value, "record key is not the event's session id", key)
-                    continue
-                batch.append(event)
+        # One event at a time, inside Faust's event context: each table write's changelog
+        # record is tied to the event's partition and offset, which is what makes the
+        # state recoverable after a crash. Profiles are published by a timer, in batches.
+        async for message in stream.events():
+            key, value = message.key, message.value
             try:
-                await service.handle_batch(batch, load, save)
-            except Exception:  # noqa: BLE001 - one bad record must not stop the agent
-                log.exception("a batch failed; retrying its events one by one")
-                for event in batch:
-                    try:
-                        await service.handle_batch([event], load, save)
-                    except Exception as exc:  # noqa: BLE001
-                        await dead_letter(
-                            encode_event(event), f"processing failed: {exc!r}", event.session_id.encode()
-                        )
+                event = decode_event(value)
+            except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+                await dead_letter(value, f"undecodable event: {exc}", key)
+                continue
+            if key != event.session_id.encode():
+                await dead_letter(value, "record key is not the event's session id", key)
+                continue
+            try:
+                await service.apply([event], load, save)
+            except Exception as exc:  # noqa: BLE001 - one bad record must not stop the agent
+                log.exception("processing event %s failed", event.id)
+                await dead_letter(value, f"processing failed: {exc!r}", key)
+
+    @app.timer(settings.publish_interval_s, name="publish_profiles")
+    async def publish_profiles() -> None:
+        await service.publish_scored()
 
     @app.agent(labels_topic, name="learn_labels")
     async def learn_labels(stream: faust.StreamT) -> None:

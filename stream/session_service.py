@@ -1,10 +1,12 @@
 """The I/O around :func:`stream.processing.step`, shared by the embedded runner and the Faust worker.
 
-Events come in batches (whatever the queue or the topic has ready, up to a few
-hundred): each event steps its session and lets the experiment ledger see it; then
-the batch's profiles are stored in one round trip (only each session's newest) and
-announced, and its labels passed on to learning. Batching is what lets one worker
-keep up: the per-event work is pure and in memory, the network is paid per batch.
+:meth:`SessionService.apply` steps each event's session, lets the experiment ledger
+see the event, saves the record and passes labels on to learning;
+:meth:`SessionService.publish_scored`, called right after each batch (embedded) or
+every few tens of milliseconds (the worker), scores the sessions that reached a
+moment worth scoring and stores their profiles in one round trip (only each
+session's newest), then announces them. That split is what lets one worker keep up:
+the per-event work is pure and in memory, the network is paid per publication.
 
 Events that fall inside the scoring debounce leave the session *pending*;
 :meth:`SessionService.flush` (called every debounce interval by both runners)
@@ -26,6 +28,7 @@ from scorer.events import CollectedEvent
 from scorer.profile import AbandonmentProfile, Scorer
 from stream.processing import Label, SessionRecord, step
 from stream.ledger import ExperimentLedger
+from stream.model_health import ModelHealth
 from stream.profile_store import ProfileStore
 
 #: Sessions whose last published profile is remembered (oldest forgotten first).
@@ -49,6 +52,7 @@ class SessionService:
         scorer: Scorer,
         profiles: ProfileStore,
         ledger: ExperimentLedger,
+        health: ModelHealth,
         *,
         announce: ProfileSink = _nowhere,
         emit_label: LabelSink = _nowhere,
@@ -59,25 +63,26 @@ class SessionService:
         self.scorer = scorer
         self._profiles = profiles
         self._ledger = ledger
+        self._health = health
         self._announce = announce
         self._emit_label = emit_label
         self._debounce_ms = debounce_ms
         self._idle_timeout_ms = idle_timeout_ms
         #: Sessions whose newest state has not been scored yet (the debounce's tail).
         self._pending: dict[str, SessionRecord] = {}
+        #: Sessions to score and publish at the next :meth:`publish_scored`.
+        self._to_score: dict[str, SessionRecord] = {}
         #: Per session, how many events the last profile published here reflected.
         self._published: OrderedDict[str, int] = OrderedDict()
 
-    async def handle_batch(
-        self, events: Sequence[CollectedEvent], load: LoadRecord, save: SaveRecord
-    ) -> None:
-        """Apply events in order, saving changed records; then publish what they produced.
+    async def apply(self, events: Sequence[CollectedEvent], load: LoadRecord, save: SaveRecord) -> None:
+        """Apply events in order and save the changed records; pass labels on at once.
 
-        A session touched several times in one batch is saved once and scored once, from
-        its newest state (each save is a changelog record on the Faust path).
+        Sessions worth a new profile wait in a set for :meth:`publish_scored`, so that a
+        session touched many times between two publications is scored once, from its
+        newest state. A session touched several times in one call is saved once.
         """
         changed: dict[str, SessionRecord] = {}
-        to_score: dict[str, SessionRecord] = {}
         labels: list[Label] = []
         for event in events:
             await self._ledger.record(event)  # idempotent by event and order id: before the dedupe
@@ -93,45 +98,63 @@ class SessionService:
                 if record is not None and self._published.get(session_id, -1) < record.state.events:
                     # A replay after a crash: the state was saved, its profile maybe never
                     # published. Publishing again is harmless (puts are monotonic).
-                    to_score[session_id] = record
+                    self._to_score.setdefault(session_id, record)
                 continue
             changed[session_id] = result.record
-            if result.score or session_id in to_score:
+            if result.score or session_id in self._to_score:
                 self._pending.pop(session_id, None)
-                to_score[session_id] = result.record
+                self._to_score[session_id] = result.record
             else:
                 self._pending[session_id] = result.record
             labels.extend(result.labels)
         for session_id, record in changed.items():
             save(session_id, record)
-        await self._publish(self.scorer.profile(record.state) for record in to_score.values())
         for label in labels:
+            if label.kind == "reason" and label.reason is not None:
+                await self._track_accuracy(label)
             await self._emit_label(label)
 
-    async def flush(self) -> int:
-        """Score every pending session now; returns how many profiles were published."""
-        pending, self._pending = self._pending, {}
+    async def publish_scored(self) -> int:
+        """Score and publish the sessions :meth:`apply` marked; returns how many."""
+        to_score, self._to_score = self._to_score, {}
         profiles = [
             self.scorer.profile(record.state)
-            for record in pending.values()
-            # A newer event may have scored the session since it became pending.
-            if record.state.events > self._published.get(record.state.session_id, -1)
+            for session_id, record in to_score.items()
+            # Another path (a flush, a catch-up) may have published this state already.
+            if record.state.events > self._published.get(session_id, -1)
         ]
         await self._publish(profiles)
         return len(profiles)
 
+    async def _track_accuracy(self, label: Label) -> None:
+        """Score the model against a survey answer before it learns from it.
+
+        Survey answers are not features, so the state after the answer predicts what
+        the model believed just before it.
+        """
+        state = label.state
+        predicted = self.scorer.profile(state).top_reason
+        await self._health.record(state.store_id, predicted, label.reason, self.scorer.model_version)
+
+    async def flush(self) -> int:
+        """Score every pending session now (the debounce's tail); returns how many were published."""
+        self._to_score.update(self._pending)
+        self._pending = {}
+        return await self.publish_scored()
+
     async def catch_up(self, record: SessionRecord) -> bool:
         """Publish a stored session whose newest state was never scored; True if it was.
 
-        The pending list lives in memory, so a worker killed between an event and the
-        next flush would leave that session's profile behind its state. The idle sweep
-        calls this for every stored session, which also covers sessions whose state was
-        recovered from the changelog on another worker.
+        What is waiting to be published lives in memory, so a worker killed before
+        publishing would leave that session's profile behind its state. The idle sweep
+        calls this for every stored session this worker owns; after a restart or a
+        rebalance it re-publishes each session once (puts are monotonic, so that is
+        harmless), then only sessions that really fell behind.
         """
         state = record.state
         if (
-            record.scored_at >= state.last_at
-            or state.session_id in self._pending
+            state.session_id in self._pending
+            or state.session_id in self._to_score
             or self._published.get(state.session_id, -1) >= state.events
         ):
             return False
@@ -140,8 +163,9 @@ class SessionService:
 
     def drop_pending(self) -> None:
         """Forget unscored sessions after a rebalance: some may belong to another worker now,
-        which scores them on their next event."""
+        which scores them on its next sweep or their next event."""
         self._pending.clear()
+        self._to_score.clear()
 
     async def _publish(self, profiles: Iterable[AbandonmentProfile]) -> None:
         batch = list(profiles)

@@ -53,3 +53,22 @@ async def test_embedded_mode_turns_events_into_a_profile_without_any_server(stor
     assert profile is not None and profile.events_seen == 3
     assert profile.top_reason == "shipping_speed"
     assert any("shipping" in line.lower() for line in profile.evidence)
+
+
+async def test_a_survey_answer_is_scored_against_the_model_before_it_learns(stores_file) -> None:
+    app = create_app(Settings(stores_file=stores_file))
+    batch = make_batch(n=3)  # three shipping-info opens: the model says shipping_speed
+    batch["events"].append(
+        {"id": "e-survey-answer-01", "type": "survey_answer", "ts": batch["sent_at"] - 1, "answer": "price"}
+    )
+    with LiveServer(app) as live:
+        async with httpx.AsyncClient(base_url=live.url) as client:
+            await client.post("/v1/collect", json=batch, headers={"origin": STORE_ORIGIN})
+        for _ in range(100):
+            health = await app.state.model_health.snapshot("shop")
+            if health.answers:
+                break
+            await asyncio.sleep(0.02)
+    assert health.answers == 1
+    assert health.accuracy == 0.0  # it predicted shipping_speed; the shopper said price
+    assert app.state.sink.labels_learned == 1

@@ -20,6 +20,7 @@ from scorer.simulator import SimulatorConfig, collected, simulate
 from stream.embedded_runner import EmbeddedRunner
 from stream.kafka_sink import KafkaEventSink
 from stream.ledger import MemoryLedger
+from stream.model_health import MemoryModelHealth
 from stream.profile_store import MemoryProfileStore, RedisProfileStore, profile_key
 from tests.kafka_topic import end_offsets, read_records
 from tests.services import Services
@@ -203,7 +204,7 @@ async def test_embedded_runner_and_faust_worker_give_identical_profiles(
     events = simulated(stream, 30, seed=5)
 
     memory = MemoryProfileStore()
-    runner = EmbeddedRunner(stream.settings, memory, MemoryLedger())
+    runner = EmbeddedRunner(stream.settings, memory, MemoryLedger(), MemoryModelHealth())
     await runner.handle_batch(events)
     await runner.service.flush()
 
