@@ -61,6 +61,8 @@ class AbandonmentProfile(msgspec.Struct, kw_only=True, frozen=True):
     device: str | None
     events_seen: int
     model_version: str
+    #: ``purchased`` or ``abandoned`` once the session has an outcome (set by the stream).
+    outcome: str | None = None
 
 
 class Scorer:

@@ -133,7 +133,10 @@ def _timeout(record: SessionRecord | None, event: CollectedEvent, idle_timeout_m
         return StepResult(record, changed=False)
     closed = SessionRecord(state=record.state, scored_at=record.scored_at, outcome="abandoned")
     return StepResult(
-        closed, changed=True, labels=[Label(kind="outcome", state=record.state, purchased=False)]
+        closed,
+        changed=True,
+        score=True,  # a last profile, carrying the outcome
+        labels=[Label(kind="outcome", state=record.state, purchased=False)],
     )
 
 

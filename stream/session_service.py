@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
+import msgspec
+
 from scorer.events import CollectedEvent
 from scorer.profile import AbandonmentProfile, Scorer
 from stream.processing import Label, SessionRecord, step
@@ -72,8 +74,8 @@ class SessionService:
         self._pending: dict[str, SessionRecord] = {}
         #: Sessions to score and publish at the next :meth:`publish_scored`.
         self._to_score: dict[str, SessionRecord] = {}
-        #: Per session, how many events the last profile published here reflected.
-        self._published: OrderedDict[str, int] = OrderedDict()
+        #: Per session, what the last profile published here reflected: (events, has outcome).
+        self._published: OrderedDict[str, tuple[int, bool]] = OrderedDict()
 
     async def apply(self, events: Sequence[CollectedEvent], load: LoadRecord, save: SaveRecord) -> None:
         """Apply events in order and save the changed records; pass labels on at once.
@@ -95,7 +97,7 @@ class SessionService:
                 idle_timeout_ms=self._idle_timeout_ms,
             )
             if not result.changed or result.record is None:
-                if record is not None and self._published.get(session_id, -1) < record.state.events:
+                if record is not None and self._is_news(record):
                     # A replay after a crash: the state was saved, its profile maybe never
                     # published. Publishing again is harmless (puts are monotonic).
                     self._to_score.setdefault(session_id, record)
@@ -118,10 +120,10 @@ class SessionService:
         """Score and publish the sessions :meth:`apply` marked; returns how many."""
         to_score, self._to_score = self._to_score, {}
         profiles = [
-            self.scorer.profile(record.state)
+            self._profile(record)
             for session_id, record in to_score.items()
             # Another path (a flush, a catch-up) may have published this state already.
-            if record.state.events > self._published.get(session_id, -1)
+            if self._is_news(record)
         ]
         await self._publish(profiles)
         return len(profiles)
@@ -155,10 +157,10 @@ class SessionService:
         if (
             state.session_id in self._pending
             or state.session_id in self._to_score
-            or self._published.get(state.session_id, -1) >= state.events
+            or not self._is_news(record)
         ):
             return False
-        await self._publish([self.scorer.profile(state)])
+        await self._publish([self._profile(record)])
         return True
 
     def drop_pending(self) -> None:
@@ -167,12 +169,22 @@ class SessionService:
         self._pending.clear()
         self._to_score.clear()
 
+    def _is_news(self, record: SessionRecord) -> bool:
+        """Whether the record holds more than the last profile published here showed."""
+        return (record.state.events, record.outcome is not None) > self._published.get(
+            record.state.session_id, (-1, False)
+        )
+
+    def _profile(self, record: SessionRecord) -> AbandonmentProfile:
+        profile = self.scorer.profile(record.state)
+        return profile if record.outcome is None else msgspec.structs.replace(profile, outcome=record.outcome)
+
     async def _publish(self, profiles: Iterable[AbandonmentProfile]) -> None:
         batch = list(profiles)
         if not batch:
             return
         for profile in batch:
-            self._published[profile.session_id] = profile.events_seen
+            self._published[profile.session_id] = (profile.events_seen, profile.outcome is not None)
             self._published.move_to_end(profile.session_id)
         while len(self._published) > MAX_TRACKED_SESSIONS:
             self._published.popitem(last=False)

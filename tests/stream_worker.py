@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import GroupCoordinatorNotAvailableError
 
 from cartcoach.settings import Settings
 from tests.services import REPO, Services
@@ -60,7 +61,13 @@ async def wait_for_group(stream: StreamEnv, members: int, timeout_s: float = 90)
     try:
         deadline = time.monotonic() + timeout_s
         while True:
-            (response,) = await admin.describe_consumer_groups([stream.settings.stream_app_id])
+            try:
+                (response,) = await admin.describe_consumer_groups([stream.settings.stream_app_id])
+            except GroupCoordinatorNotAvailableError:  # a fresh broker: no offsets topic yet
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.5)
+                continue
             (group,) = response.groups
             state, current = group[2], len(group[5])
             if state == "Stable" and current == members:

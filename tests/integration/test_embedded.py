@@ -9,7 +9,12 @@ import httpx
 
 from cartcoach.settings import Settings
 from overlay_api.app import create_app
+from scorer.events import collect, decode_batch
 from stream.embedded_runner import EmbeddedRunner
+from stream.ledger import MemoryLedger
+from stream.model_health import MemoryModelHealth
+from stream.processing import timeout_event
+from stream.profile_store import MemoryProfileStore
 from tests.conftest import STORE_ORIGIN, make_batch
 from tests.live_server import LiveServer
 
@@ -72,3 +77,21 @@ async def test_a_survey_answer_is_scored_against_the_model_before_it_learns(stor
     assert health.answers == 1
     assert health.accuracy == 0.0  # it predicted shipping_speed; the shopper said price
     assert app.state.sink.labels_learned == 1
+
+
+async def test_profiles_carry_the_outcome_purchase_or_abandonment() -> None:
+    profiles = MemoryProfileStore()
+    runner = EmbeddedRunner(Settings(session_idle_timeout_s=60), profiles, MemoryLedger(), MemoryModelHealth())
+    bought, left = make_batch(n=2), make_batch(n=2)
+    now = bought["sent_at"]
+    bought["events"].append({"id": "e-purchase-0001", "type": "purchase", "ts": now - 1, "order_id": "o-1", "amount": 10.0})
+    events = [e for batch in (bought, left) for e in collect(decode_batch(json.dumps(batch)), "shop", now)]
+    await runner.handle_batch(events)
+    assert (await profiles.get("shop", bought["session_id"])).outcome == "purchased"
+    assert (await profiles.get("shop", left["session_id"])).outcome is None
+
+    quiet = [timeout_event(record, now + 61_000) for record in runner.records.values()]
+    await runner.handle_batch(quiet)
+    assert (await profiles.get("shop", left["session_id"])).outcome == "abandoned"
+    assert (await profiles.get("shop", bought["session_id"])).outcome == "purchased"
+    assert runner.labels_learned == 2  # one outcome label each, none twice
