@@ -25,42 +25,23 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from itertools import groupby
 from pathlib import Path
 
 import msgspec
 import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.structs import TopicPartition
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from scorer.events import CollectedEvent  # noqa: E402
 from scorer.profile import AbandonmentProfile  # noqa: E402
-from scorer.simulator import SimulatorConfig, collected, simulate  # noqa: E402
 from stream.kafka_sink import KafkaEventSink  # noqa: E402
 from stream.processing import SCORE_ALWAYS  # noqa: E402
 from stream.profile_store import profile_channel  # noqa: E402
 from stream.topics import ensure_topics, topic_plan  # noqa: E402
 from tests.services import services_up  # noqa: E402
-from tests.stream_worker import StreamEnv, WorkerProcess, wait_for_group  # noqa: E402
-
-
-def traffic(stream: StreamEnv, sessions: int, seed: int) -> list[CollectedEvent]:
-    start = int(time.time() * 1000) - 3_600_000
-    config = SimulatorConfig(sessions=sessions, seed=seed, start_ms=start, arrival_ms=500)
-    return list(collected(simulate(config), store_id=stream.store_id))
-
-
-async def produce(stream: StreamEnv, events: list[CollectedEvent]) -> None:
-    sink = KafkaEventSink(stream.services.kafka_bootstrap_servers, stream.settings.events_topic)
-    try:
-        for _, run in groupby(events, key=lambda e: e.session_id):
-            await sink.publish(list(run))
-    finally:
-        await sink.stop()
+from tests.stream_worker import StreamEnv, WorkerProcess, publish, simulated, wait_for_group  # noqa: E402
 
 
 async def raw_consumer_rate(stream: StreamEnv, total: int) -> float:
@@ -109,7 +90,7 @@ async def drain_rate(stream: StreamEnv, total: int, warmup: int) -> float:
 
 async def latency_at(stream: StreamEnv, rate: float, seconds: float) -> dict[str, list[float]]:
     """Send fresh sessions at ``rate`` events/s; time each event until its profile is stored."""
-    events = traffic(stream, sessions=int(rate * seconds / 10) + 10, seed=99)[: int(rate * seconds)]
+    events = simulated(stream, int(rate * seconds / 10) + 10, seed=99, arrival_ms=500)[: int(rate * seconds)]
     client = aioredis.from_url(stream.services.redis_url)
     pubsub = client.pubsub()
     await pubsub.subscribe(profile_channel(stream.store_id))
@@ -167,8 +148,8 @@ async def main() -> None:
     stream = StreamEnv(services_up(), workdir, tag=f"bench{uuid.uuid4().hex[:6]}",
                        extra={"CARTCOACH_SESSION_IDLE_TIMEOUT_S": "100000000"})
     await ensure_topics(stream.services.kafka_bootstrap_servers, topic_plan(stream.settings))
-    backlog = traffic(stream, args.sessions, seed=1)
-    await produce(stream, backlog)
+    backlog = simulated(stream, args.sessions, seed=1, arrival_ms=500)
+    await publish(stream, backlog)
     raw = await raw_consumer_rate(stream, len(backlog))
 
     worker = WorkerProcess(stream, "bench")

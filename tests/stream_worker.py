@@ -10,12 +10,16 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import GroupCoordinatorNotAvailableError
 
 from cartcoach.settings import Settings
+from scorer.events import CollectedEvent
+from scorer.simulator import SimulatorConfig, collected, simulate
+from stream.kafka_sink import KafkaEventSink
 from tests.services import REPO, Services
 
 
@@ -77,6 +81,26 @@ async def wait_for_group(stream: StreamEnv, members: int, timeout_s: float = 90)
             await asyncio.sleep(0.5)
     finally:
         await admin.close()
+
+
+def simulated(stream: StreamEnv, n: int, seed: int, arrival_ms: int = 2_000) -> list[CollectedEvent]:
+    """Simulated shoppers of the last hour, in the order the collector would emit them.
+
+    The store id is the test's own, so runs never share profiles in Redis.
+    """
+    start = int(time.time() * 1000) - 3_600_000
+    config = SimulatorConfig(sessions=n, seed=seed, start_ms=start, arrival_ms=arrival_ms)
+    return list(collected(simulate(config), store_id=stream.store_id))
+
+
+async def publish(stream: StreamEnv, events: list[CollectedEvent]) -> None:
+    """Through the collector's own sink, one call per run of one session's events."""
+    sink = KafkaEventSink(stream.services.kafka_bootstrap_servers, stream.settings.events_topic)
+    try:
+        for _, run in groupby(events, key=lambda e: e.session_id):
+            await sink.publish(list(run))
+    finally:
+        await sink.stop()
 
 
 class WorkerProcess:

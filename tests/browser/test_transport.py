@@ -90,7 +90,7 @@ def test_nothing_leaves_or_is_stored_before_consent(browser, server, accepted):
 
 def test_no_pii_query_strings_or_bots(browser, server, accepted):
     shop = new_shop(browser, server, accepted)
-    page = shop.open("/demo/en/?email=jane%40example.com&utm_source=newsletter&token=s3cret")
+    shop.open("/demo/en/?email=jane%40example.com&utm_source=newsletter&token=s3cret")
     view = shop.wait_for("page_view")[0]
     assert view["_page"]["path"] == "/demo/en/"
     assert view["props"] == {"utm_source": "newsletter"}

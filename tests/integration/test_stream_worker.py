@@ -6,25 +6,21 @@ import asyncio
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from itertools import groupby
 from pathlib import Path
 
 import msgspec
 import pytest
-import redis.asyncio as aioredis
 from aiokafka import AIOKafkaProducer
 
-from scorer.events import CollectedEvent, decode_event
+from scorer.events import CollectedEvent
 from scorer.profile import AbandonmentProfile
-from scorer.simulator import SimulatorConfig, collected, simulate
 from stream.embedded_runner import EmbeddedRunner
-from stream.kafka_sink import KafkaEventSink
 from stream.ledger import MemoryLedger
 from stream.model_health import MemoryModelHealth
-from stream.profile_store import MemoryProfileStore, RedisProfileStore, profile_key
+from stream.profile_store import MemoryProfileStore, RedisProfileStore
 from tests.kafka_topic import end_offsets, read_records
 from tests.services import Services
-from tests.stream_worker import StreamEnv, WorkerProcess, wait_for_group
+from tests.stream_worker import StreamEnv, WorkerProcess, publish, simulated, wait_for_group
 
 pytestmark = pytest.mark.services
 NO_TIMEOUT = {"CARTCOACH_SESSION_IDLE_TIMEOUT_S": "100000000"}
@@ -41,26 +37,6 @@ def workers(stream: StreamEnv) -> Iterator[list[WorkerProcess]]:
     yield started
     for worker in started:
         worker.stop()
-
-
-def simulated(stream: StreamEnv, n: int, seed: int) -> list[CollectedEvent]:
-    """Simulated shoppers of the last hour, in the order the collector would emit them.
-
-    The store id is the test's own, so runs never share profiles in Redis.
-    """
-    start = int(time.time() * 1000) - 3_600_000
-    config = SimulatorConfig(sessions=n, seed=seed, start_ms=start, arrival_ms=2_000)
-    return list(collected(simulate(config), store_id=stream.store_id))
-
-
-async def publish(stream: StreamEnv, events: list[CollectedEvent]) -> None:
-    """Through the collector's own sink, one call per run of one session's events."""
-    sink = KafkaEventSink(stream.services.kafka_bootstrap_servers, stream.settings.events_topic)
-    try:
-        for _, run in groupby(events, key=lambda e: e.session_id):
-            await sink.publish(list(run))
-    finally:
-        await sink.stop()
 
 
 def expected_counts(events: list[CollectedEvent]) -> dict[str, int]:

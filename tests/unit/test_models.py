@@ -7,7 +7,7 @@ from river import datasets
 from river.checks import clf, common
 
 from scorer.events import REASONS
-from scorer.features import FEATURES, extract_features
+from scorer.features import extract_features
 from scorer.models import ReasonModel, RiskModel, load_estimator, reason_model, risk_model
 from scorer.profile import Scorer
 from scorer.rules import rule_prior
