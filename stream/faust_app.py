@@ -69,8 +69,6 @@ def create_stream_app(settings: Settings) -> faust.App:
         value_serializer="raw",
         producer_acks=-1,
         broker_session_timeout=settings.stream_session_timeout_s,
-        broker_max_poll_records=2000,
-        stream_buffer_maxsize=16384,
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
     )
