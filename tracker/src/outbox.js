@@ -6,7 +6,7 @@
 import { after } from './guard.js'
 import { MAX_AGE_MS, nextBatch } from './wire.js'
 
-export function createOutbox({ store, url, key, cfg, log }) {
+export function createOutbox({ store, url, key, cfg, log, allowed }) {
   let timer = 0
   let busy = false
   let failures = 0
@@ -16,7 +16,8 @@ export function createOutbox({ store, url, key, cfg, log }) {
   const save = (change) => {
     const q = read()
     change(q)
-    store.set('q', q)
+    // After consent is withdrawn nothing is written again (a batch in flight may still finish).
+    allowed() && store.set('q', q)
     return q
   }
   const remove = (ids, counter) =>

@@ -15,7 +15,7 @@ import { clean } from './wire.js'
 const ENGAGED = ['product', 'cart', 'checkout']
 
 export function start(cfg, log, allowed, early) {
-  const outbox = createOutbox({ store, url: cfg.api + '/v1/collect', key: cfg.key, cfg, log })
+  const outbox = createOutbox({ store, url: cfg.api + '/v1/collect', key: cfg.key, cfg, log, allowed })
   const visitor = touchVisitor(store.get('v'), Date.now(), rid)
   store.set('v', visitor)
   const session = () => {

@@ -26,7 +26,7 @@ const settle = () => new Promise((r) => setImmediate(r))
 
 test('a full queue drops the oldest events and counts them', () => {
   const store = memoryStore()
-  const box = createOutbox({ store, url: '/v1/collect', key: 'k', cfg, log() {} })
+  const box = createOutbox({ store, url: '/v1/collect', key: 'k', cfg, log() {}, allowed: () => true })
   for (let i = 0; i < 5; i++) box.push(item(i))
   assert.deepEqual(store.data.q.items.map((it) => it.e.id), ['evt-2', 'evt-3', 'evt-4'])
   assert.equal(store.data.q.dropped, 2)
@@ -35,7 +35,7 @@ test('a full queue drops the oldest events and counts them', () => {
 test('events are sent on the timer and forgotten once accepted', async () => {
   const store = memoryStore()
   respond(202)
-  const box = createOutbox({ store, url: '/v1/collect', key: 'k', cfg, log() {} })
+  const box = createOutbox({ store, url: '/v1/collect', key: 'k', cfg, log() {}, allowed: () => true })
   box.push(item(1))
   mock.timers.tick(4999)
   assert.equal(posts.length, 0)
@@ -48,7 +48,7 @@ test('events are sent on the timer and forgotten once accepted', async () => {
 test('a 503 keeps the batch and retries after Retry-After', async () => {
   const store = memoryStore()
   respond(503, 202)
-  const box = createOutbox({ store, url: '/v1/collect', key: 'k', cfg, log() {} })
+  const box = createOutbox({ store, url: '/v1/collect', key: 'k', cfg, log() {}, allowed: () => true })
   box.push(item(1))
   box.send()
   await settle()
@@ -65,7 +65,7 @@ test('a 503 keeps the batch and retries after Retry-After', async () => {
 test('a 4xx is final: the batch is dropped, counted and not retried', async () => {
   const store = memoryStore()
   respond(422)
-  const box = createOutbox({ store, url: '/v1/collect', key: 'k', cfg, log() {} })
+  const box = createOutbox({ store, url: '/v1/collect', key: 'k', cfg, log() {}, allowed: () => true })
   box.push(item(1))
   box.send()
   await settle()
@@ -79,10 +79,24 @@ test('a 4xx is final: the batch is dropped, counted and not retried', async () =
 test('events older than a week are never offered to the collector', async () => {
   const store = memoryStore()
   respond(202)
-  const box = createOutbox({ store, url: '/v1/collect', key: 'k', cfg, log() {} })
+  const box = createOutbox({ store, url: '/v1/collect', key: 'k', cfg, log() {}, allowed: () => true })
   box.push(item('old', Date.now() - 8 * 864e5))
   box.push(item('new'))
   box.send()
   await settle()
   assert.deepEqual(posts[0].events.map((e) => e.id), ['evt-new'])
+})
+
+test('after consent is withdrawn a batch still in flight writes nothing back', async () => {
+  const store = memoryStore()
+  let allowed = true
+  respond(202)
+  const box = createOutbox({ store, url: '/v1/collect', key: 'k', cfg, log() {}, allowed: () => allowed })
+  box.push(item(1))
+  box.send()
+  allowed = false
+  delete store.data.q // what withdrawing consent does
+  await settle()
+  assert.equal(posts.length, 1)
+  assert.equal('q' in store.data, false)
 })
