@@ -51,6 +51,12 @@ class Settings:
     stream_data_dir: Path = Path(".cartcoach-stream")
     #: How often a worker stores and announces the profiles its events called for.
     publish_interval_s: float = 0.05
+    #: A worker applies up to this many events at a time (one table write per session)...
+    stream_batch_max: int = 500
+    #: ...waiting at most this long to fill a batch.
+    stream_batch_within_s: float = 0.01
+    #: How often a worker commits the offsets whose session state is in the changelog.
+    stream_commit_interval_s: float = 1.0
     #: How long the group waits for a silent worker before giving its partitions away.
     stream_session_timeout_s: float = 30.0
     #: At most one profile per session per this much event time, except at trigger moments.
@@ -110,6 +116,13 @@ class Settings:
             stream_data_dir=Path(get("CARTCOACH_STREAM_DATA_DIR", str(defaults.stream_data_dir))),
             publish_interval_s=float(
                 get("CARTCOACH_PUBLISH_INTERVAL_S", str(defaults.publish_interval_s))
+            ),
+            stream_batch_max=int(get("CARTCOACH_STREAM_BATCH_MAX", str(defaults.stream_batch_max))),
+            stream_batch_within_s=float(
+                get("CARTCOACH_STREAM_BATCH_WITHIN_S", str(defaults.stream_batch_within_s))
+            ),
+            stream_commit_interval_s=float(
+                get("CARTCOACH_STREAM_COMMIT_INTERVAL_S", str(defaults.stream_commit_interval_s))
             ),
             stream_session_timeout_s=float(
                 get("CARTCOACH_STREAM_SESSION_TIMEOUT_S", str(defaults.stream_session_timeout_s))

@@ -3,10 +3,12 @@
 Built by :func:`create_stream_app` from a :class:`~cartcoach.settings.Settings`
 (nothing is read at import time). What runs in a worker:
 
-* ``apply_events`` — for each event (keyed by session id): the session's record
+* ``apply_events`` — batches of events (keyed by session id): each session's record
   from the ``sessions`` table (changelog-backed, co-partitioned with ``events``),
   :class:`~stream.session_service.SessionService` to step it, the new record back
-  into the table. Profiles go to Redis and to the ``profiles`` topic; labels to
+  into the table. Offsets are committed only once the changelog has the state
+  they led to (:class:`~stream.durable_offsets.DurableOffsets`), so a crash or a
+  rebalance loses no event. Profiles go to Redis and to the ``profiles`` topic; labels to
   the ``labels`` topic. An event that cannot be decoded or processed goes to the
   dead-letter topic with the reason, and the agent goes on (an exception escaping
   a Faust agent would stop it while the worker looks alive).
@@ -21,21 +23,25 @@ Run it with ``cartcoach worker``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import faust
 from aiokafka.partitioner import DefaultPartitioner
+from faust.types import TP
 import msgspec
 import redis.asyncio as aioredis
 
 from cartcoach.settings import Settings
-from scorer.events import decode_event, encode_event
+from scorer.events import CollectedEvent, decode_event, encode_event
 from scorer.profile import AbandonmentProfile, Scorer
 from stream.checkpoints import RedisCheckpoints
+from stream.durable_offsets import DurableOffsets
 from stream.learner import Learner
 from stream.ledger import RedisLedger
 from stream.model_health import RedisModelHealth
@@ -73,7 +79,10 @@ def create_stream_app(settings: Settings) -> faust.App:
         web_enabled=False,
     )
     topic_args: dict[str, Any] = {"key_type": bytes, "value_type": bytes}
-    events = app.topic(settings.events_topic, partitions=settings.topic_partitions, **topic_args)
+    # acks=False: Faust does not commit these offsets, DurableOffsets decides (see there why).
+    events = app.topic(
+        settings.events_topic, partitions=settings.topic_partitions, acks=False, **topic_args
+    )
     profiles_topic = app.topic(settings.profiles_topic, partitions=settings.topic_partitions, **topic_args)
     labels_topic = app.topic(settings.labels_topic, partitions=1, **topic_args)
     dead_letters = app.topic(settings.dead_letter_topic, partitions=1, **topic_args)
@@ -108,9 +117,10 @@ def create_stream_app(settings: Settings) -> faust.App:
         idle_timeout_ms=settings.session_idle_timeout_s * 1000,
     )
 
-    async def dead_letter(value: bytes, reason: str, key: bytes | None) -> None:
+    async def dead_letter(value: bytes, reason: str, key: bytes | None) -> asyncio.Future:
+        """Send a record to the dead-letter topic; returns the pending send."""
         log.warning("dead-lettered a record: %s", reason)
-        await dead_letters.send(
+        return await dead_letters.send(
             key=key, value=value, headers={"reason": reason.encode()[:1000], "worker": me}
         )
 
@@ -118,29 +128,72 @@ def create_stream_app(settings: Settings) -> faust.App:
         stored = sessions.get(session_id.encode())
         return None if stored is None else decode_record(stored)
 
-    def save(session_id: str, record: SessionRecord) -> None:
-        sessions[session_id.encode()] = encode_record(record)
+    durable: DurableOffsets[TP] = DurableOffsets()
+    #: Held while a batch is applied, so a rebalance never cuts one in half.
+    applying = asyncio.Lock()
 
-    @app.agent(events, name="apply_events")
-    async def apply_events(stream: faust.StreamT) -> None:
-        # One event at a time, inside Faust's event context: each table write's changelog
-        # record is tied to the event's partition and offset, which is what makes the
-        # state recoverable after a crash. Profiles are published by a timer, in batches.
-        async for message in stream.events():
+    async def apply_batch(batch: Sequence[faust.EventT]) -> list[asyncio.Future]:
+        """Apply one batch; returns the sends (changelog, dead letters) it is durable after."""
+        sends: list[asyncio.Future] = []
+        partition_of: dict[str, int] = {}
+        decoded: list[CollectedEvent] = []
+        for message in batch:
             key, value = message.key, message.value
             try:
                 event = decode_event(value)
             except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
-                await dead_letter(value, f"undecodable event: {exc}", key)
+                sends.append(await dead_letter(value, f"undecodable event: {exc}", key))
                 continue
             if key != event.session_id.encode():
-                await dead_letter(value, "record key is not the event's session id", key)
+                sends.append(await dead_letter(value, "record key is not the event's session id", key))
                 continue
-            try:
-                await service.apply([event], load, save)
-            except Exception as exc:  # noqa: BLE001 - one bad record must not stop the agent
-                log.exception("processing event %s failed", event.id)
-                await dead_letter(value, f"processing failed: {exc!r}", key)
+            decoded.append(event)
+            partition_of[event.session_id] = message.message.partition
+
+        def save(session_id: str, record: SessionRecord) -> None:
+            # Written to the store and to the changelog partition of the session's own
+            # events partition (co-partitioning), with the send kept for the commit.
+            key, value = session_id.encode(), encode_record(record)
+            sessions.data[key] = value
+            sends.append(sessions.send_changelog(partition_of[session_id], key, value))
+
+        try:
+            await service.apply(decoded, load, save)
+        except Exception:  # noqa: BLE001 - one bad record must not stop the agent
+            # Nothing of the batch was saved (records are saved at the end of apply), so
+            # apply again one event at a time to find the bad one; the ledger is idempotent.
+            for event in decoded:
+                try:
+                    await service.apply([event], load, save)
+                except Exception as exc:  # noqa: BLE001
+                    log.exception("processing event %s failed", event.id)
+                    sends.append(await dead_letter(encode_event(event), f"processing failed: {exc!r}", event.session_id.encode()))
+        return sends
+
+    @app.agent(events, name="apply_events")
+    async def apply_events(stream: faust.StreamT) -> None:
+        # Batches of events, one table write per touched session. Faust does not ack
+        # these (the topic has acks off): the offsets are committed by
+        # ``commit_durable_offsets`` once the batch's changelog sends are acknowledged.
+        async for batch in stream.take_events(settings.stream_batch_max, settings.stream_batch_within_s):
+            async with applying:
+                current = [m for m in batch if m.message.generation_id == app.consumer_generation_id]
+                if not current:
+                    continue  # read before a rebalance: the partition's owner reads them again
+                sends = await apply_batch(current)
+                last: dict[TP, int] = {}
+                for message in current:
+                    last[message.message.tp] = max(message.message.offset, last.get(message.message.tp, -1))
+                for tp, offset in last.items():
+                    durable.processed(tp, offset, sends)
+
+    @app.timer(settings.stream_commit_interval_s, name="commit_durable_offsets")
+    async def commit_durable_offsets() -> None:
+        offsets = durable.committable(app.consumer.assignment())
+        if offsets:
+            # Faust's consumer has no public "commit these offsets"; _commit is what its
+            # own commit path ends in (it skips partitions no longer assigned).
+            await app.consumer._commit(offsets)
 
     @app.timer(settings.publish_interval_s, name="publish_profiles")
     async def publish_profiles() -> None:
@@ -191,10 +244,23 @@ def create_stream_app(settings: Settings) -> faust.App:
                 await service.catch_up(record)
 
     @app.on_partitions_revoked.connect
-    async def forget_pending(app: faust.App, revoked: set, **kwargs: Any) -> None:
+    async def hand_over(app: faust.App, revoked: set[TP], **kwargs: Any) -> None:
+        """Before the partitions change hands: finish the batch, make it durable, commit."""
+        async with applying:
+            await durable.settled(revoked)
+            offsets = durable.committable(revoked)
+            if offsets:
+                await app.consumer._commit(offsets)
+            durable.forget(revoked)
         service.drop_pending()
 
     @app.on_before_shutdown.connect
     async def save_model(app: faust.App, **kwargs: Any) -> None:
         await learner.checkpoint()
+        mine = app.consumer.assignment()
+        async with applying:
+            await durable.settled(mine)
+            offsets = durable.committable(mine)
+            if offsets:
+                await app.consumer._commit(offsets)
     return app
