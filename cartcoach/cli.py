@@ -112,6 +112,7 @@ def worker(
     """
     import asyncio
 
+    import uvloop
     from faust import Worker
 
     from stream.faust_app import create_stream_app
@@ -123,6 +124,9 @@ def worker(
                    "(the embedded default runs the stream inside `cartcoach serve`)", err=True)
         raise typer.Exit(2)
     asyncio.run(ensure_topics(settings.kafka_bootstrap_servers, topic_plan(settings)))
+    # uvloop's event loop: Faust spends most of its time in the loop's own machinery
+    # (a task or two per record), and uvloop does that work in C.
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     Worker(create_stream_app(settings), loglevel=loglevel).execute_from_commandline()
 
 
