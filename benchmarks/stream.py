@@ -141,6 +141,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=3000)
     parser.add_argument("--latency-seconds", type=float, default=15)
+    parser.add_argument("--latency-rate", type=float, default=None,
+                        help="events/s for the latency run (default: 50 %% of the measured rate)")
     args = parser.parse_args()
 
     workdir = REPO / ".services" / "bench"
@@ -156,7 +158,8 @@ async def main() -> None:
     try:
         await wait_for_group(stream, members=1)
         rate = await drain_rate(stream, len(backlog), warmup=min(2000, len(backlog) // 10))
-        half = await latency_at(stream, rate / 2, args.latency_seconds)
+        load = args.latency_rate or rate / 2
+        half = await latency_at(stream, load, args.latency_seconds)
     finally:
         worker.stop()
 
@@ -165,7 +168,7 @@ async def main() -> None:
     print(f"{'raw aiokafka consumer (limit), events/s':<52}{raw:>12,.0f}")
     print(f"{'one worker with scoring, events/s':<52}{rate:>12,.0f}")
     print(f"{'worker / raw consumer':<52}{rate / raw:>12.1%}")
-    print(f"at 50 % load ({rate / 2:,.0f} events/s), produced -> profile in Redis:")
+    print(f"at {load / rate:.0%} load ({load:,.0f} events/s), produced -> profile in Redis:")
     for name, values in half.items():
         print(f"  {name + f' (n={len(values)})':<50}"
               f"p50 {percentile(values, 50):6.1f} ms  p95 {percentile(values, 95):6.1f} ms  "
