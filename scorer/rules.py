@@ -83,8 +83,12 @@ def _contribution(rule: Rule, features: Mapping[str, float]) -> float:
 def rule_prior(features: Mapping[str, float]) -> dict[Reason, float]:
     """Probabilities per reason (in :data:`REASONS` order) that sum to 1."""
     scores = dict(BIAS)
+    get = features.get
     for rule in RULES:
-        scores[rule.reason] += _contribution(rule, features)
+        # Most signals are 0 in most sessions, and a 0 adds nothing: skip them (hot path).
+        value = get(rule.feature, 0.0)
+        if value:
+            scores[rule.reason] += rule.weight * min(value, rule.cap)
     top = max(scores.values())
     exp = {reason: math.exp(scores[reason] - top) for reason in REASONS}
     total = sum(exp.values())
