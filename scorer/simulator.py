@@ -79,6 +79,23 @@ PERSONA_RATES: Final[dict[Reason, dict[str, float]]] = {
                    "price_filter": 0.2},
     "checkout_friction": {"form_error": 1.8, "checkout_step_leave": 1.0, "payment_failed": 0.4},
 }  # fmt: skip
+#: A session's intensity of its persona's signals: Gamma(shape, scale), mean 1 (some show
+#: almost none); a second motive shows at SECOND_STRENGTH times it.
+INTENSITY: Final = (2.0, 0.5)
+SECOND_STRENGTH: Final = 0.5
+#: Rate multipliers off the desktop: fewer tabs on phones, more typos on small keyboards.
+MOBILE_FACTORS: Final[dict[str, float]] = {"tab_hidden": 0.5, "form_error": 1.5}
+#: Signals emitted on a product page (trust shoppers emit them all on their first product).
+PRODUCT_SIGNALS: Final = ("review_view", "return_policy_view", "warranty_view",
+                          "shipping_info_open", "installment_view")  # fmt: skip
+#: Review scroll depth, Beta(a, b): deep when trust is a motive, shallow otherwise.
+REVIEW_DEPTH: Final = {"trust": (5.0, 2.0), "other": (1.5, 4.0)}
+#: Product price index, log-normal(mu, sigma): dearer products when price is a motive.
+PRICE_INDEX_MU: Final = {"price": 0.25, "other": 0.0}
+PRICE_INDEX_SIGMA: Final = 0.3
+#: Probability that a hesitating shopper who did not buy starts checkout, per persona.
+CHECKOUT_ENTRY: Final[dict[str, float]] = {"checkout_friction": 0.8}
+CHECKOUT_ENTRY_OTHERS: Final = 0.4
 #: Probability that a persona removes the dearest item from the cart.
 REMOVE_DEAREST: Final[dict[str, float]] = {"price": 0.35, "indecision": 0.1}
 #: Mean seconds on the cart page, per persona (others: 25).
@@ -195,14 +212,14 @@ def _session(config: SimulatorConfig, index: int) -> SimSession:
             second = _pick(rnd, others)
 
     # Signal counts: the base rate for everyone, plus the persona's, varying in intensity.
-    intensity = rnd.gammavariate(2.0, 0.5)
+    intensity = rnd.gammavariate(*INTENSITY)
     rates = {s: r * config.noise for s, r in BASE_RATES.items()}
-    for motive, strength in ((persona, intensity), (second, 0.5 * intensity)):
+    for motive, strength in ((persona, intensity), (second, SECOND_STRENGTH * intensity)):
         for signal, rate in PERSONA_RATES.get(motive, {}).items() if motive else ():
             rates[signal] = rates.get(signal, 0.0) + rate * strength
     if device != "desktop":
-        rates["tab_hidden"] *= 0.5  # fewer tabs on phones
-        rates["form_error"] *= 1.5  # small keyboards
+        for signal, factor in MOBILE_FACTORS.items():
+            rates[signal] *= factor
     counts = {s: _poisson(rnd, r) for s, r in rates.items()}
 
     j = _Journey(rnd, config, sid, start)
@@ -217,7 +234,8 @@ def _session(config: SimulatorConfig, index: int) -> SimSession:
     products = []
     for p in range(max(1, round(rnd.uniform(1, 4) * config.length))):
         pid = f"p{rnd.randrange(500):03d}"
-        price_index = rnd.lognormvariate(0.25 if "price" in (persona, second) else 0.0, 0.3)
+        mu = PRICE_INDEX_MU["price" if "price" in (persona, second) else "other"]
+        price_index = rnd.lognormvariate(mu, PRICE_INDEX_SIGMA)
         price = round(40 * price_index * rnd.lognormvariate(0, 0.6), 2)
         products.append((pid, price))
         props = {"stock": _pick(rnd, {"low": 0.15, "normal": 0.7, "overstock": 0.15}),
@@ -226,13 +244,12 @@ def _session(config: SimulatorConfig, index: int) -> SimSession:
         j.emit("page_view", path, "product", product_id=pid, price=price, props=props,
                dwell_ms=int(rnd.expovariate(1 / 20000)))  # fmt: skip
     # Product-page signals land on the products viewed (trust rereads the same one).
-    for signal in ("review_view", "return_policy_view", "warranty_view", "shipping_info_open",
-                   "installment_view"):  # fmt: skip
+    for signal in PRODUCT_SIGNALS:
         for _ in range(counts.pop(signal)):
             pid, price = products[0] if persona == "trust" else rnd.choice(products)
             extra = {}
             if signal == "review_view":
-                depth = rnd.betavariate(5, 2) if "trust" in (persona, second) else rnd.betavariate(1.5, 4)
+                depth = rnd.betavariate(*REVIEW_DEPTH["trust" if "trust" in (persona, second) else "other"])
                 extra = {"depth": round(depth, 3), "dwell_ms": int(depth * rnd.uniform(5e3, 6e4))}
             j.emit(signal, f"/p/{pid}", "product", product_id=pid, **extra)
 
@@ -274,7 +291,7 @@ def _session(config: SimulatorConfig, index: int) -> SimSession:
     # Checkout: buyers go through; price and shipping shoppers leave where costs and dates
     # appear (step 2); friction shoppers stumble on forms and payment.
     in_checkout = bool(j.cart) and (
-        purchased or kind == "buyer" or rnd.random() < (0.8 if persona == "checkout_friction" else 0.4)
+        purchased or kind == "buyer" or rnd.random() < CHECKOUT_ENTRY.get(persona or "", CHECKOUT_ENTRY_OTHERS)
     )
     leaves, errors, failures = (counts.pop(s) for s in ("checkout_step_leave", "form_error", "payment_failed"))
     if in_checkout:
