@@ -2,24 +2,84 @@
 
 Runs the simulator (20,000 sessions, survey answered by 10 % of abandoning
 sessions) through every reason and risk candidate with progressive validation,
-then the UCI real-data check. Writes JSON and the learning-curve PNG to docs/.
+then the Bayes oracle on the same sessions (the ceiling of any reason model on
+this stream), then the oracle, the rules and the default model with one source
+of the simulator's noise switched off at a time (what limits the ceiling), then
+the UCI real-data check. Writes JSON and the learning-curve PNG to docs/.
 
     .venv/bin/python benchmarks/evaluate_reasons.py
 """
 
+import json
+from dataclasses import replace
 from pathlib import Path
+from unittest import mock
 
 from cartcoach.model_commands import evaluate, uci
+from scorer import metrics, simulator
+from scorer.evaluation import Candidate, replay
+from scorer.events import REASONS
+from scorer.models import reason_model
+from scorer.oracle import answer_posterior
+from scorer.simulator import SimulatorConfig, collected, simulate
+
+
+def oracle_figures(config: SimulatorConfig) -> dict:
+    """The oracle's macro-F1, accuracy and log-loss against the survey answers."""
+    answered = [s for s in simulate(config) if s.answer in REASONS]
+    probas = [answer_posterior(s, config) for s in answered]
+    truth = [s.answer for s in answered]
+    predicted = [max(REASONS, key=lambda r: (p[r], -REASONS.index(r))) for p in probas]
+    return {
+        "labels": len(truth),
+        "macro_f1": metrics.macro_f1(truth, predicted),
+        "macro_f1_vs_persona": metrics.macro_f1([s.persona for s in answered], predicted),
+        "accuracy": sum(t == p for t, p in zip(truth, predicted)) / len(truth),
+        "log_loss": metrics.log_loss(probas, truth),
+        "per_reason": metrics.per_class(truth, predicted),
+        "answer_equals_persona": sum(s.answer == s.persona for s in answered) / len(truth),
+    }
+
+
+def what_if(name: str, config: SimulatorConfig) -> dict:
+    """Oracle, rules and default model on one simulator variant, every abandoner answering."""
+    candidates = [Candidate("rules", reason=reason_model("rules")), Candidate("default", reason=reason_model())]
+    replay(collected(simulate(config)), candidates, timing_every=10**9)
+    out = {"variant": name, "oracle": oracle_figures(config)["macro_f1"]}
+    for c in candidates:
+        out[c.name] = metrics.macro_f1(c.reason_true, c.reason_pred)
+    print(f"{name:45} labels {len(candidates[0].reason_true):5}  rules {out['rules']:.3f}  "
+          f"default {out['default']:.3f}  oracle {out['oracle']:.3f}")  # fmt: skip
+    return out
+
 
 if __name__ == "__main__":
+    sim_json = Path("docs/evaluation-simulator.json")
     evaluate(
         events=None, sessions=20_000, seed=1, label_rate=0.1, noise=1.0,
         reason="rules,logreg,softmax,naive_bayes,hoeffding_tree,adaptive_tree",
         risk="base_rate,logreg,naive_bayes,hoeffding_tree,forest",
         pipeline=None, risk_pipeline=None,
-        json_out=Path("docs/evaluation-simulator.json"),
+        json_out=sim_json,
         plot=Path("docs/learning-curves.png"),
         timing_every=10,
     )
+    report = json.loads(sim_json.read_text())
+    oracle = oracle_figures(SimulatorConfig(sessions=20_000, seed=1, label_rate=0.1, noise=1.0))
+    print(f"Bayes oracle on the same answers: macro-F1 {oracle['macro_f1']:.3f} "
+          f"(vs the true persona {oracle['macro_f1_vs_persona']:.3f}), accuracy {oracle['accuracy']:.3f}, "
+          f"log-loss {oracle['log_loss']:.3f}; answers naming the persona: {oracle['answer_equals_persona']:.3f}")  # fmt: skip
+    base = SimulatorConfig(sessions=10_000, seed=3, label_rate=1.0)
+    variants = [
+        what_if("defaults", base),
+        what_if("answers always name the persona (answer_noise 0)", replace(base, answer_noise=0.0)),
+        what_if("no second motive (mixed_share 0)", replace(base, mixed_share=0.0)),
+        what_if("no stray signals (noise 0)", replace(base, noise=0.0)),
+    ]
+    with mock.patch.dict(simulator.CHECKOUT_ENTRY, {"checkout_friction": 1.0}):
+        variants.append(what_if("friction shoppers always reach checkout", base))
+    report["oracle"] = oracle
+    report["what_if"] = variants
+    sim_json.write_text(json.dumps(report, indent=2, default=str))
     uci(models="logreg,naive_bayes,hoeffding_tree,adaptive_tree,forest", repeats=10,
         json_out=Path("docs/evaluation-uci.json"))
