@@ -39,6 +39,7 @@ import redis.asyncio as aioredis
 
 from cartcoach.settings import Settings
 from scorer.events import CollectedEvent, decode_event, encode_event
+from scorer.persistence import IncompatibleModel
 from scorer.profile import AbandonmentProfile, Scorer
 from stream.checkpoints import RedisCheckpoints
 from stream.durable_offsets import DurableOffsets
@@ -219,7 +220,11 @@ def create_stream_app(settings: Settings) -> faust.App:
             latest = await checkpoints.load()
             if latest is not None:
                 serving["seq"], blob = latest
-                service.scorer = Scorer.load(blob, key=settings.model_signing_key)
+                try:
+                    service.scorer = Scorer.load(blob, key=settings.model_signing_key)
+                except IncompatibleModel as exc:  # keep serving the model we have
+                    log.error("model checkpoint %d not served: %s", serving["seq"], exc)
+                    return
                 log.info("serving model checkpoint %d (%s)", serving["seq"], service.scorer.model_version)
 
     @app.timer(settings.score_debounce_ms / 1000, name="flush_profiles")

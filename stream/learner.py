@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 
+from scorer.persistence import IncompatibleModel
 from scorer.profile import Scorer
 from stream.checkpoints import RedisCheckpoints
 from stream.processing import Label, learn
@@ -32,12 +33,20 @@ class Learner:
         self._saved_seq = 0
 
     async def start(self) -> None:
-        """Continue from the newest checkpoint, if any."""
+        """Continue from the newest checkpoint, if any.
+
+        A checkpoint this version cannot read (another feature schema, another signing
+        key) is not fatal: the learner starts a fresh model and keeps the sequence
+        number, so its first checkpoint replaces the unreadable one.
+        """
         latest = await self._checkpoints.load()
         if latest is not None:
             self.seq, blob = latest
             self._saved_seq = self.seq
-            self.scorer = Scorer.load(blob, key=self._key)
+            try:
+                self.scorer = Scorer.load(blob, key=self._key)
+            except IncompatibleModel as exc:
+                log.error("model checkpoint %d not loaded, starting a fresh model: %s", self.seq, exc)
 
     async def learn(self, label: Label) -> None:
         learn(self.scorer, label)
