@@ -8,7 +8,9 @@ Built by :func:`create_stream_app` from a :class:`~cartcoach.settings.Settings`
   :class:`~stream.session_service.SessionService` to step it, the new record back
   into the table. Offsets are committed only once the changelog has the state
   they led to (:class:`~stream.durable_offsets.DurableOffsets`), so a crash or a
-  rebalance loses no event. Profiles go to Redis and to the ``profiles`` topic; labels to
+  rebalance loses no event, and each record is checked against the offset expected
+  next (:class:`~stream.offset_continuity.OffsetContinuity`), so records Faust skips
+  around a rebalance are read again. Profiles go to Redis and to the ``profiles`` topic; labels to
   the ``labels`` topic. An event that cannot be decoded or processed goes to the
   dead-letter topic with the reason, and the agent goes on (an exception escaping
   a Faust agent would stop it while the worker looks alive).
@@ -43,7 +45,9 @@ from scorer.persistence import IncompatibleModel
 from scorer.profile import AbandonmentProfile, Scorer
 from stream.checkpoints import RedisCheckpoints
 from stream.durable_offsets import DurableOffsets
+from stream.group_offsets import GroupOffsets
 from stream.learner import Learner
+from stream.offset_continuity import OffsetContinuity, Verdict
 from stream.ledger import RedisLedger
 from stream.model_health import RedisModelHealth
 from stream.processing import Label, SessionRecord, decode_label, decode_record, encode_label
@@ -168,8 +172,39 @@ def create_stream_app(settings: Settings) -> faust.App:
                     await service.apply([event], load, save)
                 except Exception as exc:  # noqa: BLE001
                     log.exception("processing event %s failed", event.id)
-                    sends.append(await dead_letter(encode_event(event), f"processing failed: {exc!r}", event.session_id.encode()))
+                    reason = f"processing failed: {exc!r}"
+                    sends.append(await dead_letter(encode_event(event), reason, event.session_id.encode()))
         return sends
+
+    continuity: OffsetContinuity[TP] = OffsetContinuity()
+
+    group_offsets = GroupOffsets(settings.kafka_bootstrap_servers, settings.stream_app_id)
+
+    async def in_offset_order(batch: Sequence[faust.EventT]) -> list[faust.EventT]:
+        """The batch's records to apply; a partition that skipped some is read again from there."""
+        now = time.monotonic()
+        to_apply: list[faust.EventT] = []
+        for message in batch:
+            tp, offset = message.message.tp, message.message.offset
+            if not continuity.knows(tp):
+                continuity.start(tp, await group_offsets.start_offset(tp.topic, tp.partition))
+            verdict = continuity.admit(tp, offset, now=now)
+            if verdict is Verdict.APPLY:
+                to_apply.append(message)
+            elif verdict is Verdict.SEEK:
+                expected = continuity.expected(tp)
+                log.warning("the consumer skipped offsets %d..%d of %s; reading them again",
+                            expected, offset - 1, tp)
+                await app.consumer.seek(tp, expected)
+        return to_apply
+
+    @app.timer(1.0, name="reread_skipped_records")
+    async def reread_skipped_records() -> None:
+        """Seek again where a hole is still open (see OffsetContinuity why one seek may not do)."""
+        async with applying:
+            for tp, offset in continuity.due_for_seek(now=time.monotonic()).items():
+                log.info("still waiting for offset %d of %s; seeking there again", offset, tp)
+                await app.consumer.seek(tp, offset)
 
     @app.agent(events, name="apply_events")
     async def apply_events(stream: faust.StreamT) -> None:
@@ -179,22 +214,29 @@ def create_stream_app(settings: Settings) -> faust.App:
         async for batch in stream.take_events(settings.stream_batch_max, settings.stream_batch_within_s):
             async with applying:
                 current = [m for m in batch if m.message.generation_id == app.consumer_generation_id]
-                if not current:
-                    continue  # read before a rebalance: the partition's owner reads them again
-                sends = await apply_batch(current)
-                last: dict[TP, int] = {}
-                for message in current:
-                    last[message.message.tp] = max(message.message.offset, last.get(message.message.tp, -1))
+                # Records read before a rebalance are left to the partition's owner.
+                to_apply = await in_offset_order(current)
+                if not to_apply:
+                    continue
+                sends = await apply_batch(to_apply)
+                # Per partition the batch is in offset order: the last one wins.
+                last = {message.message.tp: message.message.offset for message in to_apply}
                 for tp, offset in last.items():
                     durable.processed(tp, offset, sends)
 
-    @app.timer(settings.stream_commit_interval_s, name="commit_durable_offsets")
-    async def commit_durable_offsets() -> None:
-        offsets = durable.committable(app.consumer.assignment())
+    async def commit_durable(partitions: set[TP], *, settle: bool = False) -> None:
+        """Commit what is processed and in the changelog (after waiting for it, if ``settle``)."""
+        if settle:
+            await durable.settled(partitions)
+        offsets = durable.committable(partitions)
         if offsets:
             # Faust's consumer has no public "commit these offsets"; _commit is what its
             # own commit path ends in (it skips partitions no longer assigned).
             await app.consumer._commit(offsets)
+
+    @app.timer(settings.stream_commit_interval_s, name="commit_durable_offsets")
+    async def commit_durable_offsets() -> None:
+        await commit_durable(app.consumer.assignment())
 
     @app.timer(settings.publish_interval_s, name="publish_profiles")
     async def publish_profiles() -> None:
@@ -252,20 +294,15 @@ def create_stream_app(settings: Settings) -> faust.App:
     async def hand_over(app: faust.App, revoked: set[TP], **kwargs: Any) -> None:
         """Before the partitions change hands: finish the batch, make it durable, commit."""
         async with applying:
-            await durable.settled(revoked)
-            offsets = durable.committable(revoked)
-            if offsets:
-                await app.consumer._commit(offsets)
+            await commit_durable(revoked, settle=True)
             durable.forget(revoked)
+            continuity.forget(revoked)
         service.drop_pending()
 
     @app.on_before_shutdown.connect
     async def save_model(app: faust.App, **kwargs: Any) -> None:
         await learner.checkpoint()
-        mine = app.consumer.assignment()
         async with applying:
-            await durable.settled(mine)
-            offsets = durable.committable(mine)
-            if offsets:
-                await app.consumer._commit(offsets)
+            await commit_durable(app.consumer.assignment(), settle=True)
+        await group_offsets.close()
     return app

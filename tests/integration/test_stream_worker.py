@@ -76,8 +76,7 @@ async def start_worker(stream: StreamEnv, workers: list[WorkerProcess], name: st
     await wait_for_group(stream, members=sum(w.process.poll() is None for w in workers))
     probe = simulated(stream, 1, seed=sum(map(ord, name)))
     await publish(stream, probe)
-    # Processing has begun once the probe has a profile (its completeness is not what
-    # this waits for: see the xfail tests).
+    # Processing has begun once the probe has a profile.
     deadline = time.monotonic() + 90
     while not await redis_profiles(stream, list(expected_counts(probe))):
         assert time.monotonic() < deadline, f"worker {name} processed nothing"
@@ -140,12 +139,6 @@ async def test_after_a_sigkill_the_new_worker_takes_over_and_nothing_counts_twic
     assert all(profiles[s].events_seen <= n for s, n in expected.items())
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known defect (issue 5): Faust skips, unprocessed, events fetched between its "
-    "post-recovery seek and the resumption of flow; later offsets of the partition are then "
-    "committed past them. Seen in a clean-clone CI run, not in 18 local runs",
-)
 async def test_after_a_sigkill_no_event_is_lost(stream: StreamEnv, workers: list[WorkerProcess]) -> None:
     events = await sigkill_mid_stream(stream, workers)
     expected = expected_counts(events)
@@ -185,12 +178,6 @@ async def test_two_workers_share_four_partitions_and_a_rebalance_loses_nothing(
     assert pids == {first.pid, second.pid}
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known defect (issue 5): Faust skips, unprocessed, events fetched between its "
-    "post-recovery seek and the resumption of flow; later offsets of the partition are then "
-    "committed past them. Seen in a clean-clone CI run, not in 18 local runs",
-)
 async def test_a_rebalance_under_load_loses_nothing(
     stream: StreamEnv, workers: list[WorkerProcess]
 ) -> None:

@@ -1,0 +1,44 @@
+"""Where a consumer group starts reading a partition: its committed offset, else the log's start.
+
+The worker needs this for each partition it is assigned (see
+:mod:`stream.offset_continuity`). Faust keeps its own copy of the committed offsets,
+but fills it in only when it seeks after recovery, and the first records of the
+assignment may reach the agent before that; and its consumer answers such questions
+only between two fetches, up to a second and a half later. So the worker asks the
+broker with clients of its own: an admin client for the group's offsets, and a
+consumer outside any group for the log's start.
+"""
+
+from __future__ import annotations
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+
+class GroupOffsets:
+    """Start offsets for one consumer group; the clients start on first use (they need a loop)."""
+
+    def __init__(self, bootstrap_servers: str, group_id: str) -> None:
+        self._bootstrap_servers = bootstrap_servers.split(",")
+        self._group_id = group_id
+        self._admin: AIOKafkaAdminClient | None = None
+        self._reader: AIOKafkaConsumer | None = None
+
+    async def start_offset(self, topic: str, partition: int) -> int:
+        """The next offset the group reads: the committed one, or the log's start if none."""
+        if self._admin is None or self._reader is None:
+            self._admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap_servers)
+            self._reader = AIOKafkaConsumer(bootstrap_servers=self._bootstrap_servers, enable_auto_commit=False)
+            await self._admin.start()
+            await self._reader.start()
+        tp = TopicPartition(topic, partition)
+        committed = (await self._admin.list_consumer_group_offsets(self._group_id, partitions=[tp])).get(tp)
+        if committed is not None and committed.offset >= 0:
+            return committed.offset
+        return (await self._reader.beginning_offsets([tp]))[tp]
+
+    async def close(self) -> None:
+        if self._admin is not None and self._reader is not None:
+            await self._admin.close()
+            await self._reader.stop()
+            self._admin = self._reader = None
