@@ -180,6 +180,9 @@ def create_stream_app(settings: Settings) -> faust.App:
 
     group_offsets = GroupOffsets(settings.kafka_bootstrap_servers, settings.stream_app_id)
 
+    async def start_reading(tp: TP, now: float) -> None:
+        continuity.start(tp, await group_offsets.start_offset(tp.topic, tp.partition), now=now)
+
     async def in_offset_order(batch: Sequence[faust.EventT]) -> list[faust.EventT]:
         """The batch's records to apply; a partition that skipped some is read again from there."""
         now = time.monotonic()
@@ -187,7 +190,7 @@ def create_stream_app(settings: Settings) -> faust.App:
         for message in batch:
             tp, offset = message.message.tp, message.message.offset
             if not continuity.knows(tp):
-                continuity.start(tp, await group_offsets.start_offset(tp.topic, tp.partition))
+                await start_reading(tp, now)
             verdict = continuity.admit(tp, offset, now=now)
             if verdict is Verdict.APPLY:
                 to_apply.append(message)
@@ -200,10 +203,18 @@ def create_stream_app(settings: Settings) -> faust.App:
 
     @app.timer(1.0, name="reread_skipped_records")
     async def reread_skipped_records() -> None:
-        """Seek again where a hole is still open (see OffsetContinuity why one seek may not do)."""
+        """Seek back where a hole is still open, or where the log has records that never came."""
+        if app.rebalancing:  # Faust seeks to the committed offsets when it is done
+            return
         async with applying:
-            for tp, offset in continuity.due_for_seek(now=time.monotonic()).items():
-                log.info("still waiting for offset %d of %s; seeking there again", offset, tp)
+            now = time.monotonic()
+            mine = {tp for tp in app.consumer.assignment() if tp.topic == events.get_topic_name()}
+            continuity.forget(continuity.partitions() - mine)
+            for tp in mine - continuity.partitions():
+                await start_reading(tp, now)
+            ends = {tp: app.consumer.highwater(tp) or -1 for tp in mine}
+            for tp, offset in continuity.due_for_seek(now=now, ends=ends).items():
+                log.info("offset %d of %s has not arrived; seeking there (again)", offset, tp)
                 await app.consumer.seek(tp, offset)
 
     @app.agent(events, name="apply_events")
