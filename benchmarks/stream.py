@@ -81,9 +81,11 @@ async def drain_rate(stream: StreamEnv, total: int, warmup: int) -> float:
     while True:
         done = await committed(stream)
         now = time.perf_counter()
+        if first is None and done >= total:
+            raise SystemExit("the worker drained the whole backlog between two polls: use a larger --sessions")
         if first is None and done >= warmup:
             first = (now, done)
-        if done >= total and first is not None:
+        elif done >= total and first is not None:
             return (done - first[1]) / (now - first[0])
         await asyncio.sleep(0.25)
 
