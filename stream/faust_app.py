@@ -8,12 +8,12 @@ Built by :func:`create_stream_app` from a :class:`~cartcoach.settings.Settings`
   :class:`~stream.session_service.SessionService` to step it, the new record back
   into the table. Offsets are committed only once the changelog has the state
   they led to (:class:`~stream.durable_offsets.DurableOffsets`), so a crash or a
-  rebalance loses no event, and each record is checked against the offset expected
-  next (:class:`~stream.offset_continuity.OffsetContinuity`), so records Faust skips
-  around a rebalance are read again. Profiles go to Redis and to the ``profiles`` topic; labels to
-  the ``labels`` topic. An event that cannot be decoded or processed goes to the
-  dead-letter topic with the reason, and the agent goes on (an exception escaping
-  a Faust agent would stop it while the worker looks alive).
+  rebalance loses no event; and each record is checked against the offset expected
+  next (:class:`~stream.offset_continuity.OffsetContinuity`), so records Faust drops
+  around a rebalance are read again. Profiles go to Redis and to the ``profiles``
+  topic; labels to the ``labels`` topic. An event that cannot be decoded or
+  processed goes to the dead-letter topic with the reason, and the agent goes on
+  (an exception escaping a Faust agent would stop it while the worker looks alive).
 * ``learn_labels`` — on the single-partition ``labels`` topic: the
   :class:`~stream.learner.Learner` (one per cluster at a time).
 * timers — flush debounced profiles; sweep idle sessions into ``session_timeout``
@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import faust
+from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
 from faust.types import TP
 import msgspec
@@ -47,9 +48,9 @@ from stream.checkpoints import RedisCheckpoints
 from stream.durable_offsets import DurableOffsets
 from stream.group_offsets import GroupOffsets
 from stream.learner import Learner
-from stream.offset_continuity import OffsetContinuity, Verdict
 from stream.ledger import RedisLedger
 from stream.model_health import RedisModelHealth
+from stream.offset_continuity import OffsetContinuity, Verdict
 from stream.processing import Label, SessionRecord, decode_label, decode_record, encode_label
 from stream.processing import encode_record
 from stream.processing import is_idle, timeout_event
@@ -180,8 +181,17 @@ def create_stream_app(settings: Settings) -> faust.App:
 
     group_offsets = GroupOffsets(settings.kafka_bootstrap_servers, settings.stream_app_id)
 
-    async def start_reading(tp: TP, now: float) -> None:
-        continuity.start(tp, await group_offsets.start_offset(tp.topic, tp.partition), now=now)
+    async def start_reading(tp: TP, now: float, first_seen: int | None = None) -> None:
+        """Track ``tp`` from where the group starts reading it, as the broker says."""
+        try:
+            offset = await group_offsets.start_offset(tp.topic, tp.partition)
+        except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+            if first_seen is None:
+                return  # the timer asks again in a second
+            log.warning("could not ask the broker where %s starts (%r); reading on from offset %d",
+                        tp, exc, first_seen)
+            offset = first_seen
+        continuity.start(tp, offset, now=now)
 
     async def in_offset_order(batch: Sequence[faust.EventT]) -> list[faust.EventT]:
         """The batch's records to apply; a partition that skipped some is read again from there."""
@@ -190,7 +200,7 @@ def create_stream_app(settings: Settings) -> faust.App:
         for message in batch:
             tp, offset = message.message.tp, message.message.offset
             if not continuity.knows(tp):
-                await start_reading(tp, now)
+                await start_reading(tp, now, first_seen=offset)
             verdict = continuity.admit(tp, offset, now=now)
             if verdict is Verdict.APPLY:
                 to_apply.append(message)

@@ -27,10 +27,15 @@ class GroupOffsets:
     async def start_offset(self, topic: str, partition: int) -> int:
         """The next offset the group reads: the committed one, or the log's start if none."""
         if self._admin is None or self._reader is None:
-            self._admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap_servers)
-            self._reader = AIOKafkaConsumer(bootstrap_servers=self._bootstrap_servers, enable_auto_commit=False)
-            await self._admin.start()
-            await self._reader.start()
+            admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap_servers)
+            reader = AIOKafkaConsumer(bootstrap_servers=self._bootstrap_servers, enable_auto_commit=False)
+            await admin.start()
+            try:
+                await reader.start()
+            except BaseException:
+                await admin.close()
+                raise
+            self._admin, self._reader = admin, reader
         tp = TopicPartition(topic, partition)
         committed = (await self._admin.list_consumer_group_offsets(self._group_id, partitions=[tp])).get(tp)
         if committed is not None and committed.offset >= 0:
