@@ -6,13 +6,22 @@ but fills it in only when it seeks after recovery, and the first records of the
 assignment may reach the agent before that; and its consumer answers such questions
 only between two fetches, up to a second and a half later. So the worker asks the
 broker with clients of its own: an admin client for the group's offsets, and a
-consumer outside any group for the log's start.
+consumer outside any group for the log's start. On a fresh cluster the group's
+coordinator takes a moment to appear; retriable errors are tried again for a few
+seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
+
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+from aiokafka.structs import OffsetAndMetadata
+
+#: Tries of a retriable broker error, and the pause between them.
+ATTEMPTS, PAUSE_S = 10, 0.5
 
 
 class GroupOffsets:
@@ -37,10 +46,22 @@ class GroupOffsets:
                 raise
             self._admin, self._reader = admin, reader
         tp = TopicPartition(topic, partition)
-        committed = (await self._admin.list_consumer_group_offsets(self._group_id, partitions=[tp])).get(tp)
+        committed = (await self._committed([tp])).get(tp)
         if committed is not None and committed.offset >= 0:
             return committed.offset
         return (await self._reader.beginning_offsets([tp]))[tp]
+
+    async def _committed(self, partitions: list[TopicPartition]) -> dict[TopicPartition, OffsetAndMetadata]:
+        assert self._admin is not None
+        attempt = 1
+        while True:
+            try:
+                return await self._admin.list_consumer_group_offsets(self._group_id, partitions=partitions)
+            except KafkaError as exc:
+                if not exc.retriable or attempt == ATTEMPTS:
+                    raise
+            attempt += 1
+            await asyncio.sleep(PAUSE_S)
 
     async def close(self) -> None:
         if self._admin is not None and self._reader is not None:
