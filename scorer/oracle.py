@@ -35,9 +35,10 @@ from typing import Final
 import numpy as np
 
 from scorer.events import REASONS, Reason
-from scorer.simulator import BASE_RATES, CART_DWELL_S, CHECKOUT_ENTRY, CHECKOUT_ENTRY_OTHERS
-from scorer.simulator import INTENSITY, MOBILE_FACTORS, PERSONA_RATES, PRICE_INDEX_MU
-from scorer.simulator import PRICE_INDEX_SIGMA, PRODUCT_SIGNALS, REMOVE_DEAREST, REVIEW_DEPTH
+from scorer.simulator import BASE_RATES, CART_DWELL_OTHERS_S, CART_DWELL_S, CHECKOUT_ENTRY
+from scorer.simulator import CHECKOUT_ENTRY_OTHERS, INTENSITY, MOBILE_FACTORS, PERSONA_RATES
+from scorer.simulator import PRICE_INDEX_MU, PRICE_INDEX_SIGMA, PRODUCT_SIGNALS, REMOVE_DEAREST
+from scorer.simulator import REMOVE_DEAREST_OTHERS, REVIEW_DEPTH
 from scorer.simulator import SECOND_STRENGTH, SimSession, SimulatorConfig
 
 #: Intensity grid for the Gamma integral: midpoints of 400 cells up to 16 scale units
@@ -45,9 +46,6 @@ from scorer.simulator import SECOND_STRENGTH, SimSession, SimulatorConfig
 _CELLS: Final = 400
 _SIGNALS: Final = tuple(BASE_RATES)
 _CHECKOUT_SIGNALS: Final = frozenset({"form_error", "checkout_step_leave"})
-#: Cart dwell of a persona without its own (the simulator's default).
-_DWELL_DEFAULT_S: Final = 25.0
-_REMOVE_DEFAULT: Final = 0.03
 
 
 def _intensity_grid() -> tuple[np.ndarray, np.ndarray]:
@@ -121,10 +119,10 @@ def _log_likelihood(o: _Observed, persona: Reason, second: Reason | None, noise:
     mu = PRICE_INDEX_MU["price" if "price" in motives else "other"]
     ll += sum(-0.5 * ((v - mu) / PRICE_INDEX_SIGMA) ** 2 for v in o.log_price_index)
     if o.cart_dwell_ms is not None:
-        mean = 1000 * max(CART_DWELL_S.get(persona, _DWELL_DEFAULT_S), CART_DWELL_S.get(second or "", 0.0))
+        mean = 1000 * max(CART_DWELL_S.get(persona, CART_DWELL_OTHERS_S), CART_DWELL_S.get(second or "", 0.0))
         ll += -math.log(mean) - o.cart_dwell_ms / mean
     if o.cart_adds > 1:
-        remove = REMOVE_DEAREST.get(persona, _REMOVE_DEFAULT) + 0.5 * REMOVE_DEAREST.get(second or "", 0.0)
+        remove = REMOVE_DEAREST.get(persona, REMOVE_DEAREST_OTHERS) + 0.5 * REMOVE_DEAREST.get(second or "", 0.0)
         ll += _log(remove if o.removed else 1.0 - remove)
     if o.product_signals:
         if persona == "trust":  # every product-page signal on the first product

@@ -76,8 +76,8 @@ CONTEXT: Final[tuple[tuple[str, str], ...]] = (
 )
 
 
-def _contribution(rule: Rule, features: Mapping[str, float]) -> float:
-    return rule.weight * min(features.get(rule.feature, 0.0), rule.cap)
+def _contribution(rule: Rule, value: float) -> float:
+    return rule.weight * min(value, rule.cap)
 
 
 def rule_prior(features: Mapping[str, float]) -> dict[Reason, float]:
@@ -88,7 +88,7 @@ def rule_prior(features: Mapping[str, float]) -> dict[Reason, float]:
         # Most signals are 0 in most sessions, and a 0 adds nothing: skip them (hot path).
         value = get(rule.feature, 0.0)
         if value:
-            scores[rule.reason] += rule.weight * min(value, rule.cap)
+            scores[rule.reason] += _contribution(rule, value)
     top = max(scores.values())
     exp = {reason: math.exp(scores[reason] - top) for reason in REASONS}
     total = sum(exp.values())
@@ -107,7 +107,7 @@ def evidence(features: Mapping[str, float], reason: Reason | None = None) -> lis
     Context signals (exit intent, idling) follow the reason's own signals.
     """
     fired = [
-        (_contribution(rule, features), rule)
+        (_contribution(rule, features[rule.feature]), rule)
         for rule in RULES
         if features.get(rule.feature, 0.0) > 0 and (reason is None or rule.reason == reason)
     ]

@@ -98,8 +98,11 @@ CHECKOUT_ENTRY: Final[dict[str, float]] = {"checkout_friction": 0.8}
 CHECKOUT_ENTRY_OTHERS: Final = 0.4
 #: Probability that a persona removes the dearest item from the cart.
 REMOVE_DEAREST: Final[dict[str, float]] = {"price": 0.35, "indecision": 0.1}
-#: Mean seconds on the cart page, per persona (others: 25).
+#: ... for the other personas.
+REMOVE_DEAREST_OTHERS: Final = 0.03
+#: Mean seconds on the cart page, per persona (others: CART_DWELL_OTHERS_S).
 CART_DWELL_S: Final[dict[str, float]] = {"indecision": 100.0, "price": 35.0}
+CART_DWELL_OTHERS_S: Final = 25.0
 #: Probability of buying in the end, by kind (reason personas: hesitant).
 PURCHASE: Final[dict[str, float]] = {"reason": 0.15, "browsing": 0.03, "buyer": 0.92}
 
@@ -271,9 +274,10 @@ def _session(config: SimulatorConfig, index: int) -> SimSession:
             j.emit("cart_to_product", "/cart", "cart", product_id=pid)
             j.emit("page_view", f"/p/{pid}", "product", product_id=pid, price=price)
             j.emit("cart_view", "/cart", "cart", **j.cart_fields())
-        motive_dwell = max(CART_DWELL_S.get(persona or "", 25.0), CART_DWELL_S.get(second or "", 0))
+        motive_dwell = max(CART_DWELL_S.get(persona or "", CART_DWELL_OTHERS_S), CART_DWELL_S.get(second or "", 0))
         j.emit("cart_dwell", "/cart", "cart", dwell_ms=int(rnd.expovariate(1 / (motive_dwell * 1000))))
-        remove_p = REMOVE_DEAREST.get(persona or "", 0.03) + 0.5 * REMOVE_DEAREST.get(second or "", 0)
+        remove_p = (REMOVE_DEAREST.get(persona or "", REMOVE_DEAREST_OTHERS)
+                    + 0.5 * REMOVE_DEAREST.get(second or "", 0))
         if len(j.cart) > 1 and rnd.random() < remove_p:
             dearest = max(j.cart, key=lambda item: item[1])
             j.cart.remove(dearest)

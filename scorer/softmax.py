@@ -80,8 +80,6 @@ class StandardSoftmax(base.Classifier):
                 self.means = np.concatenate([self.means, np.zeros(pad)])
                 self.vars = np.concatenate([self.vars, np.zeros(pad)])
                 self.weights = np.vstack([self.weights, np.zeros((pad, len(self.classes)))])
-                if len(x) == len(self.features) and tuple(x) == self.features:
-                    return np.fromiter(x.values(), dtype=float, count=len(x)), None
         values = np.zeros(len(self.features))
         present = np.zeros(len(self.features), dtype=bool)
         for name, value in x.items():

@@ -124,24 +124,14 @@ async def sigkill_mid_stream(stream: StreamEnv, workers: list[WorkerProcess]) ->
     return events
 
 
-async def test_after_a_sigkill_the_new_worker_takes_over_and_nothing_counts_twice(
+async def test_after_a_sigkill_no_event_is_lost_and_none_counts_twice(
     stream: StreamEnv, workers: list[WorkerProcess]
 ) -> None:
     events = await sigkill_mid_stream(stream, workers)  # asserts profiles stayed served meanwhile
     expected = expected_counts(events)
-    deadline = time.monotonic() + 90
-    while len(profiles := await redis_profiles(stream, list(expected))) < len(expected):
-        assert time.monotonic() < deadline, "the new worker did not take over"
-        await asyncio.sleep(0.5)
-    await asyncio.sleep(2)
-    profiles = await redis_profiles(stream, list(expected))
-    # Replays after the crash are never applied twice.
-    assert all(profiles[s].events_seen <= n for s, n in expected.items())
-
-
-async def test_after_a_sigkill_no_event_is_lost(stream: StreamEnv, workers: list[WorkerProcess]) -> None:
-    events = await sigkill_mid_stream(stream, workers)
-    expected = expected_counts(events)
+    # Each session counts every distinct event exactly once: the half from before the
+    # crash comes back from the changelog, the events in flight are read again (replays
+    # recognised), and records Faust dropped are sought back.
     profiles = await wait_until_complete(stream, expected, timeout_s=90)
     assert {s: p.events_seen for s, p in profiles.items()} == expected
 
