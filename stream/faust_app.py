@@ -47,6 +47,7 @@ from scorer.profile import AbandonmentProfile, Scorer
 from stream.checkpoints import RedisCheckpoints
 from stream.durable_offsets import DurableOffsets
 from stream.group_offsets import GroupOffsets
+from stream.kafka_transport import broker_urls
 from stream.learner import Learner
 from stream.ledger import RedisLedger
 from stream.model_health import RedisModelHealth
@@ -70,10 +71,9 @@ def create_stream_app(settings: Settings) -> faust.App:
     """A Faust app wired to Kafka and Redis as ``settings`` says."""
     if settings.embedded or not settings.redis_url:
         raise ValueError("the stream worker needs KAFKA_BOOTSTRAP_SERVERS and REDIS_URL")
-    brokers = ";".join(f"kafka://{server}" for server in settings.kafka_bootstrap_servers.split(","))
     app = faust.App(
         settings.stream_app_id,
-        broker=brokers,
+        broker=broker_urls(settings.kafka_bootstrap_servers),
         store=settings.stream_store,
         datadir=str(settings.stream_data_dir),
         topic_partitions=settings.topic_partitions,

@@ -4,7 +4,7 @@ The worker needs this for each partition it is assigned (see
 :mod:`stream.offset_continuity`). Faust keeps its own copy of the committed offsets,
 but fills it in only when it seeks after recovery, and the first records of the
 assignment may reach the agent before that; and its consumer answers such questions
-only between two fetches, up to a second and a half later. So the worker asks the
+only between two fetches. So the worker asks the
 broker with clients of its own: an admin client for the group's offsets, and a
 consumer outside any group for the log's start. On a fresh cluster the group's
 coordinator takes a moment to appear; retriable errors are tried again for a few
