@@ -1,7 +1,9 @@
 """Stream worker throughput and end-to-end latency on the real broker and Redis.
 
 Prints, in one run on this machine:
-  1. a raw aiokafka consumer's rate reading the same topic (the limit);
+  1. a raw aiokafka consumer's rate reading the same topic (the limit), and a
+     Faust agent's that reads it and does nothing else (the framework's ceiling,
+     ``benchmarks/faust_baseline.py``);
   2. one Faust worker's sustained events/s with scoring, draining a backlog of
      simulated traffic (state in the changelog-backed table, profiles to Redis and
      the profiles topic, labels to learning);
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import statistics
 import sys
 import time
@@ -62,6 +65,20 @@ async def raw_consumer_rate(stream: StreamEnv, total: int) -> float:
     finally:
         await consumer.stop()
     return read / (time.perf_counter() - started)
+
+
+async def faust_agent_rate(stream: StreamEnv, total: int) -> float:
+    """Records/s of a Faust agent that only reads the topic, in a process of its own."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(REPO / "benchmarks" / "faust_baseline.py"),
+        stream.services.kafka_bootstrap_servers, stream.settings.events_topic, str(total),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    found = re.search(rb"records/s (\d+)", output)
+    if found is None:
+        raise SystemExit(f"the Faust baseline printed no rate:\n{output.decode(errors='replace')[-2000:]}")
+    return float(found.group(1))
 
 
 async def committed(stream: StreamEnv) -> int:
@@ -155,6 +172,7 @@ async def main() -> None:
     backlog = simulated(stream, args.sessions, seed=1, arrival_ms=500)
     await publish(stream, backlog)
     raw = await raw_consumer_rate(stream, len(backlog))
+    framework = await faust_agent_rate(stream, len(backlog))
 
     worker = WorkerProcess(stream, "bench")
     try:
@@ -168,8 +186,10 @@ async def main() -> None:
     print(f"{'measure':<52}{'figure':>12}")
     print(f"{'events in the backlog':<52}{len(backlog):>12,}")
     print(f"{'raw aiokafka consumer (limit), events/s':<52}{raw:>12,.0f}")
+    print(f"{'Faust agent doing nothing (ceiling), events/s':<52}{framework:>12,.0f}")
     print(f"{'one worker with scoring, events/s':<52}{rate:>12,.0f}")
     print(f"{'worker / raw consumer':<52}{rate / raw:>12.1%}")
+    print(f"{'worker / Faust agent doing nothing':<52}{rate / framework:>12.1%}")
     print(f"at {load / rate:.0%} load ({load:,.0f} events/s), produced -> profile in Redis:")
     for name, values in half.items():
         print(f"  {name + f' (n={len(values)})':<50}"

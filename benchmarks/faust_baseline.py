@@ -1,0 +1,58 @@
+"""The framework's own ceiling: a Faust agent that reads the events topic and does nothing else.
+
+``benchmarks/stream.py`` runs it in a subprocess, on the same topic as the worker,
+with the worker's transport and batching, so the two rates show how much of the
+worker's time is the work and how much is Faust's handling of each record::
+
+    .venv/bin/python benchmarks/faust_baseline.py 127.0.0.1:19092 events 100000
+
+It prints ``records/s <rate>`` (first to last record) and stops.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import faust
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from stream.kafka_transport import broker_urls  # noqa: E402
+
+
+def baseline_app(bootstrap_servers: str, topic_name: str, total: int) -> faust.App:
+    app = faust.App(
+        f"faust-baseline-{uuid.uuid4().hex[:8]}",
+        broker=broker_urls(bootstrap_servers),
+        key_serializer="raw",
+        value_serializer="raw",
+        consumer_auto_offset_reset="earliest",
+        web_enabled=False,
+    )
+    topic = app.topic(topic_name, key_type=bytes, value_type=bytes, acks=False)
+    seen = {"records": 0}
+    started: list[float] = []
+
+    @app.agent(topic, name="read_only")
+    async def read_only(stream: faust.StreamT) -> None:
+        async for batch in stream.take_events(500, 0.01):  # the worker's defaults
+            if not started:
+                started.append(time.perf_counter())
+            seen["records"] += len(batch)
+            if seen["records"] >= total:
+                print(f"records/s {seen['records'] / (time.perf_counter() - started[0]):.0f}", flush=True)
+                os.kill(os.getpid(), signal.SIGTERM)  # the worker's own graceful stop
+                return
+
+    return app
+
+
+if __name__ == "__main__":
+    servers, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    worker = faust.Worker(baseline_app(servers, name, count), loglevel="warning", quiet=True, redirect_stdouts=False)
+    worker.execute_from_commandline()
