@@ -3,7 +3,9 @@
 Prints, in one run on this machine:
   1. a raw aiokafka consumer's rate reading the same topic (the limit), and a
      Faust agent's that reads it and does nothing else (the framework's ceiling,
-     ``benchmarks/faust_baseline.py``);
+     ``benchmarks/faust_baseline.py``); and the work alone, in process (the
+     embedded runner on the same events: decoding, the session step, scoring,
+     learning; no Kafka, no Redis);
   2. one Faust worker's sustained events/s with scoring, draining a backlog of
      simulated traffic (state in the changelog-backed table, profiles to Redis and
      the profiles topic, labels to learning);
@@ -38,10 +40,14 @@ from aiokafka.admin import AIOKafkaAdminClient
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from scorer.events import CollectedEvent, decode_event, encode_event  # noqa: E402
 from scorer.profile import AbandonmentProfile  # noqa: E402
+from stream.embedded_runner import EmbeddedRunner  # noqa: E402
 from stream.kafka_sink import KafkaEventSink  # noqa: E402
+from stream.ledger import MemoryLedger  # noqa: E402
+from stream.model_health import MemoryModelHealth  # noqa: E402
 from stream.processing import SCORE_ALWAYS  # noqa: E402
-from stream.profile_store import profile_channel  # noqa: E402
+from stream.profile_store import MemoryProfileStore, profile_channel  # noqa: E402
 from stream.topics import ensure_topics, topic_plan  # noqa: E402
 from tests.services import services_up  # noqa: E402
 from tests.stream_worker import StreamEnv, WorkerProcess, publish, simulated, wait_for_group  # noqa: E402
@@ -79,6 +85,18 @@ async def faust_agent_rate(stream: StreamEnv, total: int) -> float:
     if found is None:
         raise SystemExit(f"the Faust baseline printed no rate:\n{output.decode(errors='replace')[-2000:]}")
     return float(found.group(1))
+
+
+async def in_process_rate(stream: StreamEnv, events: list[CollectedEvent]) -> float:
+    """Events/s of the work alone: decode and apply in batches as the worker does, stores in memory."""
+    runner = EmbeddedRunner(stream.settings, MemoryProfileStore(), MemoryLedger(), MemoryModelHealth())
+    encoded = [encode_event(event) for event in events]
+    batch = stream.settings.stream_batch_max
+    started = time.perf_counter()
+    for i in range(0, len(encoded), batch):
+        await runner.handle_batch([decode_event(value) for value in encoded[i : i + batch]])
+    await runner.service.flush()
+    return len(encoded) / (time.perf_counter() - started)
 
 
 async def committed(stream: StreamEnv) -> int:
@@ -173,6 +191,7 @@ async def main() -> None:
     await publish(stream, backlog)
     raw = await raw_consumer_rate(stream, len(backlog))
     framework = await faust_agent_rate(stream, len(backlog))
+    work_alone = await in_process_rate(stream, backlog)
 
     worker = WorkerProcess(stream, "bench")
     try:
@@ -187,6 +206,7 @@ async def main() -> None:
     print(f"{'events in the backlog':<52}{len(backlog):>12,}")
     print(f"{'raw aiokafka consumer (limit), events/s':<52}{raw:>12,.0f}")
     print(f"{'Faust agent doing nothing (ceiling), events/s':<52}{framework:>12,.0f}")
+    print(f"{'the work alone, in process, events/s':<52}{work_alone:>12,.0f}")
     print(f"{'one worker with scoring, events/s':<52}{rate:>12,.0f}")
     print(f"{'worker / raw consumer':<52}{rate / raw:>12.1%}")
     print(f"{'worker / Faust agent doing nothing':<52}{rate / framework:>12.1%}")
