@@ -35,17 +35,15 @@ def baseline_app(bootstrap_servers: str, topic_name: str, total: int) -> faust.A
         web_enabled=False,
     )
     topic = app.topic(topic_name, key_type=bytes, value_type=bytes, acks=False)
-    seen = {"records": 0}
-    started: list[float] = []
-
     @app.agent(topic, name="read_only")
     async def read_only(stream: faust.StreamT) -> None:
+        records, started = 0, 0.0
         async for batch in stream.take_events(500, 0.01):  # the worker's defaults
-            if not started:
-                started.append(time.perf_counter())
-            seen["records"] += len(batch)
-            if seen["records"] >= total:
-                print(f"records/s {seen['records'] / (time.perf_counter() - started[0]):.0f}", flush=True)
+            if not records:
+                started = time.perf_counter()
+            records += len(batch)
+            if records >= total:
+                print(f"records/s {records / (time.perf_counter() - started):.0f}", flush=True)
                 os.kill(os.getpid(), signal.SIGTERM)  # the worker's own graceful stop
                 return
 

@@ -119,10 +119,8 @@ class OffsetContinuity(Generic[Partition]):
         for partition, position in self._positions.items():
             if position.hole_since is not None:
                 wait = self._reseek_s
-            elif ends.get(partition, -1) > position.expected:
+            elif ends.get(partition, -1) > position.expected and now - position.progressed_at >= self._stall_s:
                 wait = self._stall_s
-                if now - position.progressed_at < wait:
-                    continue
             else:
                 continue
             if now - position.sought_at >= wait:
