@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import webbrowser
 
@@ -25,6 +26,17 @@ app.add_typer(model_commands.app, name="model", help="Simulate shoppers, evaluat
 @app.callback()
 def main() -> None:
     """Cart-abandonment coach."""
+
+
+def freeze_startup_heap() -> None:
+    """Hide the objects that exist once the app is built from Python's cycle collector.
+
+    Imports (Faust, River, numpy, Starlette) leave about 170,000 long-lived objects,
+    and every full collection walked them all again: the event loop stopped for
+    100-150 ms a few times a minute, which is what the slowest profiles waited for.
+    They live as long as the process, so the collector has nothing to find in them.
+    """
+    gc.freeze()
 
 
 @app.command()
@@ -57,7 +69,9 @@ def serve(
         drive_in_background(f"http://{host}:{port}", DEMO_WRITE_KEY, traffic_rate)
     if open_browser:
         webbrowser.open(f"http://{host}:{port}/demo/")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    api = create_app(settings)
+    freeze_startup_heap()
+    uvicorn.run(api, host=host, port=port, log_level="warning")
 
 
 @app.command()
@@ -127,7 +141,9 @@ def worker(
     # uvloop's event loop: Faust spends most of its time in the loop's own machinery
     # (a task or two per record), and uvloop does that work in C.
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    Worker(create_stream_app(settings), loglevel=loglevel).execute_from_commandline()
+    stream_app = create_stream_app(settings)
+    freeze_startup_heap()
+    Worker(stream_app, loglevel=loglevel).execute_from_commandline()
 
 
 if __name__ == "__main__":
