@@ -60,6 +60,9 @@ from stream.session_service import SessionService
 
 log = logging.getLogger(__name__)
 
+#: Sessions the idle sweep looks at between two yields to the event loop (about 5 ms).
+SWEEP_CHUNK = 500
+
 _encode_profile = msgspec.json.Encoder().encode
 
 
@@ -301,7 +304,12 @@ def create_stream_app(settings: Settings) -> faust.App:
         timeout_ms = settings.session_idle_timeout_s * 1000
         mine = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == events.get_topic_name()}
         partitions = list(range(settings.topic_partitions))
-        for key, stored in list(sessions.items()):
+        for seen, (key, stored) in enumerate(list(sessions.items()), 1):
+            if seen % SWEEP_CHUNK == 0:
+                # Let events through: a table of 100,000 sessions takes about a second to
+                # sweep. Records that change meanwhile are checked again where it matters:
+                # a timeout is dropped if the shopper came back, a stale catch-up is not news.
+                await asyncio.sleep(0)
             # The table also holds standby copies of other workers' sessions: skip those.
             if partitioner(key, partitions, partitions) not in mine:
                 continue

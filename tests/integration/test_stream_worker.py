@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
+from itertools import groupby
 from pathlib import Path
 
 import msgspec
@@ -15,8 +16,10 @@ from aiokafka import AIOKafkaProducer
 from scorer.events import CollectedEvent
 from scorer.profile import AbandonmentProfile
 from stream.embedded_runner import EmbeddedRunner
+from stream.faust_app import SWEEP_CHUNK
 from stream.ledger import MemoryLedger
 from stream.model_health import MemoryModelHealth
+from stream.processing import decode_label
 from stream.profile_store import MemoryProfileStore, RedisProfileStore
 from tests.kafka_topic import end_offsets, read_records
 from tests.services import Services
@@ -221,3 +224,44 @@ async def test_embedded_runner_and_faust_worker_give_identical_profiles(
     from_worker = await redis_profiles(stream, list(expected))
     from_embedded = {s: await memory.get(stream.store_id, s) for s in expected}
     assert from_worker == from_embedded
+
+
+async def test_quiet_sessions_are_closed_by_the_idle_sweep_once_each(
+    services: Services, tmp_path: Path, workers: list[WorkerProcess]
+) -> None:
+    """More sessions than the sweep looks at between two yields to the event loop."""
+    stream = StreamEnv(services, tmp_path, extra={"CARTCOACH_SESSION_IDLE_TIMEOUT_S": "15"})
+    await start_worker(stream, workers, "a")
+    # Each session's last event happens now: none is quiet before the worker has them all.
+    now = int(time.time() * 1000)
+    events: list[CollectedEvent] = []
+    for _, run in groupby(simulated(stream, SWEEP_CHUNK + 100, seed=13, arrival_ms=200), key=lambda e: e.session_id):
+        session = list(run)
+        shift = now - max(e.at for e in session)
+        events += [msgspec.structs.replace(e, at=e.at + shift, ts=e.ts + shift, received_at=now) for e in session]
+    bought = {e.session_id for e in events if e.type == "purchase"}
+    sessions = set(expected_counts(events))
+    assert bought and bought != sessions
+    await publish(stream, events)
+
+    deadline = time.monotonic() + 90
+    while True:
+        profiles = await redis_profiles(stream, list(sessions))
+        outcomes = {s: p.outcome for s, p in profiles.items()}
+        if len(outcomes) == len(sessions) and None not in outcomes.values():
+            break
+        assert time.monotonic() < deadline, f"{sum(o is None for o in outcomes.values())} sessions still open"
+        await asyncio.sleep(0.5)
+    assert outcomes == {s: "purchased" if s in bought else "abandoned" for s in sessions}
+
+    # One outcome to learn from per session, even though the sweep kept running meanwhile.
+    await asyncio.sleep(stream.settings.sweep_interval_s * 2)
+    bootstrap = stream.services.kafka_bootstrap_servers
+    records = await read_records(bootstrap, stream.settings.labels_topic,
+                                 await end_offsets(bootstrap, stream.settings.labels_topic))
+    learned = Counter(
+        (label.state.session_id, label.purchased)
+        for label in map(decode_label, (r.value for r in records))
+        if label.kind == "outcome" and label.state.session_id in sessions
+    )
+    assert learned == Counter({(s, s in bought): 1 for s in sessions})
