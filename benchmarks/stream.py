@@ -40,6 +40,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from cartcoach.settings import Settings  # noqa: E402
 from scorer.events import CollectedEvent, decode_event, encode_event  # noqa: E402
 from scorer.profile import AbandonmentProfile  # noqa: E402
 from stream.embedded_runner import EmbeddedRunner  # noqa: E402
@@ -184,8 +185,14 @@ async def main() -> None:
 
     workdir = REPO / ".services" / "bench"
     workdir.mkdir(parents=True, exist_ok=True)
-    stream = StreamEnv(services_up(), workdir, tag=f"bench{uuid.uuid4().hex[:6]}",
-                       extra={"CARTCOACH_SESSION_IDLE_TIMEOUT_S": "100000000"})
+    shipped = Settings()
+    # The worker as shipped (the tests sweep and look for models every 2 s), except
+    # that no simulated session is closed as abandoned while we measure.
+    stream = StreamEnv(services_up(), workdir, tag=f"bench{uuid.uuid4().hex[:6]}", extra={
+        "CARTCOACH_SESSION_IDLE_TIMEOUT_S": "100000000",
+        "CARTCOACH_SWEEP_INTERVAL_S": str(shipped.sweep_interval_s),
+        "CARTCOACH_MODEL_REFRESH_S": str(shipped.model_refresh_s),
+    })
     await ensure_topics(stream.services.kafka_bootstrap_servers, topic_plan(stream.settings))
     backlog = simulated(stream, args.sessions, seed=1, arrival_ms=500)
     await publish(stream, backlog)

@@ -22,6 +22,9 @@ from scorer.simulator import SimulatorConfig, collected, simulate
 from stream.kafka_sink import KafkaEventSink
 from tests.services import REPO, Services
 
+#: Longer than any simulated session lasts from its arrival.
+SESSION_SPAN_MS = 30 * 60 * 1000
+
 
 @dataclass
 class StreamEnv:
@@ -86,9 +89,11 @@ async def wait_for_group(stream: StreamEnv, members: int, timeout_s: float = 90)
 def simulated(stream: StreamEnv, n: int, seed: int, arrival_ms: int = 2_000) -> list[CollectedEvent]:
     """Simulated shoppers of the last hour, in the order the collector would emit them.
 
-    The store id is the test's own, so runs never share profiles in Redis.
+    Many shoppers go further back, so that every event is in the past: the broker
+    refuses timestamps more than an hour ahead. The store id is the test's own, so
+    runs never share profiles in Redis.
     """
-    start = int(time.time() * 1000) - 3_600_000
+    start = int(time.time() * 1000) - max(3_600_000, n * arrival_ms + SESSION_SPAN_MS)
     config = SimulatorConfig(sessions=n, seed=seed, start_ms=start, arrival_ms=arrival_ms)
     return list(collected(simulate(config), store_id=stream.store_id))
 
