@@ -32,8 +32,8 @@ def freeze_startup_heap() -> None:
     """Hide the objects that exist once the app is built from Python's cycle collector.
 
     Imports (Faust, River, numpy, Starlette) leave about 170,000 long-lived objects,
-    and every full collection walked them all again: the event loop stopped for
-    100-150 ms a few times a minute, which is what the slowest profiles waited for.
+    and every full collection walked them all again: in the worker, the event loop
+    stopped for 100-150 ms a few times a minute, and the slowest profiles waited.
     They live as long as the process, so the collector has nothing to find in them.
     """
     gc.freeze()
