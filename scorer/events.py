@@ -111,6 +111,9 @@ Fraction = Annotated[float, msgspec.Meta(ge=0, le=1)]
 Step = Annotated[int, msgspec.Meta(ge=1, le=10)]
 PropValue = str | int | float | bool
 Props = Annotated[dict[ShortText, PropValue], msgspec.Meta(max_length=20)]
+#: Which detector produced a signal or a page type (``attr``, ``api``, ``shopify``,
+#: ``datalayer``, ``schema``, ``text``, ``url`` ...): an analyst sees *how* we know.
+Source = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]{1,16}$")]
 
 
 class PageContext(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -121,6 +124,10 @@ class PageContext(msgspec.Struct, frozen=True, omit_defaults=True):
     locale: Locale | None = None
     device: Device | None = None
     currency: Currency | None = None
+    #: The storefront platform the snippet recognised (``shopify``, ``woocommerce`` ...).
+    platform: Source | None = None
+    #: How the page type was found (the detector, as in :attr:`Event.src`).
+    src: Source | None = None
 
 
 class Event(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -161,6 +168,8 @@ class Event(msgspec.Struct, frozen=True, omit_defaults=True):
     # the store's own events
     name: ShortText | None = None
     props: Props | None = None
+    #: The detector that produced this signal (see :data:`Source`).
+    src: Source | None = None
 
 
 class Batch(msgspec.Struct, frozen=True):
@@ -191,6 +200,7 @@ class CollectedEvent(Event, frozen=True, omit_defaults=True, kw_only=True):
     path: Path | None = None
     device: Device | None = None
     locale: Locale | None = None
+    platform: Source | None = None
 
 
 class MalformedBatch(ValueError):
@@ -261,6 +271,7 @@ def collect(batch: Batch, store_id: str, received_at: int) -> list[CollectedEven
             path=page.path,
             device=page.device,
             locale=page.locale,
+            platform=page.platform,
         )
         for event in batch.events
     ]
