@@ -26,7 +26,8 @@ from scorer.simulator import SimulatorConfig, collected, simulate, to_batches, w
 
 app = typer.Typer(help="Simulate shoppers, evaluate models, check on real data.", no_args_is_help=True)
 console = Console(width=170)
-DEFAULT_UCI = Path(__file__).resolve().parents[1].parent / "shared/data/online_shoppers_intention.csv"
+#: Shipped in the repository (CC BY 4.0, see data/README.md), so a clone needs no path.
+DEFAULT_UCI = Path(__file__).resolve().parents[1] / "data" / "online_shoppers_intention.csv"
 
 
 def _config(sessions: int, seed: int, label_rate: float, noise: float, length: float) -> SimulatorConfig:
@@ -159,6 +160,11 @@ def uci(
     json_out: Annotated[Path | None, typer.Option("--json")] = None,
 ) -> None:
     """The risk model on real sessions: prequential (month order) and the published batch protocol."""
+    if not data.is_file():
+        raise typer.BadParameter(
+            f"{data} not found: a clone has it in data/ (an installed wheel does not); pass --data PATH",
+            param_hint="--data",
+        )
     rows = uci_check.load(data)
     variants = {"with PageValues": rows, "without PageValues": uci_check.without_page_values(rows)}
     results = []

@@ -4,7 +4,7 @@ Why: the simulator only shows that the models learn what the simulator put in.
 This data set is real sessions with a real outcome (``Revenue``), so it tests the
 risk model (will this session end without a purchase?) on behaviour nobody here
 designed. Two protocols, each with and without ``PageValues`` (nearly a leak, see
-``shared/data/README.md``):
+``data/README.md``):
 
 * prequential: rows stable-sorted by month (the only time information), each row
   predicted, then learned: the setting the product lives in;

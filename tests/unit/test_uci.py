@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import hashlib
 
-import pytest
-
+from cartcoach.model_commands import DEFAULT_UCI as DATA
 from scorer import uci
 from scorer.models import risk_model
 
-DATA = Path(__file__).resolve().parents[3] / "shared/data/online_shoppers_intention.csv"
+#: data/README.md's checksum: the shipped file is UCI's original, byte for byte.
+SHA256 = "b3055ee355f59134d851d32641183cb4a8b45def7124d2f50442a042f358e0d9"
 
 
-@pytest.mark.skipif(not DATA.exists(), reason="shared/data is not beside the repository")
+def test_the_data_set_ships_with_the_repository_unchanged():
+    assert hashlib.sha256(DATA.read_bytes()).hexdigest() == SHA256
+
+
 def test_the_file_loads_in_month_order_with_the_documented_label_rate():
     rows = uci.load(DATA)
     assert len(rows) == 12_330
