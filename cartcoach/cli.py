@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import webbrowser
@@ -56,8 +57,9 @@ def serve(
     from overlay_api.app import create_app
 
     settings = Settings.from_env()
-    host = host or settings.host
-    port = port or settings.port
+    # The app is told where it listens: stores with allow_own_origin (the demo) accept it.
+    settings = dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
+    host, port = settings.host, settings.port
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     mode = "embedded (no servers)" if settings.embedded else f"Kafka at {settings.kafka_bootstrap_servers}"
     typer.echo(f"cartcoach: {mode}; stores from {settings.stores_file}")

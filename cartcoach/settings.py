@@ -30,6 +30,8 @@ class Settings:
     """
 
     stores_file: Path = DEFAULT_STORES_FILE
+    #: How often the API looks for a changed stores file (0: never, read once at start-up).
+    stores_reload_s: float = 2.0
     kafka_bootstrap_servers: str | None = None
     redis_url: str | None = None
     events_topic: str = "events"
@@ -98,6 +100,7 @@ class Settings:
 
         return cls(
             stores_file=Path(get("CARTCOACH_STORES_FILE", str(defaults.stores_file))),
+            stores_reload_s=float(get("CARTCOACH_STORES_RELOAD_S", str(defaults.stores_reload_s))),
             kafka_bootstrap_servers=get("KAFKA_BOOTSTRAP_SERVERS", None),
             redis_url=get("REDIS_URL", None),
             events_topic=get("CARTCOACH_EVENTS_TOPIC", defaults.events_topic),

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from cartcoach.settings import Settings
 from overlay_api.catalogue import Catalogue
 from overlay_api.collector import Collector
-from overlay_api.cors import preflight
+from overlay_api.cors import preflight, served_origins
 from overlay_api.dashboard import Dashboard
 from overlay_api.dashboard_token import TokenSigner
 from overlay_api.experiments_api import ExperimentsApi
@@ -31,6 +31,7 @@ from overlay_api.outcomes import OutcomesEndpoint
 from overlay_api.overlay import OverlayEndpoint
 from overlay_api.storefront import storefront_routes
 from overlay_api.stores import StoreRegistry
+from overlay_api.stores_watch import StoresFileWatcher
 from stream.embedded_runner import EmbeddedRunner
 from stream.event_sink import EventSink
 from stream.kafka_sink import KafkaEventSink
@@ -92,7 +93,8 @@ def create_app(
     ledger: ExperimentLedger | None = None,
 ) -> Starlette:
     """Build the API. ``stores``, ``sink`` and ``profiles`` default to what ``settings`` says."""
-    registry = stores or StoreRegistry.from_file(settings.stores_file)
+    own_origins = served_origins(settings.host, settings.port)
+    registry = stores or StoreRegistry.from_file(settings.stores_file, own_origins)
     profile_store = profiles or build_profile_store(settings)
     experiment_ledger = ledger or build_ledger(settings)
     catalogue = Catalogue(registry)
@@ -118,6 +120,11 @@ def create_app(
     signer = TokenSigner(settings.model_signing_key)
     live_feed = LiveFeed(registry, profile_store, experiment_ledger, signer)
     dashboard = Dashboard(registry, live_feed, model_health, signer)
+    # Only a registry read from the file follows the file (a test's own registry does not).
+    stores_watch = None if stores is not None else StoresFileWatcher(
+        settings.stores_file, registry, catalogue, live_feed,
+        own_origins=own_origins, interval_s=settings.stores_reload_s,
+    )  # fmt: skip
 
     routes = [
         Route("/healthz", healthz),
@@ -148,9 +155,13 @@ def create_app(
         await event_sink.start()
         await catalogue.start()
         await live_feed.start()
+        if stores_watch is not None:
+            await stores_watch.start()
         try:
             yield
         finally:
+            if stores_watch is not None:
+                await stores_watch.stop()
             await live_feed.stop()
             await model_health.close()
             await catalogue.stop()
@@ -163,6 +174,7 @@ def create_app(
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.stores = registry
+    app.state.stores_watch = stores_watch
     app.state.sink = event_sink
     app.state.profiles = profile_store
     app.state.ledger = experiment_ledger

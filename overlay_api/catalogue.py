@@ -159,6 +159,21 @@ class Catalogue:
             if own:
                 await client.aclose()
 
+    async def replace_with(self, other: Catalogue) -> None:
+        """Take a reloaded stores file's sources; a store whose source is unchanged keeps its products."""
+        kept = {
+            store_id: products
+            for store_id, products in self._products.items()
+            if other._sources.get(store_id) == self._sources.get(store_id) and store_id not in other._products
+        }
+        self._products = {**kept, **other._products}
+        self._mtimes = {**{k: v for k, v in self._mtimes.items() if k in kept}, **other._mtimes}
+        self._sources = other._sources
+        self.version += 1
+        if self._task is not None:  # the loop's interval follows the new sources
+            await self.stop()
+        await self.start()
+
     async def start(self) -> None:
         if self._sources and self._task is None:
             await self.refresh()

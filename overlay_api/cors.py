@@ -12,6 +12,21 @@ from starlette.responses import Response
 from overlay_api.stores import Store, StoreRegistry
 
 PREFLIGHT_MAX_AGE_S = 600
+#: Binding one of these means a browser on this machine uses any loopback name.
+_ANY_OR_LOOPBACK = {"0.0.0.0", "::", "", "127.0.0.1", "localhost", "::1"}
+
+
+def served_origins(host: str, port: int) -> tuple[str, ...]:
+    """The origins a browser uses to reach a server bound to ``host:port``.
+
+    >>> served_origins("127.0.0.1", 8101)
+    ('http://127.0.0.1:8101', 'http://localhost:8101', 'http://[::1]:8101')
+    >>> served_origins("shop.internal", 80)
+    ('http://shop.internal',)
+    """
+    hosts = ["127.0.0.1", "localhost", "[::1]"] if host in _ANY_OR_LOOPBACK else [host]
+    suffix = "" if port == 80 else f":{port}"
+    return tuple(f"http://{h}{suffix}" for h in hosts)
 
 
 def request_origin(request: Request) -> str | None:

@@ -123,6 +123,14 @@ class LiveFeed:
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._pump(store_id)) for store_id in self.buffers]
 
+    def track_new_stores(self) -> None:
+        """Follow the stores a reloaded stores file added (a removed one just goes quiet)."""
+        for store in self._registry:
+            if store.id not in self.buffers:
+                self.buffers[store.id] = FeedBuffer()
+                if self._tasks:
+                    self._tasks.append(asyncio.create_task(self._pump(store.id)))
+
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()

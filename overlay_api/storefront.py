@@ -4,7 +4,7 @@
 reaches shops within minutes) with an ETag; ``/cartcoach.<hash>.js`` and the
 overlay chunk ``/cartcoach-ui.<hash>.js`` never change, so they are cached for a
 year. Both are built by ``tracker/build.mjs`` into ``tracker/dist`` (committed, so
-running the product needs no npm).
+running the product needs no npm) and installed with the package.
 
 ``/demo/{en,tr}/...`` is a small storefront instrumented by the snippet: the
 pages share one HTML shell (``tracker/demo/shell.html``) into which the route
@@ -25,7 +25,18 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 
-TRACKER_DIR = Path(__file__).resolve().parent.parent / "tracker"
+def find_tracker_dir(package: Path = Path(__file__).resolve().parent) -> Path:
+    """Where ``dist`` and ``demo`` are: package data in a wheel, else the clone's ``tracker/``.
+
+    A wheel (the Docker image) installs them as ``overlay_api/tracker`` (see
+    pyproject.toml) and has no repository beside it; a clone or an editable install
+    serves the repository's own folder, so a fresh ``npm run build`` shows at once.
+    """
+    installed = package / "tracker"
+    return installed if (installed / "dist").is_dir() else package.parent / "tracker"
+
+
+TRACKER_DIR = find_tracker_dir()
 LOCALES = ("en", "tr")
 CHECKOUT_STEPS = 3
 SHORT_CACHE = "public, max-age=300"

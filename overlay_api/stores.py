@@ -215,6 +215,9 @@ class Store(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     calendar: list[SpecialDay] = []
     experiment: Experiment = msgspec.field(default_factory=Experiment)
     catalogue: CatalogueSource | None = None
+    #: Also allow the origins this cartcoach server is reached at, whatever host and
+    #: port it binds (the demo store it serves itself: ``cartcoach serve --port 8101``).
+    allow_own_origin: bool = False
 
     def allows_origin(self, origin: str) -> bool:
         return origin in self.allowed_origins
@@ -285,9 +288,17 @@ class StoreRegistry:
 
     @classmethod
     def from_yaml_text(
-        cls, text: str, source: str = "<stores>", base: Path | None = None
+        cls,
+        text: str,
+        source: str = "<stores>",
+        base: Path | None = None,
+        own_origins: tuple[str, ...] = (),
     ) -> StoreRegistry:
-        """Parse YAML (or JSON, which is YAML too; a ``.json`` source is read as JSON)."""
+        """Parse YAML (or JSON, which is YAML too; a ``.json`` source is read as JSON).
+
+        ``own_origins`` (where this server is reached) are added to the stores that
+        set ``allow_own_origin``.
+        """
         raw = _parse_text(text, source)
         if isinstance(raw, dict) and "stores" not in raw and "id" in raw:
             raw = {"stores": [raw]}  # one store on its own
@@ -304,16 +315,27 @@ class StoreRegistry:
                     path = (base or Path.cwd()) / path
                 source_ = msgspec.structs.replace(store.catalogue, file=str(path))
                 store = msgspec.structs.replace(store, catalogue=source_)
+            if store.allow_own_origin:
+                extra = [o for o in own_origins if o not in store.allowed_origins]
+                store = msgspec.structs.replace(store, allowed_origins=[*store.allowed_origins, *extra])
             stores.append(store)
         return cls(stores)
 
     @classmethod
-    def from_file(cls, path: Path) -> StoreRegistry:
+    def from_file(cls, path: Path, own_origins: tuple[str, ...] = ()) -> StoreRegistry:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise StoresFileError(f"{path}: cannot read the stores file: {exc}") from None
-        return cls.from_yaml_text(text, str(path), base=path.resolve().parent)
+        return cls.from_yaml_text(text, str(path), base=path.resolve().parent, own_origins=own_origins)
+
+    def replace_with(self, other: StoreRegistry) -> None:
+        """Serve ``other``'s stores from now on (a reloaded file); holders keep this object.
+
+        Stores are frozen and each look-up reads one dict, so a request sees a store as
+        it was before or after the change, never half of each.
+        """
+        vars(self).update(vars(other))  # every look-up table at once, whatever they are
 
     def by_write_key(self, key: str) -> Store | None:
         return self._by_write_key.get(key)

@@ -10,7 +10,7 @@ import pytest
 MODULES = [
     "overlay_api.stores", "overlay_api.catalogue", "overlay_api.incentives", "overlay_api.copy_templates",
     "overlay_api.guardrails", "overlay_api.scenarios", "overlay_api.assignment",
-    "overlay_api.experiment_report", "stream.ledger",
+    "overlay_api.experiment_report", "overlay_api.cors", "stream.ledger",
 ]
 
 
