@@ -81,8 +81,8 @@ def main() -> None:
     import yaml
 
     from cartcoach.settings import DEFAULT_STORES_FILE
-    from overlay_api.assignment import assign
-    from overlay_api.stores import StoreRegistry
+    from nudges.assignment import assign
+    from nudges.stores import StoreRegistry
     from tests.live_server import free_port
 
     workdir = Path(tempfile.mkdtemp(prefix="cartcoach-overlay-bench-"))

@@ -45,7 +45,7 @@ from scorer.events import CollectedEvent, decode_event, encode_event  # noqa: E4
 from scorer.profile import AbandonmentProfile  # noqa: E402
 from stream.embedded_runner import EmbeddedRunner  # noqa: E402
 from stream.kafka_sink import KafkaEventSink  # noqa: E402
-from stream.ledger import MemoryLedger  # noqa: E402
+from nudges.ledger import MemoryLedger  # noqa: E402
 from stream.model_health import MemoryModelHealth  # noqa: E402
 from stream.processing import SCORE_ALWAYS  # noqa: E402
 from stream.profile_store import MemoryProfileStore, profile_channel  # noqa: E402

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cartcoach.settings import Settings
-from overlay_api.catalogue import Catalogue
+from nudges.catalogue import Catalogue
 from overlay_api.collector import Collector
 from overlay_api.cors import preflight, served_origins
 from overlay_api.dashboard import Dashboard
@@ -26,16 +26,16 @@ from overlay_api.dashboard_token import TokenSigner
 from overlay_api.experiments_api import ExperimentsApi
 from overlay_api.health import Readiness, healthz
 from overlay_api.live_feed import LiveFeed
-from overlay_api.llm_generator import LlmGenerator
+from nudges.llm_generator import LlmGenerator
 from overlay_api.outcomes import OutcomesEndpoint
 from overlay_api.overlay import OverlayEndpoint
 from overlay_api.storefront import storefront_routes
-from overlay_api.stores import StoreRegistry
+from nudges.stores import StoreRegistry
 from overlay_api.stores_watch import StoresFileWatcher
 from stream.embedded_runner import EmbeddedRunner
 from stream.event_sink import EventSink
 from stream.kafka_sink import KafkaEventSink
-from stream.ledger import ExperimentLedger, MemoryLedger, RedisLedger
+from nudges.ledger import ExperimentLedger, MemoryLedger, RedisLedger
 from stream.model_health import ModelHealth, build_model_health
 from stream.profile_store import MemoryProfileStore, ProfileStore, RedisProfileStore
 

@@ -11,7 +11,7 @@ import hmac
 
 from starlette.requests import Request
 
-from overlay_api.stores import Store, StoreRegistry
+from nudges.stores import Store, StoreRegistry
 
 
 def store_from_bearer(request: Request, registry: StoreRegistry) -> Store | None:

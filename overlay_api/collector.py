@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from overlay_api.cors import allow_origin, origin_allowed, request_origin
 from overlay_api.errors import error_response
-from overlay_api.stores import StoreRegistry
+from nudges.stores import StoreRegistry
 from scorer.events import BatchRejected, MalformedBatch, collect, decode_batch
 from stream.event_sink import EventSink, SinkUnavailable
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from overlay_api.stores import Store, StoreRegistry
+from nudges.stores import Store, StoreRegistry
 
 PREFLIGHT_MAX_AGE_S = 600
 #: Binding one of these means a browser on this machine uses any loopback name.

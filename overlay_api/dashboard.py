@@ -29,7 +29,7 @@ from overlay_api.dashboard_token import TokenSigner
 from overlay_api.errors import error_response
 from overlay_api.live_feed import LiveFeed, matches
 from overlay_api.reason_mix import reason_mix
-from overlay_api.stores import StoreRegistry
+from nudges.stores import StoreRegistry
 from stream.model_health import ModelHealth
 
 STATIC_DIR: Final = Path(__file__).with_name("static") / "dashboard"

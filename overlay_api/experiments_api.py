@@ -2,7 +2,7 @@
 
 JSON by default, CSV with ``?format=csv`` (for a spreadsheet). Authenticated with the
 store's secret key (``Authorization: Bearer ...``): the report shows revenue. The
-numbers and the interval method are :mod:`overlay_api.experiment_report`'s; the counts
+numbers and the interval method are :mod:`nudges.experiment_report`'s; the counts
 come from the experiment ledger.
 """
 
@@ -16,9 +16,9 @@ from starlette.responses import Response
 
 from overlay_api.auth import store_from_bearer
 from overlay_api.errors import error_response
-from overlay_api.experiment_report import build_report, to_csv
-from overlay_api.stores import StoreRegistry
-from stream.ledger import ExperimentLedger
+from nudges.experiment_report import build_report, to_csv
+from nudges.stores import StoreRegistry
+from nudges.ledger import ExperimentLedger
 
 _encode = msgspec.json.Encoder().encode
 #: The stores file's rule for experiment names.

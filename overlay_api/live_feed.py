@@ -30,9 +30,9 @@ from starlette.responses import Response
 
 from overlay_api.dashboard_token import TokenSigner
 from overlay_api.errors import error_response
-from overlay_api.stores import StoreRegistry
+from nudges.stores import StoreRegistry
 from scorer.profile import AbandonmentProfile
-from stream.ledger import ExperimentLedger
+from nudges.ledger import ExperimentLedger
 from stream.profile_store import ProfileStore
 
 #: Profiles kept per store for replay.

@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, Response
 
 from overlay_api.auth import store_from_bearer
 from overlay_api.errors import error_response
-from overlay_api.stores import StoreRegistry
+from nudges.stores import StoreRegistry
 from scorer.events import CollectedEvent, Id, Money, ShortText
 from stream.event_sink import EventSink, SinkUnavailable
 

@@ -5,13 +5,12 @@ checkout) with its write key, session and visitor ids. The answer follows the
 contract in ``docs/overlay.md``. In order:
 
 1. bad parameters 422 (naming the parameter), unknown write key 401, origin 403;
-2. no profile yet, or a profile not confident enough to say anything: 204;
-3. the session already saw an overlay within the store's cooldown: 204;
-4. the arm, by a hash of (store, experiment, session); the three variants from the
-   scenario engine; the decision (arm, variant, propensity, reason, cost, window) is
+2. the decision core (:func:`nudges.decision.decide`) says nothing when there is no
+   profile yet, a profile not confident enough, or an exposure within the cooldown: 204;
+3. otherwise its decision (arm, variant, propensity, reason, cost, window) is
    published as an ``overlay_decision`` event, on the same road as every other
    event, so the experiment ledger counts the exposure;
-5. the holdout arm gets 204 (its decision is logged all the same: it is the
+4. the holdout arm gets 204 (its decision is logged all the same: it is the
    baseline), the others the variant of their rank.
 
 If the decision cannot be logged (the sink is down) the answer is 204: an exposure
@@ -20,32 +19,28 @@ the ledger never hears of would bias the experiment.
 Why the work is cheap: the profile is one Redis GET (or a dict look-up), the
 ledger's cooldown check one more, scoring the incentives and filling templates
 pure Python on a handful of offers; a language model is never waited for here
-(see :mod:`overlay_api.llm_generator`). ``Server-Timing`` reports the time spent.
+(see :mod:`nudges.llm_generator`). ``Server-Timing`` reports the time spent.
 """
 
 from __future__ import annotations
 
 import re
 import time
-import uuid
 from typing import Final
 
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from overlay_api.assignment import HOLDOUT, assign
-from overlay_api.catalogue import Catalogue
+from nudges.catalogue import Catalogue
+from nudges.decision import Moment, decide
+from nudges.guardrails import Variant
+from nudges.ledger import ExperimentLedger
+from nudges.llm_generator import LlmGenerator
+from nudges.stores import Store, StoreRegistry
 from overlay_api.cors import allow_origin, origin_allowed, request_origin
 from overlay_api.errors import error_response
-from overlay_api.guardrails import Variant
-from overlay_api.incentives import Context
-from overlay_api.llm_generator import LlmGenerator
-from overlay_api.scenarios import propose
-from overlay_api.stores import Store, StoreRegistry
-from scorer.events import CollectedEvent
 from stream.event_sink import EventSink, SinkUnavailable
-from stream.ledger import ExperimentLedger
 from stream.profile_store import ProfileStore
 
 TRIGGERS: Final = frozenset({"exit_intent", "cart_idle", "checkout_back"})
@@ -126,60 +121,16 @@ class OverlayEndpoint:
             return error_response(403, f"Origin {origin} is not allowed for this store")
 
         profile = await self._profiles.get(store.id, session)
-        experiment = store.experiment
-        if profile is None or profile.confidence < experiment.min_confidence:
+        moment = Moment(session, visitor, trigger, locale, product_id, int(time.time() * 1000))
+        decision = await decide(store, profile, moment, self._ledger, self._catalogue, self._generator)
+        if decision is None:
             return reply(Response(status_code=204))
-        now = int(time.time() * 1000)
-        seen = await self._ledger.exposure(store.id, experiment.name, session)
-        if seen is not None and now - seen.at < experiment.cooldown_min * 60_000:
-            return reply(Response(status_code=204))
-
-        visitor_id = visitor or profile.visitor_id
-        arm = assign(store.id, experiment, session)
-        coupons = await self._ledger.coupons_offered(store.id, visitor_id)
-        lang = (locale or store.locale)[:2]
-        ctx = Context(
-            store=store,
-            product=self._catalogue.product(store.id, product_id),
-            cart_value=profile.cart_value,
-            now_ms=now,
-            locale=lang,
-            coupon_eligible=coupons == 0,
-        )
-        generated = self._generator.lookup(ctx, profile) if self._generator else None
-        variants = propose(profile, ctx, generated)
-        shown = None if arm.rank is None else variants[arm.rank - 1]
-        decision = CollectedEvent(
-            id=f"d-{uuid.uuid4().hex}",
-            type="overlay_decision",
-            ts=now,
-            at=now,
-            received_at=now,
-            store_id=store.id,
-            visitor_id=visitor_id,
-            session_id=session,
-            experiment=experiment.name,
-            arm=arm.name,
-            variant=shown.variant if shown else "none",
-            incentive=shown.incentive if shown else "none",
-            propensity=round(arm.propensity, 6),
-            locale=lang,
-            props={
-                # The shopper's reason, for every arm alike, so each arm is compared
-                # with the holdout of the same population; the variant names what it answers.
-                "reason": profile.top_reason,
-                "cost": shown.expected_cost if shown else 0.0,
-                "window_s": int(experiment.attribution_window_h * 3600),
-                "trigger": trigger,
-                "source": shown.source if shown else "none",
-                "confidence": profile.confidence,
-            },
-        )
         try:
-            await self._sink.publish([decision])
+            await self._sink.publish([decision.event])
         except SinkUnavailable:
             return reply(Response(status_code=204))
-        if shown is None or arm.name == HOLDOUT:
+        if decision.shown is None:
             return reply(Response(status_code=204))
-        body = _encode(overlay_body(decision.id, experiment.name, arm.name, shown))
+        experiment = store.experiment.name
+        body = _encode(overlay_body(decision.event.id, experiment, decision.arm.name, decision.shown))
         return reply(Response(body, media_type="application/json"))

@@ -21,9 +21,9 @@ import logging
 import os
 from pathlib import Path
 
-from overlay_api.catalogue import Catalogue
+from nudges.catalogue import Catalogue
 from overlay_api.live_feed import LiveFeed
-from overlay_api.stores import StoreRegistry, StoresFileError
+from nudges.stores import StoreRegistry, StoresFileError
 
 log = logging.getLogger(__name__)
 

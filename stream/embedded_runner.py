@@ -16,7 +16,7 @@ from cartcoach.settings import Settings
 from scorer.events import CollectedEvent
 from scorer.profile import Scorer
 from stream.embedded import EmbeddedPipeline
-from stream.ledger import ExperimentLedger
+from nudges.ledger import ExperimentLedger
 from stream.model_health import ModelHealth
 from stream.processing import Label, SessionRecord, is_idle, learn, timeout_event
 from stream.profile_store import ProfileStore

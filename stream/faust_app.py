@@ -50,7 +50,7 @@ from stream.durable_offsets import DurableOffsets
 from stream.group_offsets import GroupOffsets
 from stream.kafka_transport import broker_urls
 from stream.learner import Learner
-from stream.ledger import RedisLedger
+from nudges.ledger import RedisLedger
 from stream.model_health import RedisModelHealth
 from stream.offset_continuity import OffsetContinuity, Verdict
 from stream.processing import Label, SessionRecord, decode_label, decode_record, encode_label

@@ -29,7 +29,7 @@ import msgspec
 from scorer.events import CollectedEvent
 from scorer.profile import AbandonmentProfile, Scorer
 from stream.processing import Label, SessionRecord, step
-from stream.ledger import ExperimentLedger
+from nudges.ledger import ExperimentLedger
 from stream.model_health import ModelHealth
 from stream.profile_store import ProfileStore
 

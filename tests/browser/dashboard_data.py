@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from scorer.events import CollectedEvent
 from scorer.profile import AbandonmentProfile
-from stream.ledger import MemoryLedger
+from nudges.ledger import MemoryLedger
 
 EXPERIMENT = "nudges-v1"
 #: arm -> (exposures, purchases, refunds among those purchases)

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from cartcoach.settings import Settings
 from cartcoach.traffic import drive
 from overlay_api.app import create_app
-from overlay_api.experiment_report import build_report
+from nudges.experiment_report import build_report
 from tests.browser.dashboard_data import EXPERIMENT, MIX, filled_ledger, mix_profiles, run
 from tests.live_server import LiveServer, free_port
 

@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from cartcoach.settings import DEFAULT_STORES_FILE
-from overlay_api.assignment import HOLDOUT, assign
-from overlay_api.stores import StoreRegistry
+from nudges.assignment import HOLDOUT, assign
+from nudges.stores import StoreRegistry
 from tests.browser.conftest import new_shop
 from tests.browser.test_scenarios_e2e import reread_shipping_info
 from tests.live_server import free_port

@@ -11,7 +11,7 @@ from cartcoach.settings import Settings
 from overlay_api.app import create_app
 from scorer.events import collect, decode_batch
 from stream.embedded_runner import EmbeddedRunner
-from stream.ledger import MemoryLedger
+from nudges.ledger import MemoryLedger
 from stream.model_health import MemoryModelHealth
 from stream.processing import timeout_event
 from stream.profile_store import MemoryProfileStore

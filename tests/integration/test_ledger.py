@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from scorer.events import CollectedEvent
-from stream.ledger import MemoryLedger, RedisLedger
+from nudges.ledger import MemoryLedger, RedisLedger
 from tests.services import services_up
 
 HOUR = 3_600_000

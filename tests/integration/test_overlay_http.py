@@ -18,8 +18,8 @@ import pytest
 
 from cartcoach.settings import DEFAULT_STORES_FILE, Settings
 from overlay_api.app import create_app
-from overlay_api.assignment import assign
-from overlay_api.stores import StoreRegistry
+from nudges.assignment import assign
+from nudges.stores import StoreRegistry
 from scorer.events import CollectedEvent
 from scorer.profile import Scorer
 from scorer.session import apply

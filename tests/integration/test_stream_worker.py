@@ -17,7 +17,7 @@ from scorer.events import CollectedEvent
 from scorer.profile import AbandonmentProfile
 from stream.embedded_runner import EmbeddedRunner
 from stream.faust_app import SWEEP_CHUNK
-from stream.ledger import MemoryLedger
+from nudges.ledger import MemoryLedger
 from stream.model_health import MemoryModelHealth
 from stream.processing import decode_label
 from stream.profile_store import MemoryProfileStore, RedisProfileStore

@@ -6,9 +6,9 @@ import time
 
 import msgspec
 
-from overlay_api.catalogue import Catalogue, Product
-from overlay_api.incentives import Context
-from overlay_api.stores import Store
+from nudges.catalogue import Catalogue, Product
+from nudges.incentives import Context
+from nudges.stores import Store
 from scorer.events import REASONS
 from scorer.profile import AbandonmentProfile
 

@@ -6,8 +6,8 @@ from collections import Counter
 
 from scipy import stats
 
-from overlay_api.assignment import ARMS, arm_probabilities, assign
-from overlay_api.stores import Experiment
+from nudges.assignment import ARMS, arm_probabilities, assign
+from nudges.stores import Experiment
 
 
 def test_assignment_is_deterministic_and_depends_on_store_experiment_and_session() -> None:

@@ -9,8 +9,8 @@ import math
 import numpy as np
 from scipy import integrate, stats
 
-from overlay_api.experiment_report import ALPHA, TAU, build_report, half_width, rate_interval, to_csv, uplift_interval
-from stream.ledger import Tally
+from nudges.experiment_report import ALPHA, TAU, build_report, half_width, rate_interval, to_csv, uplift_interval
+from nudges.ledger import Tally
 
 
 def mixture_likelihood_ratio(theta_hat: float, theta0: float, v: float, tau: float) -> float:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from overlay_api.incentives import build_offer, candidate_offers, max_coupon_pct
+from nudges.incentives import build_offer, candidate_offers, max_coupon_pct
 from tests.unit.overlay_helpers import ctx, make_product, make_profile, make_store
 
 

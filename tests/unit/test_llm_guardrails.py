@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from overlay_api.guardrails import language_of
-from overlay_api.llm_generator import parse_answer
-from overlay_api.scenarios import Written, propose
+from nudges.guardrails import language_of
+from nudges.llm_generator import parse_answer
+from nudges.scenarios import Written, propose
 from tests.unit.overlay_helpers import ctx, make_product, make_profile
 
 

@@ -8,9 +8,9 @@ import importlib
 import pytest
 
 MODULES = [
-    "overlay_api.stores", "overlay_api.catalogue", "overlay_api.incentives", "overlay_api.copy_templates",
-    "overlay_api.guardrails", "overlay_api.scenarios", "overlay_api.assignment",
-    "overlay_api.experiment_report", "overlay_api.cors", "stream.ledger",
+    "nudges.stores", "nudges.catalogue", "nudges.incentives", "nudges.copy_templates",
+    "nudges.guardrails", "nudges.scenarios", "nudges.assignment",
+    "nudges.experiment_report", "nudges.ledger", "nudges.decision", "overlay_api.cors",
 ]
 
 

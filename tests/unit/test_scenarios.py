@@ -5,11 +5,11 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from overlay_api.copy_templates import TEMPLATES, write
-from overlay_api.guardrails import ReviewsBlock, violations
-from overlay_api.incentives import build_offer
-from overlay_api.scenarios import propose, variant_for
-from overlay_api.stores import INCENTIVE_TYPES
+from nudges.copy_templates import TEMPLATES, write
+from nudges.guardrails import ReviewsBlock, violations
+from nudges.incentives import build_offer
+from nudges.scenarios import propose, variant_for
+from nudges.stores import INCENTIVE_TYPES
 from scorer.events import REASONS
 from tests.unit.overlay_helpers import ctx, make_product, make_profile, make_store
 

@@ -10,8 +10,8 @@ import yaml
 
 from cartcoach.settings import DEFAULT_STORES_FILE, Settings
 from overlay_api.app import create_app
-from overlay_api.catalogue import Catalogue
-from overlay_api.stores import StoreRegistry, StoresFileError
+from nudges.catalogue import Catalogue
+from nudges.stores import StoreRegistry, StoresFileError
 
 BASE = {"id": "shop", "write_key": "wk_shop_0001", "secret_key": "sk_shop_0001",
         "allowed_origins": ["https://shop.example"]}

@@ -29,7 +29,7 @@ import httpx
 import msgspec
 import yaml
 
-from overlay_api.stores import Delivery, Locale, Money, Review, Store, StoresFileError
+from nudges.stores import Delivery, Locale, Money, Review, Store, StoresFileError
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Why offers are built here and nowhere else: an offer's *claims* (the cutoff hour, the
 stock count, the coupon percentage, the review texts) are read from store data by
 this module only. Copy (templates or a language model) may phrase them, never invent
-them, and :mod:`overlay_api.guardrails` rebuilds the offer from store data to check
+them, and :mod:`nudges.guardrails` rebuilds the offer from store data to check
 that what is about to be shown matches.
 
 Each incentive answers one reason (see DESIGN.md, "Scenarios"); premium brands get
@@ -11,12 +11,12 @@ content instead of coupons; scarcity only when stock says so; a coupon never abo
 the policy's maximum nor below the margin floor; low stock makes the coach
 protective (no discount on what is selling out), overstock and sale days bolder.
 
->>> from overlay_api.stores import Store
+>>> from nudges.stores import Store
 >>> store = msgspec.convert({"id": "shop", "write_key": "wk_shop_0001",
 ...     "secret_key": "sk_shop_0001", "allowed_origins": [],
 ...     "policy": {"allowed_incentives": ["coupon"], "max_coupon_pct": 15,
 ...                "margin_floor_pct": 25}}, Store)
->>> from overlay_api.catalogue import Catalogue
+>>> from nudges.catalogue import Catalogue
 >>> mug = Catalogue.from_products("shop", [{"id": "m", "name": "Mug", "price": 100,
 ...     "cost": 60, "stock": 50}]).product("shop", "m")
 >>> ctx = Context(store=store, product=mug, cart_value=100.0, now_ms=0)
@@ -36,8 +36,8 @@ from typing import Final
 
 import msgspec
 
-from overlay_api.catalogue import Product
-from overlay_api.stores import Delivery, Review, Store
+from nudges.catalogue import Product
+from nudges.stores import Delivery, Review, Store
 
 #: The reason each incentive answers (``premium_story`` and ``survey`` serve several).
 REASON_OF: Final[dict[str, str]] = {

@@ -32,7 +32,7 @@ from typing import Final, NamedTuple
 
 import msgspec
 
-from stream.ledger import Tallies, Tally
+from nudges.ledger import Tallies, Tally
 
 TAU: Final = 0.05
 ALPHA: Final = 0.05

@@ -8,7 +8,7 @@ later policy can be evaluated offline (inverse propensity weighting).
 Arms: ``holdout`` sees nothing (the baseline); ``v1``, ``v2``, ``v3`` show the
 scenario engine's variant of that rank.
 
->>> from overlay_api.stores import Experiment
+>>> from nudges.stores import Experiment
 >>> arm = assign("demo", Experiment(), "s-0001")
 >>> arm == assign("demo", Experiment(), "s-0001"), arm.name in ARMS
 (True, True)
@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 from typing import Final, NamedTuple
 
-from overlay_api.stores import Experiment
+from nudges.stores import Experiment
 
 HOLDOUT: Final = "holdout"
 #: Arm names in order; ``v<n>`` shows the variant of rank n.

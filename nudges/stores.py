@@ -47,7 +47,7 @@ HourMinute = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9
 Locale = Literal["tr", "en"]
 BrandTier = Literal["premium", "standard", "value"]
 Voice = Literal["formal", "friendly"]
-#: Every incentive the scenario engine knows (see ``overlay_api.incentives``).
+#: Every incentive the scenario engine knows (see ``nudges.incentives``).
 IncentiveType = Literal[
     "delivery_promise",
     "free_express_shipping",

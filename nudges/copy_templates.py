@@ -10,7 +10,7 @@ Templates only fill in the offer's claims, so every number and name in the text
 comes from store data. Each title and body is a list of alternatives, most specific first; the first
 whose claims the offer has is used.
 
->>> from overlay_api.incentives import Offer
+>>> from nudges.incentives import Offer
 >>> offer = Offer(incentive="delivery_promise", reason="shipping_speed",
 ...               claims={"delivery.cutoff": "15:00"})
 >>> write(offer, "tr", "friendly", "TRY").title
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Final, NamedTuple
 
-from overlay_api.incentives import Offer
+from nudges.incentives import Offer
 
 Segment = tuple[tuple[str, ...], str]
 

@@ -7,13 +7,13 @@ How: every incentive that is true and allowed for this store, product and cart i
 scored by the profile's reason probabilities (so the runner-up reason gets a voice
 too), moved by boldness (stock, calendar); the top three are written in the store's
 voice and locale, by a language model when one is configured and has answered
-(cached), else by templates. Every variant passes :func:`overlay_api.guardrails.violations`;
+(cached), else by templates. Every variant passes :func:`nudges.guardrails.violations`;
 a failing one is replaced by its template, and a failing template by the next offer,
 down to the always-true survey.
 
 >>> import msgspec
->>> from overlay_api.stores import Store
->>> from overlay_api.incentives import Context
+>>> from nudges.stores import Store
+>>> from nudges.incentives import Context
 >>> from scorer.profile import AbandonmentProfile
 >>> store = msgspec.convert({"id": "shop", "write_key": "wk_shop_0001",
 ...     "secret_key": "sk_shop_0001", "allowed_origins": [],
@@ -32,8 +32,8 @@ import logging
 from collections.abc import Mapping
 from typing import Final, NamedTuple
 
-from overlay_api.copy_templates import COUNTDOWN_LABEL, SURVEY_OPTIONS, SURVEY_QUESTION, write
-from overlay_api.guardrails import (
+from nudges.copy_templates import COUNTDOWN_LABEL, SURVEY_OPTIONS, SURVEY_QUESTION, write
+from nudges.guardrails import (
     BadgesBlock,
     Block,
     CountdownBlock,
@@ -43,7 +43,7 @@ from overlay_api.guardrails import (
     Variant,
     violations,
 )
-from overlay_api.incentives import Context, Offer, build_offer, candidate_offers
+from nudges.incentives import Context, Offer, build_offer, candidate_offers
 from scorer.profile import AbandonmentProfile
 
 log = logging.getLogger(__name__)

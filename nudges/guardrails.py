@@ -29,9 +29,9 @@ from typing import Annotated, Final, Literal
 
 import msgspec
 
-from overlay_api.copy_templates import money, values
-from overlay_api.incentives import Context, Offer, build_offer, max_coupon_pct
-from overlay_api.stores import Review
+from nudges.copy_templates import money, values
+from nudges.incentives import Context, Offer, build_offer, max_coupon_pct
+from nudges.stores import Review
 
 
 class ReviewsBlock(msgspec.Struct, frozen=True, tag="reviews", tag_field="type"):

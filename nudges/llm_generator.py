@@ -7,11 +7,11 @@ product, reason, tone); on a miss it starts one background generation for that k
 (at most one at a time per key, time-limited) and the overlay uses templates this
 time. What the model returns is validated against :class:`Answer` (JSON, known
 incentive names, bounded strings) here, and every variant made from it still goes
-through :func:`overlay_api.guardrails.violations` at every use, against the store's
+through :func:`nudges.guardrails.violations` at every use, against the store's
 current data: nothing from the model reaches a shopper unchecked.
 
 The model writes words only. Offers, numbers, reviews and countdowns come from
-store data (:mod:`overlay_api.incentives`); a number in the model's text that is not
+store data (:mod:`nudges.incentives`); a number in the model's text that is not
 among the offer's claims rejects that variant.
 """
 
@@ -26,10 +26,10 @@ from typing import Annotated, Final
 import httpx
 import msgspec
 
-from overlay_api.copy_templates import values
-from overlay_api.incentives import Context, candidate_offers
-from overlay_api.scenarios import Written
-from overlay_api.stores import IncentiveType
+from nudges.copy_templates import values
+from nudges.incentives import Context, candidate_offers
+from nudges.scenarios import Written
+from nudges.stores import IncentiveType
 from scorer.profile import AbandonmentProfile
 
 log = logging.getLogger(__name__)

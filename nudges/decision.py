@@ -1,0 +1,130 @@
+"""The decision: given a session's profile, which arm it is in and what (if anything) it is shown.
+
+One function for every channel that speaks to a shopper: the overlay route calls it at a
+trigger moment, and follow-up flows call it when a step falls due, so the page and the
+messages share the reason, the experiment arm, the incentive budget and the guardrails.
+It reads the experiment ledger (cooldown, coupons already given) and the catalogue, and
+returns the decision as an ``overlay_decision`` event for the caller to publish: the
+ledger counts exposures from the event stream, so a decision nobody hears of never
+happened. No network I/O of its own; a language model's copy is only ever looked up
+in its cache.
+
+>>> import asyncio, msgspec
+>>> from nudges.catalogue import Catalogue
+>>> from nudges.ledger import MemoryLedger
+>>> from nudges.stores import Store
+>>> from scorer.profile import AbandonmentProfile
+>>> store = msgspec.convert({"id": "shop", "write_key": "wk_shop_0001",
+...     "secret_key": "sk_shop_0001", "allowed_origins": [], "facts": {"return_days": 30}}, Store)
+>>> profile = AbandonmentProfile(store_id="shop", session_id="s-12345678", visitor_id="v-12345678",
+...     at=0, reasons={"trust": 0.9, "price": 0.1}, top_reason="trust", confidence=0.9, risk=0.7,
+...     evidence=[], cart_value=300.0, device=None, events_seen=4, model_version="m")
+>>> moment = Moment(session_id="s-12345678", visitor_id=None, trigger="exit_intent",
+...     locale="en", product_id=None, now_ms=1_000)
+>>> decision = asyncio.run(decide(store, profile, moment, MemoryLedger(), Catalogue()))
+>>> decision.event.type, decision.event.arm == decision.arm.name
+('overlay_decision', True)
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import NamedTuple
+
+from nudges.assignment import HOLDOUT, Arm, assign
+from nudges.catalogue import Catalogue
+from nudges.guardrails import Variant
+from nudges.incentives import Context
+from nudges.ledger import ExperimentLedger
+from nudges.llm_generator import LlmGenerator
+from nudges.scenarios import propose
+from nudges.stores import Store
+from scorer.events import CollectedEvent
+from scorer.profile import AbandonmentProfile
+
+
+class Moment(NamedTuple):
+    """Where and when the shopper could be spoken to."""
+
+    session_id: str
+    visitor_id: str | None
+    #: What asked: ``exit_intent``, ``cart_idle``, ``checkout_back`` on the page.
+    trigger: str
+    #: The shopper's language if known (``en``/``tr``), else the store's.
+    locale: str | None
+    product_id: str | None
+    now_ms: int
+
+
+class Decision(NamedTuple):
+    """The arm, the variant shown (``None`` for the holdout) and the event that logs both."""
+
+    arm: Arm
+    shown: Variant | None
+    event: CollectedEvent
+
+
+async def decide(
+    store: Store,
+    profile: AbandonmentProfile | None,
+    moment: Moment,
+    ledger: ExperimentLedger,
+    catalogue: Catalogue,
+    generator: LlmGenerator | None = None,
+) -> Decision | None:
+    """The decision for this moment, or ``None`` when nothing should be said or logged.
+
+    ``None`` means: no profile yet, a profile below the experiment's confidence, or an
+    exposure within the store's cooldown. Otherwise the holdout too gets a decision (with
+    ``shown=None``): it is the baseline every other arm is compared with.
+    """
+    experiment = store.experiment
+    if profile is None or profile.confidence < experiment.min_confidence:
+        return None
+    now = moment.now_ms
+    seen = await ledger.exposure(store.id, experiment.name, moment.session_id)
+    if seen is not None and now - seen.at < experiment.cooldown_min * 60_000:
+        return None
+
+    visitor_id = moment.visitor_id or profile.visitor_id
+    arm = assign(store.id, experiment, moment.session_id)
+    coupons = await ledger.coupons_offered(store.id, visitor_id)
+    lang = (moment.locale or store.locale)[:2]
+    ctx = Context(
+        store=store,
+        product=catalogue.product(store.id, moment.product_id),
+        cart_value=profile.cart_value,
+        now_ms=now,
+        locale=lang,
+        coupon_eligible=coupons == 0,
+    )
+    generated = generator.lookup(ctx, profile) if generator else None
+    variants = propose(profile, ctx, generated)
+    shown = None if arm.rank is None or arm.name == HOLDOUT else variants[arm.rank - 1]
+    event = CollectedEvent(
+        id=f"d-{uuid.uuid4().hex}",
+        type="overlay_decision",
+        ts=now,
+        at=now,
+        received_at=now,
+        store_id=store.id,
+        visitor_id=visitor_id,
+        session_id=moment.session_id,
+        experiment=experiment.name,
+        arm=arm.name,
+        variant=shown.variant if shown else "none",
+        incentive=shown.incentive if shown else "none",
+        propensity=round(arm.propensity, 6),
+        locale=lang,
+        props={
+            # The shopper's reason, for every arm alike, so each arm is compared
+            # with the holdout of the same population; the variant names what it answers.
+            "reason": profile.top_reason,
+            "cost": shown.expected_cost if shown else 0.0,
+            "window_s": int(experiment.attribution_window_h * 3600),
+            "trigger": moment.trigger,
+            "source": shown.source if shown else "none",
+            "confidence": profile.confidence,
+        },
+    )
+    return Decision(arm, shown, event)
