@@ -68,7 +68,11 @@ def serve(
     if demo_traffic:
         from cartcoach.traffic import drive_in_background
 
-        drive_in_background(f"http://{host}:{port}", DEMO_WRITE_KEY, traffic_rate)
+        from nudges.stores import StoreRegistry
+
+        demo = StoreRegistry.from_file(settings.stores_file).by_write_key(DEMO_WRITE_KEY)
+        # The simulated shoppers sign their orders as the demo store's back end would.
+        drive_in_background(f"http://{host}:{port}", DEMO_WRITE_KEY, traffic_rate, demo and demo.secret_key)
     if open_browser:
         webbrowser.open(f"http://{host}:{port}/demo/")
     api = create_app(settings)

@@ -70,6 +70,9 @@ class Settings:
     learning: bool = True
     #: Checkpoint the models after this many labels (and on shutdown).
     checkpoint_every: int = 200
+    #: Survey answers one visitor, and one client (address), may teach the model per day.
+    survey_labels_per_visitor: int = 2
+    survey_labels_per_client: int = 20
     #: How often serving workers look for a newer model checkpoint.
     model_refresh_s: float = 30.0
     model_signing_key: bytes = field(default=b"cartcoach-dev-signing-key", repr=False)
@@ -139,6 +142,12 @@ class Settings:
             sweep_interval_s=float(get("CARTCOACH_SWEEP_INTERVAL_S", str(defaults.sweep_interval_s))),
             learning=get("CARTCOACH_LEARNING", "1") not in ("0", "false", "no", "off"),
             checkpoint_every=int(get("CARTCOACH_CHECKPOINT_EVERY", str(defaults.checkpoint_every))),
+            survey_labels_per_visitor=int(
+                get("CARTCOACH_SURVEY_LABELS_PER_VISITOR", str(defaults.survey_labels_per_visitor))
+            ),
+            survey_labels_per_client=int(
+                get("CARTCOACH_SURVEY_LABELS_PER_CLIENT", str(defaults.survey_labels_per_client))
+            ),
             model_refresh_s=float(get("CARTCOACH_MODEL_REFRESH_S", str(defaults.model_refresh_s))),
             model_signing_key=get(
                 "CARTCOACH_MODEL_SIGNING_KEY", defaults.model_signing_key.decode()

@@ -6,7 +6,9 @@ key, ``GET /v1/overlay`` at the exit moment) and everything downstream (stream,
 profiles, experiment ledger, dashboard) is the real thing. Sessions come from
 :mod:`scorer.simulator` (personas with known reasons, survey answers, purchases);
 their timelines are compressed by ``speed`` so a session of several minutes plays
-out in seconds.
+out in seconds. Given the store's secret key, the traffic plays the store's back end
+too: each purchase carries the signed order token a real thank-you page would
+(:mod:`nudges.order_proof`), so the experiment report counts its revenue.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from dataclasses import dataclass
 import httpx
 import msgspec
 
+from nudges.browser_values import ORDER_TOKEN_PROP
+from nudges.order_proof import order_token
 from scorer.events import Batch
 from scorer.simulator import SimSession, SimulatorConfig, simulate, to_batches
 
@@ -45,12 +49,27 @@ def _restamp(batch: Batch, now_ms: int) -> Batch:
     return msgspec.structs.replace(batch, sent_at=now_ms, events=events)
 
 
+def _signed(batch: Batch, secret_key: str) -> Batch:
+    """Purchases with the order token the store's back end would print on the thank-you page."""
+    events = [
+        msgspec.structs.replace(e, props={**(e.props or {}), ORDER_TOKEN_PROP: order_token(secret_key, e.order_id, e.amount)})
+        if e.type == "purchase" and e.order_id is not None and e.amount is not None
+        else e
+        for e in batch.events
+    ]
+    return msgspec.structs.replace(batch, events=events)
+
+
 async def play(
-    client: httpx.AsyncClient, session: SimSession, write_key: str, speed: float, stats: TrafficStats
+    client: httpx.AsyncClient, session: SimSession, write_key: str, speed: float, stats: TrafficStats,
+    secret_key: str | None = None,
 ) -> None:
     """Post one session's batches in order, asking for an overlay before its last page."""
+    batches = to_batches(session, write_key)
+    if secret_key is not None:
+        batches = [_signed(b, secret_key) for b in batches]
     try:
-        await _post_all(client, session, to_batches(session, write_key), write_key, speed, stats)
+        await _post_all(client, session, batches, write_key, speed, stats)
     except httpx.HTTPError:  # the API went away (or is restarting): this shopper gives up
         stats.failed += 1
 
@@ -83,6 +102,7 @@ async def drive(
     sessions: int | None = None,
     seed: int | None = None,
     stop: asyncio.Event | None = None,
+    secret_key: str | None = None,
 ) -> TrafficStats:
     """Start ``rate`` new shoppers a second until ``sessions`` have started (or ``stop`` is set)."""
     rnd = random.Random(seed)
@@ -92,7 +112,7 @@ async def drive(
     async with httpx.AsyncClient(base_url=base_url, timeout=10.0) as client:
         while not stop.is_set() and (sessions is None or stats.sessions < sessions):
             config = SimulatorConfig(sessions=1, seed=rnd.randrange(10**9), start_ms=int(time.time() * 1000))
-            task = asyncio.create_task(play(client, simulate(config)[0], write_key, speed, stats))
+            task = asyncio.create_task(play(client, simulate(config)[0], write_key, speed, stats, secret_key))
             running.add(task)
             task.add_done_callback(running.discard)
             stats.sessions += 1
@@ -108,7 +128,7 @@ async def drive(
     return stats
 
 
-def drive_in_background(base_url: str, write_key: str, rate: float) -> threading.Thread:
+def drive_in_background(base_url: str, write_key: str, rate: float, secret_key: str | None = None) -> threading.Thread:
     """``cartcoach serve --demo-traffic``: wait for the server, then drive it from a daemon thread."""
 
     def run() -> None:
@@ -119,7 +139,7 @@ def drive_in_background(base_url: str, write_key: str, rate: float) -> threading
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        asyncio.run(drive(base_url, write_key, rate))
+        asyncio.run(drive(base_url, write_key, rate, secret_key=secret_key))
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns the server log
     thread = threading.Thread(target=run, name="cartcoach-demo-traffic", daemon=True)

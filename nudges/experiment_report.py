@@ -107,11 +107,22 @@ class Row(msgspec.Struct, kw_only=True):
     net_margin_per_exposure: float | None
 
 
+#: What the money columns rest on (the ledger counts nothing else; see ``nudges.ledger``).
+REVENUE_BASIS: Final = (
+    "verified: orders, revenue and refunds reported by the store's back end (POST /v1/outcomes, "
+    "secret key) or carrying its signed order token; browser purchase markers without a valid "
+    "token and browser refunds are not counted"
+)
+
+
 class Report(msgspec.Struct, kw_only=True):
     store_id: str
     experiment: str
     method: str
     margin_pct: float
+    #: Every order, revenue and refund figure below is verified (see :data:`REVENUE_BASIS`).
+    revenue_verified: bool = True
+    revenue_basis: str = REVENUE_BASIS
     rows: list[Row]
 
 

@@ -10,10 +10,14 @@ Every rule is idempotent, because delivery is at least once:
 * an exposure counts once per (experiment, session): the first decision wins, later
   ones for the same session (another trigger, a retry) change nothing;
 * a click counts once per exposed session;
-* a purchase counts once per order id (the thank-you page and the shop's back end
+* a purchase counts once per order id (a signed thank-you page and the shop's back end
   may both report it), and is attributed, per experiment, to the visitor's latest
   exposure whose attribution window (carried on the exposure) covers the purchase;
 * a refund counts once per order id, against the arms its order was attributed to.
+
+Only *verified* purchases and refunds count (``CollectedEvent.verified``: from the
+store's back end with its secret key, or with its signed order token): the write key
+is public, so a browser's word on orders and money moves no figure here.
 
 The logic is written once over a few storage primitives; :class:`MemoryLedger` keeps
 them in dicts (embedded default), :class:`RedisLedger` in Redis strings, hashes,
@@ -29,8 +33,9 @@ sets and sorted sets (the full path, shared by every worker and API instance).
 ...     await ledger.record(ev(1, "overlay_decision", 1000, experiment="x", arm="v1",
 ...         variant="trust.reviews", incentive="reviews", propensity=0.3,
 ...         props={"reason": "trust", "cost": 0.0, "window_s": 3600}))
-...     await ledger.record(ev(2, "purchase", 5000, order_id="o-1", amount=120.0))
-...     await ledger.record(ev(3, "purchase", 6000, order_id="o-1", amount=120.0))  # again
+...     await ledger.record(ev(2, "purchase", 5000, order_id="o-1", amount=120.0, verified=True))
+...     await ledger.record(ev(3, "purchase", 6000, order_id="o-1", amount=120.0, verified=True))  # again
+...     await ledger.record(ev(4, "purchase", 7000, order_id="o-2", amount=9e8))  # a browser's word
 ...     return (await ledger.tallies("demo", "x"))[("v1", "trust")]
 >>> t = asyncio.run(demo())
 >>> t.exposures, t.recoveries, t.orders, t.revenue
@@ -193,7 +198,7 @@ class Ledger:
         await self._db.hincr(_k(store, "t", exp), {f"{exposure.arm}|{exposure.reason}|clicks": 1})
 
     async def _purchase(self, event: CollectedEvent) -> None:
-        if event.order_id is None:
+        if event.order_id is None or not event.verified:
             return
         store, order_key = event.store_id, _k(event.store_id, "o", event.order_id)
         if not await self._db.set_nx(order_key, b"[]", ORDER_TTL_S):
@@ -219,7 +224,7 @@ class Ledger:
             await self._db.set(order_key, _json.encode(attributions), ORDER_TTL_S)
 
     async def _refund(self, event: CollectedEvent) -> None:
-        if event.order_id is None:
+        if event.order_id is None or not event.verified:
             return
         store = event.store_id
         if not await self._db.set_nx(_k(store, "r", event.order_id), b"1", ORDER_TTL_S):

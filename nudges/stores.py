@@ -33,6 +33,7 @@ from typing import Annotated, Literal
 
 import msgspec
 import yaml
+from limits import parse_many
 
 Origin = Annotated[str, msgspec.Meta(pattern=r"^https?://[^/\s]+$")]
 Key = Annotated[str, msgspec.Meta(min_length=8, max_length=64)]
@@ -191,6 +192,25 @@ class Experiment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     report_margin_pct: Percent = 30.0
 
 
+#: A rate in the ``limits`` library's notation: "120/minute", "10 per second; 600 per hour".
+RateSpec = Annotated[str, msgspec.Meta(min_length=3, max_length=100)]
+
+
+class RateLimits(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Requests one client may make before it gets 429 with Retry-After.
+
+    A client is one address as the server sees it (behind a proxy, run uvicorn with
+    ``--proxy-headers``). ``collect`` and ``overlay`` count per write key and client,
+    ``secret`` per store and client on every secret-key route (outcomes, reports, the
+    dashboard's JSON and stream). Defaults leave room for a busy shopper and a store's
+    back end reporting orders from one server.
+    """
+
+    collect: RateSpec = "600/minute"
+    overlay: RateSpec = "120/minute"
+    secret: RateSpec = "1200/minute"
+
+
 class CatalogueSource(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Where product data comes from: a file (relative to the stores file) or a feed URL."""
 
@@ -218,13 +238,28 @@ class Store(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     #: Also allow the origins this cartcoach server is reached at, whatever host and
     #: port it binds (the demo store it serves itself: ``cartcoach serve --port 8101``).
     allow_own_origin: bool = False
+    #: The largest cart value (and the price of a product the catalogue lacks) a browser
+    #: may report, in the store's currency; above it a batch is refused (422).
+    max_cart_value: Money = 100_000.0
+    #: This store's rate limits (None: the file's ``rate_limits``).
+    rate_limits: RateLimits | None = None
 
     def allows_origin(self, origin: str) -> bool:
         return origin in self.allowed_origins
 
+    @property
+    def rates(self) -> RateLimits:
+        """The rate limits in force (the store's own, else the file's, else the defaults)."""
+        return self.rate_limits or RateLimits()
+
 
 class StoresFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     stores: Annotated[list[Store], msgspec.Meta(min_length=1)]
+    #: Rate limits of every store that sets none of its own.
+    rate_limits: RateLimits = msgspec.field(default_factory=RateLimits)
+    #: Requests per client with a missing or wrong key (write or secret), all routes
+    #: together: what makes guessing a secret key hopeless.
+    unauthenticated_rate_limit: RateSpec = "60/minute"
 
 
 class StoresFileError(ValueError):
@@ -256,6 +291,20 @@ def _check(store: Store, where: str) -> None:
             raise StoresFileError(f"{where}.calendar[{j}].to: ends before it starts")
     if store.catalogue is not None and (store.catalogue.file is None) == (store.catalogue.url is None):
         raise StoresFileError(f"{where}.catalogue: give exactly one of file or url")
+    if store.rate_limits is not None:
+        _check_rates(store.rate_limits, f"{where}.rate_limits")
+
+
+def _check_rate(spec: str, where: str) -> None:
+    try:
+        parse_many(spec)
+    except ValueError:
+        raise StoresFileError(f"{where}: {spec!r} is not a rate like '120/minute' or '10 per second'") from None
+
+
+def _check_rates(limits: RateLimits, where: str) -> None:
+    for name in limits.__struct_fields__:
+        _check_rate(getattr(limits, name), f"{where}.{name}")
 
 
 def _parse_text(text: str, source: str) -> object:
@@ -273,7 +322,8 @@ def _parse_text(text: str, source: str) -> object:
 class StoreRegistry:
     """Look-ups by id, write key and secret key over the validated stores file."""
 
-    def __init__(self, stores: list[Store]) -> None:
+    def __init__(self, stores: list[Store], unauthenticated_rate_limit: str = "60/minute") -> None:
+        self.unauthenticated_rate_limit = unauthenticated_rate_limit
         self._by_id = {s.id: s for s in stores}
         self._by_write_key = {s.write_key: s for s in stores}
         self._by_secret_key = {s.secret_key: s for s in stores}
@@ -306,6 +356,8 @@ class StoreRegistry:
             parsed = msgspec.convert(raw, StoresFile)
         except msgspec.ValidationError as exc:
             raise StoresFileError(f"{source}: {exc}") from None
+        _check_rates(parsed.rate_limits, f"{source}: $.rate_limits")
+        _check_rate(parsed.unauthenticated_rate_limit, f"{source}: $.unauthenticated_rate_limit")
         stores = []
         for i, store in enumerate(parsed.stores):
             _check(store, f"{source}: $.stores[{i}]")
@@ -318,8 +370,10 @@ class StoreRegistry:
             if store.allow_own_origin:
                 extra = [o for o in own_origins if o not in store.allowed_origins]
                 store = msgspec.structs.replace(store, allowed_origins=[*store.allowed_origins, *extra])
+            if store.rate_limits is None:
+                store = msgspec.structs.replace(store, rate_limits=parsed.rate_limits)
             stores.append(store)
-        return cls(stores)
+        return cls(stores, parsed.unauthenticated_rate_limit)
 
     @classmethod
     def from_file(cls, path: Path, own_origins: tuple[str, ...] = ()) -> StoreRegistry:

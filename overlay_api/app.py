@@ -19,6 +19,8 @@ from starlette.routing import Route
 
 from cartcoach.settings import Settings
 from nudges.catalogue import Catalogue
+from overlay_api.auth import SecretKeyGuard
+from overlay_api.client_pseudonym import ClientPseudonym
 from overlay_api.collector import Collector
 from overlay_api.cors import preflight, served_origins
 from overlay_api.dashboard import Dashboard
@@ -29,6 +31,7 @@ from overlay_api.live_feed import LiveFeed
 from nudges.llm_generator import LlmGenerator
 from overlay_api.outcomes import OutcomesEndpoint
 from overlay_api.overlay import OverlayEndpoint
+from overlay_api.rate_limits import RateLimiter
 from overlay_api.storefront import storefront_routes
 from nudges.stores import StoreRegistry
 from overlay_api.stores_watch import StoresFileWatcher
@@ -69,6 +72,13 @@ def build_ledger(settings: Settings) -> ExperimentLedger:
     if settings.redis_url:
         return RedisLedger.from_url(settings.redis_url)
     return MemoryLedger()
+
+
+def build_limiter(settings: Settings) -> RateLimiter:
+    """Counts in Redis when configured (shared by every API instance), else in memory."""
+    if settings.redis_url:
+        return RateLimiter.on_redis(settings.redis_url)
+    return RateLimiter.in_memory()
 
 
 def build_generator(settings: Settings) -> LlmGenerator | None:
@@ -113,13 +123,19 @@ def create_app(
     async def overlay_preflight(request: Request) -> Response:
         return preflight(request, registry, "GET")
 
+    limiter = build_limiter(settings)
+    guard = SecretKeyGuard(registry, limiter)
     overlay = OverlayEndpoint(
-        registry, profile_store, event_sink, experiment_ledger, catalogue, generator
+        registry, profile_store, event_sink, experiment_ledger, catalogue, generator, limiter=limiter
     )
-    experiments = ExperimentsApi(registry, experiment_ledger)
+    experiments = ExperimentsApi(registry, experiment_ledger, guard)
     signer = TokenSigner(settings.model_signing_key)
-    live_feed = LiveFeed(registry, profile_store, experiment_ledger, signer)
-    dashboard = Dashboard(registry, live_feed, model_health, signer)
+    live_feed = LiveFeed(registry, profile_store, experiment_ledger, signer, guard)
+    dashboard = Dashboard(registry, live_feed, model_health, signer, guard)
+    collector = Collector(
+        registry, event_sink, settings.retry_after_s,
+        catalogue=catalogue, limiter=limiter, pseudonym=ClientPseudonym(settings.model_signing_key),
+    )  # fmt: skip
     # Only a registry read from the file follows the file (a test's own registry does not).
     stores_watch = None if stores is not None else StoresFileWatcher(
         settings.stores_file, registry, catalogue, live_feed,
@@ -131,7 +147,7 @@ def create_app(
         Route("/readyz", readiness.handle),
         Route(
             "/v1/collect",
-            Collector(registry, event_sink, settings.retry_after_s).handle,
+            collector.handle,
             methods=["POST"],
             max_body_size=settings.max_body_bytes,
         ),
@@ -140,7 +156,7 @@ def create_app(
         Route("/v1/overlay", overlay_preflight, methods=["OPTIONS"]),
         Route(
             "/v1/outcomes",
-            OutcomesEndpoint(registry, event_sink, settings.retry_after_s).handle,
+            OutcomesEndpoint(registry, event_sink, settings.retry_after_s, guard).handle,
             methods=["POST"],
             max_body_size=settings.max_body_bytes,
         ),
@@ -182,4 +198,5 @@ def create_app(
     app.state.generator = generator
     app.state.live_feed = live_feed
     app.state.model_health = model_health
+    app.state.limiter = limiter
     return app

@@ -10,8 +10,11 @@ from __future__ import annotations
 import hmac
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from nudges.stores import Store, StoreRegistry
+from overlay_api.errors import error_response
+from overlay_api.rate_limits import RateLimiter, client_of, too_many_requests
 
 
 def store_from_bearer(request: Request, registry: StoreRegistry) -> Store | None:
@@ -24,3 +27,36 @@ def store_from_bearer(request: Request, registry: StoreRegistry) -> Store | None
     if store is None or not hmac.compare_digest(store.secret_key, token.strip()):
         return None
     return store
+
+
+UNAUTHORIZED = "Send Authorization: Bearer <the store's secret key>"
+
+
+class SecretKeyGuard:
+    """Authentication plus rate limits for every secret-key route.
+
+    A request without the right key counts against its client's share of
+    ``unauthenticated_rate_limit`` (so guessing a key is hopeless); a signed-in one
+    against its store's ``rate_limits.secret``, per client.
+    """
+
+    def __init__(self, registry: StoreRegistry, limiter: RateLimiter) -> None:
+        self._registry = registry
+        self._limiter = limiter
+
+    async def refused(self, request: Request, message: str = UNAUTHORIZED) -> Response:
+        """401, or 429 once this client has failed too often."""
+        wait = await self._limiter.hit(self._registry.unauthenticated_rate_limit, "unauthenticated", client_of(request))
+        return too_many_requests(wait) if wait else error_response(401, message)
+
+    async def admit(self, request: Request, store: Store) -> Response | None:
+        """None if the signed-in store's client may go on, else the 429."""
+        wait = await self._limiter.hit(store.rates.secret, "secret", store.id, client_of(request))
+        return too_many_requests(wait) if wait else None
+
+    async def store(self, request: Request) -> Store | Response:
+        """The store the bearer key names, or the response to send instead (401 or 429)."""
+        store = store_from_bearer(request, self._registry)
+        if store is None:
+            return await self.refused(request)
+        return await self.admit(request, store) or store

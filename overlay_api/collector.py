@@ -6,7 +6,14 @@ the same body will not help; 503 means try again later (the snippet does, with b
 
 Order of checks: content type (415), size (413, enforced by Starlette's body limit
 on the route), readable JSON (400), schema (422, naming the field), write key (401),
-origin (403), then the sink (202 or 503 with Retry-After).
+origin (403), the rate limit per write key and client (429 with Retry-After), prices
+and cart values against the store's bounds and catalogue (422), then the sink (202 or
+503 with Retry-After). A client whose requests keep failing before its store is known
+gets 429 once it has used the ``unauthenticated_rate_limit``.
+
+Money from a browser is not trusted (:mod:`nudges.browser_values`): a purchase keeps
+its amount only with the store's signed order token, a refund never; the events are
+marked ``verified`` accordingly and stamped with the client's daily pseudonym.
 """
 
 from __future__ import annotations
@@ -16,9 +23,13 @@ import time
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from nudges.browser_values import check_values, vouch
+from nudges.catalogue import Catalogue
+from nudges.stores import StoreRegistry
+from overlay_api.client_pseudonym import ClientPseudonym
 from overlay_api.cors import allow_origin, origin_allowed, request_origin
 from overlay_api.errors import error_response
-from nudges.stores import StoreRegistry
+from overlay_api.rate_limits import RateLimiter, client_of, too_many_requests
 from scorer.events import BatchRejected, MalformedBatch, collect, decode_batch
 from stream.event_sink import EventSink, SinkUnavailable
 
@@ -29,13 +40,26 @@ ACCEPTED_MEDIA_TYPES = frozenset({"application/json", "text/plain"})
 class Collector:
     """The collect endpoint, bound to the stores and the sink it publishes to."""
 
-    def __init__(self, registry: StoreRegistry, sink: EventSink, retry_after_s: int) -> None:
+    def __init__(
+        self,
+        registry: StoreRegistry,
+        sink: EventSink,
+        retry_after_s: int,
+        *,
+        catalogue: Catalogue,
+        limiter: RateLimiter,
+        pseudonym: ClientPseudonym,
+    ) -> None:
         self._registry = registry
         self._sink = sink
         self._retry_after = str(retry_after_s)
+        self._catalogue = catalogue
+        self._limiter = limiter
+        self._pseudonym = pseudonym
 
     async def handle(self, request: Request) -> Response:
         origin = request_origin(request)
+        client = client_of(request)
         store = None
 
         def reply(response: Response) -> Response:
@@ -43,24 +67,37 @@ class Collector:
                 allow_origin(response, origin)
             return response
 
+        async def refuse(status: int, message: str, path: str) -> Response:
+            """A 4xx before the store is known counts against the client's unauthenticated share."""
+            wait = await self._limiter.hit(self._registry.unauthenticated_rate_limit, "unauthenticated", client)
+            return reply(too_many_requests(wait) if wait else error_response(status, message, path))
+
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type not in ACCEPTED_MEDIA_TYPES:
-            return reply(error_response(415, "Send application/json or text/plain"))
+            return await refuse(415, "Send application/json or text/plain", "$.headers.content-type")
         body = await request.body()
         try:
             batch = decode_batch(body)
         except MalformedBatch as exc:
-            return reply(error_response(400, str(exc)))
+            return await refuse(400, str(exc), "$")
         except BatchRejected as exc:
-            return reply(error_response(422, str(exc), exc.path))
+            return await refuse(422, str(exc), exc.path)
 
         store = self._registry.by_write_key(batch.write_key)
         if store is None:
-            return reply(error_response(401, "Unknown write key", "$.write_key"))
+            return await refuse(401, "Unknown write key", "$.write_key")
         if not origin_allowed(origin, store, self._registry):
-            return error_response(403, f"Origin {origin} is not allowed for this store")
+            return error_response(403, f"Origin {origin} is not allowed for this store", "$.headers.origin")
+        wait = await self._limiter.hit(store.rates.collect, "collect", store.id, client)
+        if wait:
+            return reply(too_many_requests(wait))
+        try:
+            check_values(batch.events, store, self._catalogue)
+        except BatchRejected as exc:
+            return reply(error_response(422, str(exc), exc.path))
 
-        events = collect(batch, store.id, received_at=int(time.time() * 1000))
+        now = int(time.time() * 1000)
+        events = vouch(collect(batch, store.id, received_at=now, client=self._pseudonym(client)), store)
         try:
             await self._sink.publish(events)
         except SinkUnavailable:

@@ -24,9 +24,8 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from overlay_api.auth import store_from_bearer
+from overlay_api.auth import SecretKeyGuard
 from overlay_api.dashboard_token import TokenSigner
-from overlay_api.errors import error_response
 from overlay_api.live_feed import LiveFeed, matches
 from overlay_api.reason_mix import reason_mix
 from nudges.stores import StoreRegistry
@@ -34,7 +33,6 @@ from stream.model_health import ModelHealth
 
 STATIC_DIR: Final = Path(__file__).with_name("static") / "dashboard"
 _encode = msgspec.json.Encoder().encode
-_UNAUTHORIZED = "Send Authorization: Bearer <the store's secret key>"
 #: The page loads only its own script and styles, and cannot be framed.
 _PAGE_HEADERS: Final = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
@@ -46,8 +44,10 @@ _PAGE_HEADERS: Final = {
 
 class Dashboard:
     def __init__(
-        self, registry: StoreRegistry, feed: LiveFeed, health: ModelHealth, signer: TokenSigner
+        self, registry: StoreRegistry, feed: LiveFeed, health: ModelHealth, signer: TokenSigner,
+        guard: SecretKeyGuard,
     ) -> None:
+        self._guard = guard
         self._registry = registry
         self._feed = feed
         self._health = health
@@ -58,9 +58,9 @@ class Dashboard:
 
     async def token(self, request: Request) -> Response:
         """``POST /dashboard/api/token``: the secret key (header) for a stream token."""
-        store = store_from_bearer(request, self._registry)
-        if store is None:
-            return error_response(401, _UNAUTHORIZED)
+        store = await self._guard.store(request)
+        if isinstance(store, Response):
+            return store
         body = {
             "store_id": store.id,
             "experiment": store.experiment.name,
@@ -72,9 +72,9 @@ class Dashboard:
 
     async def summary(self, request: Request) -> Response:
         """``GET /dashboard/api/summary?reason=&device=``: reason mix and model health."""
-        store = store_from_bearer(request, self._registry)
-        if store is None:
-            return error_response(401, _UNAUTHORIZED)
+        store = await self._guard.store(request)
+        if isinstance(store, Response):
+            return store
         reason = request.query_params.get("reason") or None
         device = request.query_params.get("device") or None
         recent = [p for p in self._feed.buffers[store.id].recent() if matches(p, reason, device)]

@@ -14,7 +14,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from overlay_api.auth import store_from_bearer
+from overlay_api.auth import SecretKeyGuard
 from overlay_api.errors import error_response
 from nudges.experiment_report import build_report, to_csv
 from nudges.stores import StoreRegistry
@@ -26,28 +26,30 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 
 class ExperimentsApi:
-    def __init__(self, registry: StoreRegistry, ledger: ExperimentLedger) -> None:
+    def __init__(self, registry: StoreRegistry, ledger: ExperimentLedger, guard: SecretKeyGuard) -> None:
         self._registry = registry
         self._ledger = ledger
+        self._guard = guard
 
     async def list(self, request: Request) -> Response:
-        store = store_from_bearer(request, self._registry)
-        if store is None:
-            return error_response(401, "Send Authorization: Bearer <the store's secret key>")
+        store = await self._guard.store(request)
+        if isinstance(store, Response):
+            return store
         names = set(await self._ledger.experiments(store.id)) | {store.experiment.name}
         body = {"current": store.experiment.name, "experiments": sorted(names)}
         return Response(_encode(body), media_type="application/json")
 
     async def report(self, request: Request) -> Response:
-        store = store_from_bearer(request, self._registry)
-        if store is None:
-            return error_response(401, "Send Authorization: Bearer <the store's secret key>")
+        store = await self._guard.store(request)
+        if isinstance(store, Response):
+            return store
         name = request.path_params["experiment"]
-        if not _NAME.match(name):
-            return error_response(404, "No such experiment", "$.path.experiment")
         fmt = request.query_params.get("format", "json")
         if fmt not in ("json", "csv"):
             return error_response(422, "format must be json or csv", "$.query.format")
+        known = name == store.experiment.name or name in await self._ledger.experiments(store.id)
+        if not (_NAME.match(name) and known):
+            return error_response(404, f"No experiment named {name[:64]!r} in this store", "$.path.experiment")
         tallies = await self._ledger.tallies(store.id, name)
         report = build_report(store.id, name, tallies, store.experiment.report_margin_pct)
         if fmt == "csv":

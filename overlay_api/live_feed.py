@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from overlay_api.dashboard_token import TokenSigner
-from overlay_api.errors import error_response
+from overlay_api.auth import SecretKeyGuard
 from nudges.stores import StoreRegistry
 from scorer.profile import AbandonmentProfile
 from nudges.ledger import ExperimentLedger
@@ -112,7 +112,9 @@ class LiveFeed:
         profiles: ProfileStore,
         ledger: ExperimentLedger,
         signer: TokenSigner,
+        guard: SecretKeyGuard,
     ) -> None:
+        self._guard = guard
         self._registry = registry
         self._profiles = profiles
         self._ledger = ledger
@@ -182,8 +184,11 @@ class LiveFeed:
     async def stream(self, request: Request) -> Response:
         """``GET /dashboard/stream?token=...&reason=&device=`` as server-sent events."""
         store_id = self._signer.verify(request.query_params.get("token", ""))
-        if store_id is None or store_id not in self.buffers:
-            return error_response(401, "Sign in on /dashboard: the stream needs a fresh token")
+        store = self._registry.by_id(store_id) if store_id is not None else None
+        if store is None or store_id not in self.buffers:
+            return await self._guard.refused(request, "Sign in on /dashboard: the stream needs a fresh token")
+        if (limited := await self._guard.admit(request, store)) is not None:
+            return limited
         cursor = parse_cursor(
             request.headers.get("last-event-id") or request.query_params.get("last_event_id")
         )

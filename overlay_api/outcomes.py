@@ -24,7 +24,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from overlay_api.auth import store_from_bearer
+from overlay_api.auth import SecretKeyGuard
 from overlay_api.errors import error_response
 from nudges.stores import StoreRegistry
 from scorer.events import CollectedEvent, Id, Money, ShortText
@@ -74,26 +74,35 @@ def outcome_event(outcome: Outcome, store_id: str, now_ms: int) -> CollectedEven
         amount=outcome.amount,
         page_type="thank_you" if outcome.type == "purchase" else None,
         props={"source": "server", "items": len(outcome.items)},
+        verified=True,  # the store's back end said so, with its secret key
     )
 
 
 class OutcomesEndpoint:
-    def __init__(self, registry: StoreRegistry, sink: EventSink, retry_after_s: int) -> None:
+    def __init__(self, registry: StoreRegistry, sink: EventSink, retry_after_s: int, guard: SecretKeyGuard) -> None:
         self._registry = registry
         self._sink = sink
         self._retry_after = str(retry_after_s)
+        self._guard = guard
 
     async def handle(self, request: Request) -> Response:
-        store = store_from_bearer(request, self._registry)
-        if store is None:
-            return error_response(401, "Send Authorization: Bearer <the store's secret key>")
+        store = await self._guard.store(request)
+        if isinstance(store, Response):
+            return store
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            return error_response(415, "Send Content-Type: application/json", "$.headers.content-type")
         try:
             outcome = _decode(await request.body())
         except msgspec.ValidationError as exc:
             message, _, path = str(exc).partition(" - at `")
             return error_response(422, message, path.rstrip("`") or "$")
         except msgspec.DecodeError as exc:
-            return error_response(400, str(exc))
+            return error_response(400, str(exc), "$")
+        except UnicodeDecodeError:
+            return error_response(400, "Body is not valid UTF-8", "$")
+        except RecursionError:
+            return error_response(400, "JSON is nested too deeply", "$")
         now = int(time.time() * 1000)
         if outcome.at is not None and not now - MAX_OUTCOME_AGE_MS <= outcome.at <= now + 60_000:
             return error_response(422, "at must be within the last 30 days", "$.at")

@@ -4,7 +4,9 @@ The snippet asks at a trigger moment (exit intent, idle cart, a back-step out of
 checkout) with its write key, session and visitor ids. The answer follows the
 contract in ``docs/overlay.md``. In order:
 
-1. bad parameters 422 (naming the parameter), unknown write key 401, origin 403;
+1. bad parameters 422 (naming the parameter), unknown write key 401, origin 403,
+   over the rate limit per write key and client 429 with Retry-After (and 429 for a
+   client whose requests keep failing before the store is known);
 2. the decision core (:func:`nudges.decision.decide`) says nothing when there is no
    profile yet, a profile not confident enough, or an exposure within the cooldown: 204;
 3. otherwise its decision (arm, variant, propensity, reason, cost, window) is
@@ -40,6 +42,7 @@ from nudges.llm_generator import LlmGenerator
 from nudges.stores import Store, StoreRegistry
 from overlay_api.cors import allow_origin, origin_allowed, request_origin
 from overlay_api.errors import error_response
+from overlay_api.rate_limits import RateLimiter, client_of, too_many_requests
 from stream.event_sink import EventSink, SinkUnavailable
 from stream.profile_store import ProfileStore
 
@@ -81,6 +84,8 @@ class OverlayEndpoint:
         ledger: ExperimentLedger,
         catalogue: Catalogue,
         generator: LlmGenerator | None = None,
+        *,
+        limiter: RateLimiter,
     ) -> None:
         self._registry = registry
         self._profiles = profiles
@@ -88,6 +93,7 @@ class OverlayEndpoint:
         self._ledger = ledger
         self._catalogue = catalogue
         self._generator = generator
+        self._limiter = limiter
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -101,24 +107,34 @@ class OverlayEndpoint:
             response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.3f}"
             return response
 
+        client = client_of(request)
+
+        async def refuse(status: int, message: str, path: str) -> Response:
+            """A 4xx before the store is known counts against the client's unauthenticated share."""
+            wait = await self._limiter.hit(self._registry.unauthenticated_rate_limit, "unauthenticated", client)
+            return reply(too_many_requests(wait) if wait else error_response(status, message, path))
+
         q = request.query_params
         key, session, visitor = q.get("key", ""), q.get("session", ""), q.get("visitor")
         trigger, locale, product_id = q.get("trigger", "exit_intent"), q.get("locale"), q.get("product")
         if not _ID.match(session):
-            return reply(error_response(422, "session must be 8-64 letters, digits or _.:-", "$.query.session"))
+            return await refuse(422, "session must be 8-64 letters, digits or _.:-", "$.query.session")
         if visitor is not None and not _ID.match(visitor):
-            return reply(error_response(422, "visitor must be 8-64 letters, digits or _.:-", "$.query.visitor"))
+            return await refuse(422, "visitor must be 8-64 letters, digits or _.:-", "$.query.visitor")
         if trigger not in TRIGGERS:
-            return reply(error_response(422, f"trigger must be one of {', '.join(sorted(TRIGGERS))}", "$.query.trigger"))
+            return await refuse(422, f"trigger must be one of {', '.join(sorted(TRIGGERS))}", "$.query.trigger")
         if locale is not None and locale[:2] not in ("en", "tr"):
             locale = None  # a language we do not write: the store's own
         if product_id is not None and not _PRODUCT.match(product_id):
-            return reply(error_response(422, "product must be 1-64 characters", "$.query.product"))
+            return await refuse(422, "product must be 1-64 characters", "$.query.product")
         store = self._registry.by_write_key(key)
         if store is None:
-            return reply(error_response(401, "Unknown write key", "$.query.key"))
+            return await refuse(401, "Unknown write key", "$.query.key")
         if not origin_allowed(origin, store, self._registry):
-            return error_response(403, f"Origin {origin} is not allowed for this store")
+            return error_response(403, f"Origin {origin} is not allowed for this store", "$.headers.origin")
+        wait = await self._limiter.hit(store.rates.overlay, "overlay", store.id, client)
+        if wait:
+            return reply(too_many_requests(wait))
 
         profile = await self._profiles.get(store.id, session)
         moment = Moment(session, visitor, trigger, locale, product_id, int(time.time() * 1000))

@@ -201,6 +201,13 @@ class CollectedEvent(Event, frozen=True, omit_defaults=True, kw_only=True):
     device: Device | None = None
     locale: Locale | None = None
     platform: Source | None = None
+    #: True only when the server vouches for the money on this event: an outcome from the
+    #: store's back end (secret key) or a purchase with a valid signed order token. The
+    #: experiment ledger counts orders, revenue and refunds from such events only.
+    verified: bool = False
+    #: A pseudonym of the sending client (a keyed hash of its address that changes every
+    #: day; not reversible, not an address): lets the learner bound what one client teaches.
+    client: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{16}$")] | None = None
 
 
 class MalformedBatch(ValueError):
@@ -256,8 +263,8 @@ def decode_batch(body: bytes | str) -> Batch:
     return batch
 
 
-def collect(batch: Batch, store_id: str, received_at: int) -> list[CollectedEvent]:
-    """Stamp a validated batch's events with the server's fields."""
+def collect(batch: Batch, store_id: str, received_at: int, client: str | None = None) -> list[CollectedEvent]:
+    """Stamp a validated batch's events with the server's fields (``client``: its pseudonym)."""
     skew = received_at - batch.sent_at
     page = batch.page
     return [
@@ -272,6 +279,7 @@ def collect(batch: Batch, store_id: str, received_at: int) -> list[CollectedEven
             device=page.device,
             locale=page.locale,
             platform=page.platform,
+            client=client,
         )
         for event in batch.events
     ]

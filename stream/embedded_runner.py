@@ -18,6 +18,7 @@ from scorer.profile import Scorer
 from stream.embedded import EmbeddedPipeline
 from nudges.ledger import ExperimentLedger
 from stream.model_health import ModelHealth
+from stream.label_budget import LabelBudget
 from stream.processing import Label, SessionRecord, is_idle, learn, timeout_event
 from stream.profile_store import ProfileStore
 from stream.session_service import SessionService
@@ -48,6 +49,7 @@ class EmbeddedRunner:
             emit_label=self._learn,
             debounce_ms=settings.score_debounce_ms,
             idle_timeout_ms=settings.session_idle_timeout_s * 1000,
+            budget=LabelBudget(settings.survey_labels_per_visitor, settings.survey_labels_per_client),
         )
         self.pipeline = EmbeddedPipeline(self.handle_batch)
         self.labels_learned = 0

@@ -49,6 +49,7 @@ from stream.checkpoints import RedisCheckpoints
 from stream.durable_offsets import DurableOffsets
 from stream.group_offsets import GroupOffsets
 from stream.kafka_transport import broker_urls
+from stream.label_budget import LabelBudget
 from stream.learner import Learner
 from nudges.ledger import RedisLedger
 from stream.model_health import RedisModelHealth
@@ -102,7 +103,10 @@ def create_stream_app(settings: Settings) -> faust.App:
 
     redis_client = aioredis.from_url(settings.redis_url)
     checkpoints = RedisCheckpoints(redis_client, key=f"cartcoach:model:{settings.stream_app_id}")
-    learner = Learner(checkpoints, signing_key=settings.model_signing_key, every=settings.checkpoint_every)
+    learner = Learner(
+        checkpoints, signing_key=settings.model_signing_key, every=settings.checkpoint_every,
+        budget=LabelBudget(settings.survey_labels_per_visitor, settings.survey_labels_per_client),
+    )  # fmt: skip
     me = worker_id().encode()
     partitioner = DefaultPartitioner()
     all_partitions = list(range(settings.topic_partitions))
@@ -132,6 +136,8 @@ def create_stream_app(settings: Settings) -> faust.App:
         emit_label=emit_label,
         debounce_ms=settings.score_debounce_ms,
         idle_timeout_ms=settings.session_idle_timeout_s * 1000,
+        # This worker's share of the budget; the learner applies it exactly across workers.
+        budget=LabelBudget(settings.survey_labels_per_visitor, settings.survey_labels_per_client),
     )
 
     async def dead_letter(value: bytes, reason: str, key: bytes | None) -> asyncio.Future:

@@ -17,14 +17,19 @@ import logging
 from scorer.persistence import IncompatibleModel
 from scorer.profile import Scorer
 from stream.checkpoints import RedisCheckpoints
+from stream.label_budget import LabelBudget
 from stream.processing import Label, learn
 
 log = logging.getLogger(__name__)
 
 
 class Learner:
-    def __init__(self, checkpoints: RedisCheckpoints, *, signing_key: bytes, every: int) -> None:
+    def __init__(
+        self, checkpoints: RedisCheckpoints, *, signing_key: bytes, every: int, budget: LabelBudget | None = None
+    ) -> None:
         self._checkpoints = checkpoints
+        #: What one visitor and one client may teach (None: no bound, for tests of the lineage).
+        self.budget = budget
         self._key = signing_key
         self._every = every
         self.scorer = Scorer()
@@ -49,6 +54,8 @@ class Learner:
                 log.error("model checkpoint %d not loaded, starting a fresh model: %s", self.seq, exc)
 
     async def learn(self, label: Label) -> None:
+        if self.budget is not None and not self.budget.admit(label):
+            return
         learn(self.scorer, label)
         self.seq += 1
         if self.seq - self._saved_seq >= self._every:

@@ -12,8 +12,10 @@ most once per ``debounce_ms`` of the session's own time.
 
 Outcomes: a purchase closes the session as *purchased*; the idle sweep sends a
 ``session_timeout`` that closes a still-quiet session as *abandoned*. Each closed
-session yields one outcome label for the risk model; each survey answer yields a
-reason label for the reason model.
+session yields one outcome label for the risk model; a session's first survey
+answer yields a reason label for the reason model, and later answers in the same
+session none (one shopper, one say). How many labels one visitor and one client
+may teach is bounded where labels are learned (:mod:`stream.label_budget`).
 
 >>> from scorer.events import CollectedEvent
 >>> def ev(i, type, at, **kw):
@@ -29,6 +31,8 @@ False
 ['shipping_speed']
 >>> step(r.record, ev(3, "survey_answer", 2_000, answer="shipping_speed")).changed
 False
+>>> step(r.record, ev(4, "survey_answer", 2_100, answer="price")).labels   # a second answer
+[]
 """
 
 from __future__ import annotations
@@ -71,6 +75,8 @@ class SessionRecord(msgspec.Struct, kw_only=True):
     scored_at: int = 0
     #: Set once the session has an outcome; it is labelled once only.
     outcome: Outcome | None = None
+    #: Set once a survey answer taught the model: a session teaches one reason only.
+    answered: bool = False
 
 
 class Label(msgspec.Struct, kw_only=True, frozen=True):
@@ -80,6 +86,8 @@ class Label(msgspec.Struct, kw_only=True, frozen=True):
     state: SessionState
     reason: str | None = None
     purchased: bool | None = None
+    #: The sending client's daily pseudonym (for the per-client label budget).
+    client: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +119,12 @@ def step(
         state=state,
         scored_at=record.scored_at if record else 0,
         outcome=record.outcome if record else None,
+        answered=record.answered if record else False,
     )
     labels: list[Label] = []
-    if event.type == "survey_answer" and event.answer is not None:
-        labels.append(Label(kind="reason", state=state, reason=event.answer))
+    if event.type == "survey_answer" and event.answer is not None and not new.answered:
+        new.answered = True
+        labels.append(Label(kind="reason", state=state, reason=event.answer, client=event.client))
     if event.type == "purchase" and new.outcome is None:
         new.outcome = "purchased"
         labels.append(Label(kind="outcome", state=state, purchased=True))
@@ -131,7 +141,7 @@ def _timeout(record: SessionRecord | None, event: CollectedEvent, idle_timeout_m
         return StepResult(record, changed=False)
     if event.at - record.state.last_at < idle_timeout_ms:  # the shopper came back meanwhile
         return StepResult(record, changed=False)
-    closed = SessionRecord(state=record.state, scored_at=record.scored_at, outcome="abandoned")
+    closed = SessionRecord(state=record.state, scored_at=record.scored_at, outcome="abandoned", answered=record.answered)
     return StepResult(
         closed,
         changed=True,

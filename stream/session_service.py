@@ -30,6 +30,7 @@ from scorer.events import CollectedEvent
 from scorer.profile import AbandonmentProfile, Scorer
 from stream.processing import Label, SessionRecord, step
 from nudges.ledger import ExperimentLedger
+from stream.label_budget import LabelBudget
 from stream.model_health import ModelHealth
 from stream.profile_store import ProfileStore
 
@@ -60,9 +61,12 @@ class SessionService:
         emit_label: LabelSink = _nowhere,
         debounce_ms: int,
         idle_timeout_ms: int,
+        budget: LabelBudget | None = None,
     ) -> None:
         #: The serving model; the Faust worker swaps in newer checkpoints.
         self.scorer = scorer
+        #: Survey answers over a visitor's or client's daily budget are neither scored nor learned.
+        self.budget = budget
         self._profiles = profiles
         self._ledger = ledger
         self._health = health
@@ -112,6 +116,8 @@ class SessionService:
         for session_id, record in changed.items():
             save(session_id, record)
         for label in labels:
+            if self.budget is not None and not self.budget.admit(label):
+                continue
             if label.kind == "reason" and label.reason is not None:
                 await self._track_accuracy(label)
             await self._emit_label(label)

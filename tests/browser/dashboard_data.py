@@ -49,9 +49,9 @@ def filled_ledger(store_id: str) -> MemoryLedger:
                                        props={"reason": "trust", "cost": 0.0 if arm == "holdout" else 2.0,
                                               "window_s": 3600}))
                 if i < purchases:
-                    await ledger.record(ev("purchase", session, order_id=f"o-{arm}-{i}", amount=100.0))
+                    await ledger.record(ev("purchase", session, order_id=f"o-{arm}-{i}", amount=100.0, verified=True))
                 if i < refunds:
-                    await ledger.record(ev("refund", session, order_id=f"o-{arm}-{i}", amount=100.0))
+                    await ledger.record(ev("refund", session, order_id=f"o-{arm}-{i}", amount=100.0, verified=True))
 
     run(fill())
     return ledger

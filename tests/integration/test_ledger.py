@@ -1,7 +1,8 @@
 """The experiment ledger, memory and real Redis, through the same sequence of events.
 
 Idempotence (an exposure per session, a click per session, an order and a refund per
-order id, whoever reports them and however often) and the attribution window.
+order id, whoever reports them and however often), the attribution window, and that
+only verified orders and refunds (the store's back end, or its signed token) count.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ async def ledger(request):
 
 
 def ev(store: str, kind: str, at: int, session: str, visitor: str = "v-led-0001", **kw) -> CollectedEvent:
+    """An event; purchases and refunds are verified (as from the back end) unless told otherwise."""
+    if kind in ("purchase", "refund"):
+        kw.setdefault("verified", True)
     return CollectedEvent(id=f"e-{uuid.uuid4().hex}", type=kind, ts=at, at=at, received_at=at, store_id=store,
                           visitor_id=visitor, session_id=session, **kw)
 
@@ -81,3 +85,22 @@ async def test_attribution_window_and_visitor_level_attribution(ledger) -> None:
     assert await ledger.coupons_offered(store, "v-nobody-01") == 0
     exposure = await ledger.exposure(store, "exp", "s-w-000001")
     assert exposure.arm == "v2" and exposure.window_ms == 24 * HOUR
+
+
+async def test_unverified_purchases_and_refunds_move_no_figure(ledger) -> None:
+    store = f"st{uuid.uuid4().hex[:10]}"
+    await ledger.record(decision(store, "s-u-000001", "v1", cost=49.0))
+    await ledger.record(ev(store, "purchase", T0 + HOUR, "s-u-000001", order_id="real", amount=100.0))
+    before = await ledger.tallies(store, "exp")
+    # What a script with the public write key can send: a browser's word, unverified.
+    await ledger.record(ev(store, "purchase", T0 + HOUR, "s-u-000001", order_id="x", amount=999999999.0,
+                           verified=False))
+    await ledger.record(ev(store, "refund", T0 + 2 * HOUR, "s-u-000001", order_id="real", amount=100.0,
+                           verified=False))
+    after = await ledger.tallies(store, "exp")
+    assert after == before
+    v1 = after[("v1", "trust")]
+    assert (v1.orders, v1.revenue, v1.refunds) == (1, 100.0, 0)
+    # The back end's refund of the same order still counts afterwards.
+    await ledger.record(ev(store, "refund", T0 + 3 * HOUR, "s-u-000001", order_id="real", amount=100.0))
+    assert (await ledger.tallies(store, "exp"))[("v1", "trust")].refunds == 1

@@ -176,7 +176,7 @@ async def test_outcomes_are_idempotent_by_order_id_and_reach_the_report(live) ->
     shown = await client.get("/v1/overlay", params=ask(session, visitor="v-buyer-0001"))
     assert shown.status_code == 200
     await eventually(lambda: ledger.exposure("demo", "nudges-v1", session))
-    auth = {"authorization": f"Bearer {SECRET}"}
+    auth = {"authorization": f"Bearer {SECRET}", "content-type": "application/json"}
     order = {"type": "purchase", "order_id": "ord-1001", "amount": 389.9, "visitor_id": "v-buyer-0001",
              "session_id": session, "items": [{"product_id": "p2", "quantity": 1, "price": 389.9}]}
     for _ in range(3):  # the back end retries

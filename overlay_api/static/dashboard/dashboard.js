@@ -200,7 +200,7 @@
 
   function drawReport(report) {
     $("exp-name").textContent = report.experiment;
-    $("exp-method").textContent = report.method + " · margin " + report.margin_pct + "% of revenue";
+    $("exp-method").textContent = report.method + " · margin " + report.margin_pct + "% of revenue · revenue " + report.revenue_basis;
     const rows = report.rows.filter((r) => r.reason === "all");
     bars("chart-recovery", rows, (r) => r.recovery_rate, (r) => r.recovery_rate_low, (r) => r.recovery_rate_high, pct);
     bars("chart-uplift", rows.filter((r) => r.arm !== "holdout"), (r) => r.uplift, (r) => r.uplift_low, (r) => r.uplift_high,

@@ -1,0 +1,79 @@
+"""Rate limits: 429 with ``Retry-After`` once a client has used its share.
+
+Why the ``limits`` library: sliding-window counters that cost one round trip, the
+same code over memory (the embedded default, one process) and Redis (the full path:
+every API instance shares the counts, so adding instances does not multiply a
+client's allowance). The rates come from the stores file (:class:`nudges.stores.RateLimits`).
+
+If the counter storage fails (Redis restarting), requests are let through and the
+failure is logged: a rate limit must never take the collector down with it.
+
+>>> import asyncio
+>>> limiter = RateLimiter.in_memory()
+>>> async def three():
+...     return [await limiter.hit("2/minute", "collect", "shop", "10.0.0.1") for _ in range(3)]
+>>> waits = asyncio.run(three())
+>>> waits[:2], 0 < waits[2] <= 60
+([0, 0], True)
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import time
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from overlay_api.errors import error_response
+
+log = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=256)
+def _items(spec: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(spec))
+
+
+def client_of(request: Request) -> str:
+    """The client a limit counts: its address as the server sees it."""
+    return request.client.host if request.client else "unknown"
+
+
+def too_many_requests(wait_s: int) -> JSONResponse:
+    return error_response(
+        429, f"Too many requests from this client; retry after {wait_s} s", headers={"Retry-After": str(wait_s)}
+    )
+
+
+class RateLimiter:
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self._limiter = SlidingWindowCounterRateLimiter(storage)
+        self.rejected = 0
+
+    @classmethod
+    def in_memory(cls) -> RateLimiter:
+        return cls(MemoryStorage())
+
+    @classmethod
+    def on_redis(cls, redis_url: str) -> RateLimiter:
+        """Counts shared through Redis (redis-py, the client the rest of the app uses)."""
+        return cls(RedisStorage(f"async+{redis_url}", implementation="redispy", key_prefix="cartcoach:limits"))
+
+    async def hit(self, spec: str, *identifiers: str) -> int:
+        """Count one request; 0 if it is allowed, else the seconds to wait before the next."""
+        try:
+            for item in _items(spec):
+                if not await self._limiter.hit(item, *identifiers):
+                    stats = await self._limiter.get_window_stats(item, *identifiers)
+                    self.rejected += 1
+                    return max(1, math.ceil(stats.reset_time - time.time()))
+        except Exception as exc:  # noqa: BLE001 - storage down: let the request through
+            log.warning("rate limit not checked (%s): %r", spec, exc)
+        return 0
