@@ -11,11 +11,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from cartcoach.settings import Settings
 from nudges.catalogue import Catalogue
@@ -30,6 +32,7 @@ from overlay_api.health import Readiness, healthz
 from overlay_api.live_feed import LiveFeed
 from nudges.llm_generator import LlmGenerator
 from overlay_api.outcomes import OutcomesEndpoint
+from overlay_api.openapi import openapi_document
 from overlay_api.overlay import OverlayEndpoint
 from overlay_api.rate_limits import RateLimiter
 from overlay_api.storefront import storefront_routes
@@ -43,6 +46,18 @@ from stream.model_health import ModelHealth, build_model_health
 from stream.profile_store import MemoryProfileStore, ProfileStore, RedisProfileStore
 
 log = logging.getLogger(__name__)
+
+
+DOCS_DIR = Path(__file__).with_name("static") / "docs"
+
+
+async def openapi_json(request: Request) -> Response:
+    return JSONResponse(openapi_document())
+
+
+async def api_docs(request: Request) -> Response:
+    """The API reference page: our own small renderer of /openapi.json, no CDN."""
+    return FileResponse(DOCS_DIR / "index.html", headers={"Content-Security-Policy": "default-src 'self'"})
 
 
 def build_sink(
@@ -162,6 +177,9 @@ def create_app(
         ),
         Route("/v1/experiments", experiments.list, methods=["GET"]),
         Route("/v1/experiments/{experiment}/report", experiments.report, methods=["GET"]),
+        Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route("/docs", api_docs, methods=["GET"]),
+        Mount("/docs/assets", StaticFiles(directory=DOCS_DIR), name="docs-assets"),
         *storefront_routes(),
         *dashboard.routes(),
     ]

@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 
 from overlay_api.auth import SecretKeyGuard
 from overlay_api.dashboard_token import TokenSigner
-from overlay_api.live_feed import LiveFeed, matches
+from overlay_api.live_feed import LiveFeed, matches, parse_filters
 from overlay_api.reason_mix import reason_mix
 from nudges.stores import StoreRegistry
 from stream.model_health import ModelHealth
@@ -75,8 +75,10 @@ class Dashboard:
         store = await self._guard.store(request)
         if isinstance(store, Response):
             return store
-        reason = request.query_params.get("reason") or None
-        device = request.query_params.get("device") or None
+        filters = parse_filters(request)
+        if isinstance(filters, Response):
+            return filters
+        reason, device = filters
         recent = [p for p in self._feed.buffers[store.id].recent() if matches(p, reason, device)]
         health = await self._health.snapshot(store.id)
         body = {

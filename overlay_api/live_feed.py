@@ -30,6 +30,8 @@ from starlette.responses import Response
 
 from overlay_api.dashboard_token import TokenSigner
 from overlay_api.auth import SecretKeyGuard
+from overlay_api.errors import error_response
+from scorer.events import REASONS
 from nudges.stores import StoreRegistry
 from scorer.profile import AbandonmentProfile
 from nudges.ledger import ExperimentLedger
@@ -97,6 +99,20 @@ class FeedBuffer:
 
     async def wait(self) -> None:
         await self._changed.wait()
+
+
+DEVICES: Final = ("desktop", "mobile", "tablet")
+
+
+def parse_filters(request: Request) -> tuple[str | None, str | None] | Response:
+    """The ``reason`` and ``device`` filters of a request, or a 422 naming the bad one."""
+    reason = request.query_params.get("reason") or None
+    device = request.query_params.get("device") or None
+    if reason is not None and reason not in REASONS:
+        return error_response(422, f"reason must be one of {', '.join(REASONS)}", "$.query.reason")
+    if device is not None and device not in DEVICES:
+        return error_response(422, f"device must be one of {', '.join(DEVICES)}", "$.query.device")
+    return reason, device
 
 
 def matches(profile: AbandonmentProfile, reason: str | None, device: str | None) -> bool:
@@ -189,11 +205,13 @@ class LiveFeed:
             return await self._guard.refused(request, "Sign in on /dashboard: the stream needs a fresh token")
         if (limited := await self._guard.admit(request, store)) is not None:
             return limited
+        filters = parse_filters(request)
+        if isinstance(filters, Response):
+            return filters
+        reason, device = filters
         cursor = parse_cursor(
             request.headers.get("last-event-id") or request.query_params.get("last_event_id")
         )
-        reason = request.query_params.get("reason") or None
-        device = request.query_params.get("device") or None
 
         async def events() -> AsyncIterator[ServerSentEvent]:
             yield ServerSentEvent(comment="connected", retry=RETRY_MS)

@@ -1,0 +1,191 @@
+"""The OpenAPI 3.1 document of the public HTTP API, served at ``/openapi.json`` and ``/docs``.
+
+Why generated here: the request and response bodies are the msgspec structs the
+routes decode and encode (:class:`scorer.events.Batch`, :class:`overlay_api.outcomes.Outcome`,
+:class:`nudges.experiment_report.Report`), so their schemas come from the same
+definitions and cannot drift; the paths, parameters and status codes are written
+below, once, and ``tests/integration/test_openapi.py`` checks them against the app's
+routes and fuzzes every operation with schemathesis. ``/docs`` is a small static page
+of ours that renders this document (no CDN, no build step).
+
+>>> doc = openapi_document()
+>>> doc["openapi"], sorted(doc["paths"])[:3]
+('3.1.0', ['/dashboard/api/summary', '/dashboard/api/token', '/dashboard/stream'])
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Final
+
+import msgspec
+
+from nudges.experiment_report import Report
+from overlay_api.outcomes import Outcome
+from scorer.events import REASONS, Batch
+
+_ERROR: Final = {
+    "type": "object",
+    "description": "Every error: a message and, where it lies in the request, the field (`$.events[3].ts`).",
+    "properties": {"error": {"type": "string"}, "path": {"type": "string"}},
+    "required": ["error"],
+}
+_RETRY_AFTER: Final = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}}}
+_ID: Final = {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,64}$"}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _error(description: str, *, retry: bool = False) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description, "content": _json({"$ref": "#/components/schemas/Error"})}
+    if retry:
+        response["headers"] = _RETRY_AFTER
+    return response
+
+
+_UNAUTHORIZED: Final = _error("Missing or wrong secret key")
+_LIMITED: Final = _error("Rate limit reached (per client); wait Retry-After seconds", retry=True)
+_INVALID: Final = _error("A parameter or body field is invalid; `path` names it")
+_SECRET: Final = [{"secretKey": []}]
+
+
+def _query(name: str, schema: dict[str, Any], description: str, required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
+
+
+def _paths() -> dict[str, Any]:
+    plain = {"type": "object"}
+    return {
+        "/healthz": {"get": {
+            "summary": "The process is up", "tags": ["operations"],
+            "responses": {"200": {"description": "Up", "content": _json(plain)}},
+        }},
+        "/readyz": {"get": {
+            "summary": "The process can do its job now (broker, Redis)", "tags": ["operations"],
+            "responses": {"200": {"description": "Ready", "content": _json(plain)},
+                          "503": {"description": "Not ready", "content": _json(plain)}},
+        }},
+        "/v1/collect": {"post": {
+            "summary": "A batch of 1-100 events from the snippet (public write key in the body)",
+            "tags": ["snippet"],
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Batch"}},
+                "text/plain": {"schema": {"type": "string"}, "description": "The same JSON, sent without a preflight"},
+            }},
+            "responses": {
+                "202": {"description": "Every event stored", "content": _json(
+                    {"type": "object", "properties": {"accepted": {"type": "integer"}}, "required": ["accepted"]})},
+                "400": _error("Not readable JSON (or not UTF-8)"),
+                "401": _error("Unknown write key"),
+                "403": _error("Origin not allowed for this store"),
+                "413": {"description": "Body larger than CARTCOACH_MAX_BODY_BYTES"},
+                "415": _error("Content type other than application/json or text/plain"),
+                "422": _INVALID,
+                "429": _LIMITED,
+                "503": _error("Event store unavailable; nothing accepted, retry after Retry-After", retry=True),
+            },
+        }},
+        "/v1/overlay": {"get": {
+            "summary": "The one nudge for this session now, or nothing (204)", "tags": ["snippet"],
+            "parameters": [
+                _query("key", {"type": "string"}, "The store's public write key", required=True),
+                _query("session", _ID, "The snippet's session id", required=True),
+                _query("visitor", _ID, "The snippet's visitor id"),
+                _query("trigger", {"enum": ["exit_intent", "cart_idle", "checkout_back"]}, "The moment"),
+                _query("locale", {"type": "string"}, "Language of the page (en, tr)"),
+                _query("product", {"type": "string", "minLength": 1, "maxLength": 64}, "Product on the page"),
+            ],
+            "responses": {
+                "200": {"description": "An overlay to render (docs/overlay.md)", "content": _json(plain)},
+                "204": {"description": "Nothing to show (no profile, holdout, cooldown)"},
+                "401": _error("Unknown write key"),
+                "403": _error("Origin not allowed for this store"),
+                "422": _INVALID,
+                "429": _LIMITED,
+            },
+        }},
+        "/v1/outcomes": {"post": {
+            "summary": "An order or refund from the store's back end (idempotent by order id)",
+            "tags": ["store back end"], "security": _SECRET,
+            "requestBody": {"required": True, "content": _json({"$ref": "#/components/schemas/Outcome"})},
+            "responses": {
+                "202": {"description": "Stored", "content": _json(plain)},
+                "400": _error("Not readable JSON (or not UTF-8)"),
+                "401": _UNAUTHORIZED,
+                "413": {"description": "Body too large"},
+                "415": _error("Content type other than application/json"),
+                "422": _INVALID,
+                "429": _LIMITED,
+                "503": _error("Event store unavailable; retry after Retry-After", retry=True),
+            },
+        }},
+        "/v1/experiments": {"get": {
+            "summary": "The store's experiments", "tags": ["reports"], "security": _SECRET,
+            "responses": {"200": {"description": "Names", "content": _json(plain)},
+                          "401": _UNAUTHORIZED, "429": _LIMITED},
+        }},
+        "/v1/experiments/{experiment}/report": {"get": {
+            "summary": "Per arm and reason: recovery, uplift, verified revenue, refunds, margin",
+            "tags": ["reports"], "security": _SECRET,
+            "parameters": [
+                {"name": "experiment", "in": "path", "required": True, "schema": {"type": "string"}},
+                _query("format", {"enum": ["json", "csv"]}, "json (default) or csv"),
+            ],
+            "responses": {
+                "200": {"description": "The report", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Report"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                }},
+                "401": _UNAUTHORIZED, "404": _error("No such experiment in this store"),
+                "422": _INVALID, "429": _LIMITED,
+            },
+        }},
+        "/dashboard/api/token": {"post": {
+            "summary": "Trade the secret key for a short-lived stream token", "tags": ["dashboard"],
+            "security": _SECRET,
+            "responses": {"200": {"description": "Token", "content": _json(plain)},
+                          "401": _UNAUTHORIZED, "429": _LIMITED},
+        }},
+        "/dashboard/api/summary": {"get": {
+            "summary": "Reason mix and model health", "tags": ["dashboard"], "security": _SECRET,
+            "parameters": [
+                _query("reason", {"enum": list(REASONS)}, "Only profiles with this top reason"),
+                _query("device", {"enum": ["desktop", "mobile", "tablet"]}, "Only this device"),
+            ],
+            "responses": {"200": {"description": "Summary", "content": _json(plain)},
+                          "401": _UNAUTHORIZED, "422": _INVALID, "429": _LIMITED},
+        }},
+        "/dashboard/stream": {"get": {
+            "summary": "Live profiles as server-sent events (token from /dashboard/api/token)",
+            "tags": ["dashboard"],
+            "parameters": [
+                _query("token", {"type": "string"}, "The stream token", required=True),
+                _query("reason", {"enum": list(REASONS)}, "Only profiles with this top reason"),
+                _query("device", {"enum": ["desktop", "mobile", "tablet"]}, "Only this device"),
+            ],
+            "responses": {"200": {"description": "Event stream", "content": {"text/event-stream": {}}},
+                          "401": _error("Missing, forged or expired token"), "422": _INVALID, "429": _LIMITED},
+        }},
+    }
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    _, schemas = msgspec.json.schema_components([Batch, Outcome, Report], ref_template="#/components/schemas/{name}")
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "cartcoach HTTP API",
+            "version": "1",
+            "description": "The snippet's collector and overlay (public write key), the store back end's "
+            "outcomes and the reports and dashboard (secret key). Guide: docs/api.md.",
+        },
+        "paths": _paths(),
+        "components": {
+            "schemas": {**schemas, "Error": _ERROR},
+            "securitySchemes": {"secretKey": {"type": "http", "scheme": "bearer",
+                                              "description": "The store's secret key (never in a browser)"}},
+        },
+    }
