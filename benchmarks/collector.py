@@ -111,8 +111,10 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="cartcoach-bench-"))
     stores = workdir / "stores.yaml"
+    # The load comes from one client: lift its rate limit, or most answers would be 429s.
     stores.write_text(f"stores:\n  - id: bench\n    write_key: {WRITE_KEY}\n"
-                      "    secret_key: sk_bench_000001\n    allowed_origins: []\n")
+                      "    secret_key: sk_bench_000001\n    allowed_origins: []\n"
+                      '    rate_limits: {collect: "10000000/minute"}\n')
     body = workdir / "batch.json"
     body.write_bytes(batch_body())
     port = free_port()

@@ -88,6 +88,8 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="cartcoach-overlay-bench-"))
     raw = yaml.safe_load(DEFAULT_STORES_FILE.read_text(encoding="utf-8"))
     raw["stores"][0]["experiment"]["cooldown_min"] = 0  # every request takes the full path
+    # The load comes from one client: lift its rate limit, or most answers would be 429s.
+    raw["stores"][0]["rate_limits"] = {"collect": "1000000/minute", "overlay": "1000000/minute", "secret": "1000000/minute"}
     raw["stores"][0]["catalogue"]["file"] = str(DEFAULT_STORES_FILE.with_name("demo_catalogue.yaml"))
     stores = workdir / "stores.yaml"
     stores.write_text(yaml.safe_dump(raw), encoding="utf-8")

@@ -20,7 +20,7 @@ const respond = (...statuses) =>
   (globalThis.fetch = async (url, init) => {
     posts.push(JSON.parse(init.body))
     const status = statuses.length > 1 ? statuses.shift() : statuses[0]
-    return { status, ok: status < 300, headers: new Headers(status == 503 ? { 'Retry-After': '2' } : {}) }
+    return { status, ok: status < 300, headers: new Headers(status == 503 ? { 'Retry-After': '2' } : status == 429 ? { 'Retry-After': '30' } : {}) }
   })
 const settle = () => new Promise((r) => setImmediate(r))
 
@@ -54,6 +54,26 @@ test('a 503 keeps the batch and retries after Retry-After', async () => {
   await settle()
   assert.equal(store.data.q.items.length, 1)
   mock.timers.tick(1999)
+  await settle()
+  assert.equal(posts.length, 1)
+  mock.timers.tick(1)
+  await settle()
+  assert.equal(posts.length, 2)
+  assert.equal(store.data.q.items.length, 0)
+})
+
+test('a 429 (rate limited) keeps the batch and waits the Retry-After before sending again', async () => {
+  const store = memoryStore()
+  respond(429, 202)
+  const box = createOutbox({ store, url: '/v1/collect', key: 'k', cfg, log() {}, allowed: () => true })
+  box.push(item(1))
+  box.send()
+  await settle()
+  assert.equal(store.data.q.items.length, 1)
+  assert.equal(store.data.q.rejected, 0)
+  box.push(item(2))
+  box.send() // asked to send again meanwhile: still waits
+  mock.timers.tick(29_999)
   await settle()
   assert.equal(posts.length, 1)
   mock.timers.tick(1)
