@@ -212,3 +212,13 @@ async def test_poisoning_leaves_every_report_figure_unchanged_on_kafka_and_redis
         await readers.health.close()
     finally:
         worker.stop()
+
+
+async def test_demo_traffic_signs_its_orders_as_the_store_back_end_would(embedded) -> None:
+    """``cartcoach serve --demo-traffic``: simulated purchases carry the demo store's order token."""
+    from cartcoach.traffic import drive
+
+    client, app = embedded
+    await drive(str(client.base_url), KEY, rate=50, speed=400, sessions=40, seed=3, secret_key=SECRET)
+    purchases = [e for e in list(app.state.sink.pipeline.recent) if e.type == "purchase"]
+    assert purchases and all(e.verified and e.amount for e in purchases)

@@ -1,4 +1,4 @@
-"""The runnable examples in the scenario-engine and experiment modules' docstrings."""
+"""The runnable examples in the decision core's and the edge's docstrings."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ MODULES = [
     "nudges.stores", "nudges.catalogue", "nudges.incentives", "nudges.copy_templates",
     "nudges.guardrails", "nudges.scenarios", "nudges.assignment",
     "nudges.experiment_report", "nudges.ledger", "nudges.decision", "overlay_api.cors",
+    "nudges.order_proof", "nudges.browser_values", "overlay_api.rate_limits", "overlay_api.client_pseudonym",
+    "overlay_api.openapi", "overlay_api.dashboard_token", "stream.label_budget", "stream.processing",
 ]
 
 
