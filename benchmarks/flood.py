@@ -132,7 +132,13 @@ def probe(url: str, until: Callable[[], bool], every_s: float, limit: int) -> li
     return samples
 
 
-def report(args: argparse.Namespace, idle: list[float], during: list[float], flooded: dict) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def report(args: argparse.Namespace, idle: list[float], during: list[float], flooded: dict, server_cpu_s: float) -> None:
     print(f"flood ({'full path: Kafka + Redis' if args.full else 'embedded'}): {args.requests} requests per route, {args.concurrency} concurrent each, "
           f"one client, {flooded['elapsed_s']:.1f} s")
     for route, statuses in flooded["routes"].items():
@@ -149,6 +155,10 @@ def report(args: argparse.Namespace, idle: list[float], during: list[float], flo
     print(f"  flood / idle: p50 x{statistics.median(during) / statistics.median(idle):.2f}, "
           f"p99 x{percentile(during, 0.99) / percentile(idle, 0.99):.2f}; "
           f"p99 during the flood {'under' if percentile(during, 0.99) < 50 else 'OVER'} 50 ms")
+    answered = sum(v for statuses in flooded["routes"].values() for k, v in statuses.items() if k != "retry_after")
+    print(f"  server CPU during the flood: {server_cpu_s:.1f} s for {answered + len(during)} requests, "
+          f"{server_cpu_s / max(answered + len(during), 1) * 1000:.2f} ms each; "
+          f"{server_cpu_s / flooded['elapsed_s']:.0%} of one core")
     cores, load = os.cpu_count(), os.getloadavg()
     print(f"  machine: {cores} cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min): "
           "server, flooder and prober share these cores")
@@ -201,10 +211,11 @@ def main() -> None:
                  "--concurrency", str(args.concurrency), "--seconds", str(args.seconds)],
                 stdout=subprocess.PIPE, text=True,
             )
+            cpu_before = cpu_seconds(child.pid)
             time.sleep(1.0)  # let the flood build up before probing
             during = probe(url, lambda: flooder.poll() is not None, 0.02, 100_000)
             out, _ = flooder.communicate(timeout=args.seconds + 60)
-            report(args, idle, during, json.loads(out))
+            report(args, idle, during, json.loads(out), cpu_seconds(child.pid) - cpu_before)
         finally:
             child.terminate()
             child.wait(timeout=30)

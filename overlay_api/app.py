@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -27,6 +28,7 @@ from overlay_api.collector import Collector
 from overlay_api.cors import preflight, served_origins
 from overlay_api.dashboard import Dashboard
 from overlay_api.dashboard_token import TokenSigner
+from overlay_api.errors import http_exception
 from overlay_api.experiments_api import ExperimentsApi
 from overlay_api.health import Readiness, healthz
 from overlay_api.live_feed import LiveFeed
@@ -205,7 +207,7 @@ def create_app(
             await experiment_ledger.close()
             await profile_store.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_exception})
     app.state.settings = settings
     app.state.stores = registry
     app.state.stores_watch = stores_watch

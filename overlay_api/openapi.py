@@ -49,6 +49,8 @@ _UNAUTHORIZED: Final = _error("Missing or wrong secret key")
 _LIMITED: Final = _error("Rate limit reached (per client); wait Retry-After seconds", retry=True)
 _INVALID: Final = _error("A parameter or body field is invalid; `path` names it")
 _SECRET: Final = [{"secretKey": []}]
+_TOO_LARGE: Final = {"description": "Body larger than CARTCOACH_MAX_BODY_BYTES (plain text: Content Too Large)",
+                     "content": {"text/plain": {"schema": {"type": "string"}}}}
 
 
 def _query(name: str, schema: dict[str, Any], description: str, required: bool = False) -> dict[str, Any]:
@@ -80,7 +82,7 @@ def _paths() -> dict[str, Any]:
                 "400": _error("Not readable JSON (or not UTF-8)"),
                 "401": _error("Unknown write key"),
                 "403": _error("Origin not allowed for this store"),
-                "413": {"description": "Body larger than CARTCOACH_MAX_BODY_BYTES"},
+                "413": _TOO_LARGE,
                 "415": _error("Content type other than application/json or text/plain"),
                 "422": _INVALID,
                 "429": _LIMITED,
@@ -114,7 +116,7 @@ def _paths() -> dict[str, Any]:
                 "202": {"description": "Stored", "content": _json(plain)},
                 "400": _error("Not readable JSON (or not UTF-8)"),
                 "401": _UNAUTHORIZED,
-                "413": {"description": "Body too large"},
+                "413": _TOO_LARGE,
                 "415": _error("Content type other than application/json"),
                 "422": _INVALID,
                 "429": _LIMITED,

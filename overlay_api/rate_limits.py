@@ -8,6 +8,11 @@ client's allowance). The rates come from the stores file (:class:`nudges.stores.
 If the counter storage fails (Redis restarting), requests are let through and the
 failure is logged: a rate limit must never take the collector down with it.
 
+A client over its limit is remembered in this process for at most a second (or
+until its window frees up, if sooner): its next requests are refused without asking
+the storage again, so a flood costs Redis one round trip a second per client, not
+two per request.
+
 >>> import asyncio
 >>> limiter = RateLimiter.in_memory()
 >>> async def three():
@@ -23,6 +28,7 @@ import functools
 import logging
 import math
 import time
+from collections.abc import Callable
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -51,10 +57,19 @@ def too_many_requests(wait_s: int) -> JSONResponse:
     )
 
 
+#: How long a refusal is remembered without asking the storage again (seconds).
+DENY_MEMORY_S = 1.0
+#: Refusals remembered at most (the oldest are forgotten first).
+DENY_MEMORY_SIZE = 10_000
+
+
 class RateLimiter:
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, clock: Callable[[], float] = time.time) -> None:
         self._storage = storage
         self._limiter = SlidingWindowCounterRateLimiter(storage)
+        self._clock = clock
+        #: (spec, identifiers) -> (remembered until, the client's reset time), both epoch seconds.
+        self._denied: dict[tuple[str, ...], tuple[float, float]] = {}
         self.rejected = 0
 
     @classmethod
@@ -68,12 +83,25 @@ class RateLimiter:
 
     async def hit(self, spec: str, *identifiers: str) -> int:
         """Count one request; 0 if it is allowed, else the seconds to wait before the next."""
+        now = self._clock()
+        key = (spec, *identifiers)
+        remembered = self._denied.get(key)
+        if remembered is not None and remembered[0] > now:
+            self.rejected += 1
+            return max(1, math.ceil(remembered[1] - now))
         try:
             for item in _items(spec):
                 if not await self._limiter.hit(item, *identifiers):
-                    stats = await self._limiter.get_window_stats(item, *identifiers)
+                    reset = (await self._limiter.get_window_stats(item, *identifiers)).reset_time
+                    self._remember(key, min(now + DENY_MEMORY_S, reset), reset)
                     self.rejected += 1
-                    return max(1, math.ceil(stats.reset_time - time.time()))
+                    return max(1, math.ceil(reset - now))
         except Exception as exc:  # noqa: BLE001 - storage down: let the request through
             log.warning("rate limit not checked (%s): %r", spec, exc)
         return 0
+
+    def _remember(self, key: tuple[str, ...], until: float, reset: float) -> None:
+        self._denied.pop(key, None)
+        self._denied[key] = (until, reset)
+        if len(self._denied) > DENY_MEMORY_SIZE:
+            del self._denied[next(iter(self._denied))]

@@ -121,6 +121,7 @@ def hostile() -> list[tuple[str, str, dict]]:
         ("GET", "/dashboard/stream", {}),
         ("PUT", "/v1/collect", {"json": batch()}),
         ("DELETE", "/v1/outcomes", {"headers": AUTH}),
+        ("GET", "/v1/no-such-route", {}),
     ]
     return reqs
 
