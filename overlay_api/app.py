@@ -148,7 +148,7 @@ def create_app(
     experiments = ExperimentsApi(registry, experiment_ledger, guard)
     signer = TokenSigner(settings.model_signing_key)
     live_feed = LiveFeed(registry, profile_store, experiment_ledger, signer, guard)
-    dashboard = Dashboard(registry, live_feed, model_health, signer, guard)
+    dashboard = Dashboard(live_feed, model_health, signer, guard)
     collector = Collector(
         registry, event_sink, settings.retry_after_s,
         catalogue=catalogue, limiter=limiter, pseudonym=ClientPseudonym(settings.model_signing_key),

@@ -28,7 +28,6 @@ from overlay_api.auth import SecretKeyGuard
 from overlay_api.dashboard_token import TokenSigner
 from overlay_api.live_feed import LiveFeed, matches, parse_filters
 from overlay_api.reason_mix import reason_mix
-from nudges.stores import StoreRegistry
 from stream.model_health import ModelHealth
 
 STATIC_DIR: Final = Path(__file__).with_name("static") / "dashboard"
@@ -44,11 +43,9 @@ _PAGE_HEADERS: Final = {
 
 class Dashboard:
     def __init__(
-        self, registry: StoreRegistry, feed: LiveFeed, health: ModelHealth, signer: TokenSigner,
-        guard: SecretKeyGuard,
+        self, feed: LiveFeed, health: ModelHealth, signer: TokenSigner, guard: SecretKeyGuard
     ) -> None:
         self._guard = guard
-        self._registry = registry
         self._feed = feed
         self._health = health
         self._signer = signer
