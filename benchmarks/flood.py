@@ -84,6 +84,8 @@ def batch() -> dict:
 
 
 async def flood(client, route: str, n: int, concurrency: int, deadline: float) -> dict:
+    import httpx
+
     statuses: Counter = Counter()
     queue = iter(range(n))
 
@@ -91,13 +93,18 @@ async def flood(client, route: str, n: int, concurrency: int, deadline: float) -
         for _ in queue:
             if time.monotonic() > deadline:
                 return
-            if route == "collect":
-                response = await client.post("/v1/collect", json=batch())
-            elif route == "overlay":
-                response = await client.get("/v1/overlay", params={"key": WRITE_KEY, "session": f"s-{uuid.uuid4().hex[:12]}"})
-            else:
-                response = await client.post("/dashboard/api/token",
-                                             headers={"authorization": f"Bearer sk_guess_{uuid.uuid4().hex}"})
+            try:
+                if route == "collect":
+                    response = await client.post("/v1/collect", json=batch())
+                elif route == "overlay":
+                    params = {"key": WRITE_KEY, "session": f"s-{uuid.uuid4().hex[:12]}"}
+                    response = await client.get("/v1/overlay", params=params)
+                else:
+                    guess = {"authorization": f"Bearer sk_guess_{uuid.uuid4().hex}"}
+                    response = await client.post("/dashboard/api/token", headers=guess)
+            except httpx.HTTPError as exc:  # counted, not fatal: the figures say how many failed
+                statuses[type(exc).__name__] += 1
+                continue
             statuses[str(response.status_code)] += 1
             if response.status_code == 429:
                 statuses["retry_after"] += "retry-after" in response.headers
