@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from overlay_api.cors import allow_origin, origin_allowed, request_origin
 from overlay_api.errors import error_response
+from overlay_api.metrics import EVENTS_ACCEPTED
 from nudges.stores import StoreRegistry
 from scorer.events import BatchRejected, MalformedBatch, collect, decode_batch
 from stream.event_sink import EventSink, SinkUnavailable
@@ -71,4 +72,5 @@ class Collector:
                     headers={"Retry-After": self._retry_after},
                 )
             )
+        EVENTS_ACCEPTED.inc(len(events))
         return reply(JSONResponse({"accepted": len(events)}, status_code=202))

@@ -30,6 +30,7 @@ from scorer.events import CollectedEvent
 from scorer.profile import AbandonmentProfile, Scorer
 from stream.processing import Label, SessionRecord, step
 from nudges.ledger import ExperimentLedger
+from stream.metrics import EVENTS_APPLIED, PROFILES_PUBLISHED
 from stream.model_health import ModelHealth
 from stream.profile_store import ProfileStore
 
@@ -111,6 +112,7 @@ class SessionService:
             labels.extend(result.labels)
         for session_id, record in changed.items():
             save(session_id, record)
+        EVENTS_APPLIED.inc(len(events))
         for label in labels:
             if label.kind == "reason" and label.reason is not None:
                 await self._track_accuracy(label)
@@ -191,4 +193,5 @@ class SessionService:
         stored = await self._profiles.put_many(batch)
         for profile, was_stored in zip(batch, stored):
             if was_stored:
+                PROFILES_PUBLISHED.inc()
                 await self._announce(profile)
