@@ -5,7 +5,9 @@ That they really start is tests/integration/test_installed_wheel.py's job.
 
 from __future__ import annotations
 
+import doctest
 import re
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -13,6 +15,7 @@ from typer.main import get_command
 
 from cartcoach.cli import app
 from cartcoach.settings import Settings
+from tests.integration import test_installed_wheel as installed_wheel_test
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -76,3 +79,14 @@ def test_every_file_the_mounted_stores_file_names_is_mounted_beside_it() -> None
             catalogue = (store.get("catalogue") or {}).get("file")
             if catalogue:
                 assert str(stores_path.parent / catalogue) in mounts, f"{name}: {catalogue} not mounted"
+
+
+def test_the_dockerfile_copies_every_package_the_wheel_is_built_from() -> None:
+    """The image's ``pip install .`` sees only what COPY brought (nudges/ was missing once)."""
+    assert doctest.testmod(installed_wheel_test).failed == 0
+    setuptools = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    package_dirs = setuptools.get("package-dir", {})
+    copied = {source for source, _ in installed_wheel_test.read_dockerfile((REPO / "Dockerfile").read_text()).copies}
+    for package in setuptools["packages"]:
+        folder = package_dirs.get(package, package.replace(".", "/"))
+        assert any(folder == c or folder.startswith(c + "/") or c.startswith(folder + "/") for c in copied), package

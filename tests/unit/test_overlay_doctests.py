@@ -11,6 +11,7 @@ MODULES = [
     "nudges.stores", "nudges.catalogue", "nudges.incentives", "nudges.copy_templates",
     "nudges.guardrails", "nudges.scenarios", "nudges.assignment",
     "nudges.experiment_report", "nudges.ledger", "nudges.decision", "overlay_api.cors",
+    "overlay_api.metrics",
 ]
 
 
