@@ -43,6 +43,7 @@ test: install system-deps
 	  bash scripts/services.sh down; exit $$status
 
 bench: install services-up
+	bash scripts/system_deps.sh --bench
 	$(BIN)/python benchmarks/collector.py
 
 clean:

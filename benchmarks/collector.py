@@ -7,7 +7,8 @@ Prints, in one run on this machine:
 
     make bench                 # or: .venv/bin/python benchmarks/collector.py --seconds 15
 
-Load comes from `hey` (Debian's package, installed if missing) in a second process on
+Load comes from `hey` (Debian's package; scripts/system_deps.sh --bench installs it if
+missing) in a second process on
 loopback. Targets (issue 2): >= 10,000 events/s per process, >= 50 % of the raw
 producer's rate, p99 <= 25 ms at 50 % load.
 """
@@ -19,7 +20,6 @@ import asyncio
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO))
 from scorer.events import collect, decode_batch, encode_event  # noqa: E402
 from tests.live_server import free_port  # noqa: E402
 from tests.services import services_up  # noqa: E402
+from system_tools import require  # noqa: E402  (benchmarks/, this script's folder)
 
 BATCH_EVENTS = 20
 WRITE_KEY = "wk_bench_000001"
@@ -101,9 +102,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
 
-    if shutil.which("hey") is None:
-        subprocess.run(["apt-get", "install", "-y", "-qq", "hey"], check=True,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    require("hey")
     services = services_up()
     topic = f"events-bench-{uuid.uuid4().hex[:6]}"
 

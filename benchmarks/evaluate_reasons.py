@@ -10,6 +10,7 @@ the UCI real-data check. Writes JSON and the learning-curve PNG to docs/.
     .venv/bin/python benchmarks/evaluate_reasons.py
 """
 
+import argparse
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -54,6 +55,7 @@ def what_if(name: str, config: SimulatorConfig) -> dict:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     sim_json = Path("docs/evaluation-simulator.json")
     evaluate(
         events=None, sessions=20_000, seed=1, label_rate=0.1, noise=1.0,

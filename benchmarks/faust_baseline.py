@@ -11,6 +11,7 @@ It prints ``records/s <rate>`` (first to last record) and stops.
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import sys
@@ -51,6 +52,10 @@ def baseline_app(bootstrap_servers: str, topic_name: str, total: int) -> faust.A
 
 
 if __name__ == "__main__":
-    servers, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    worker = faust.Worker(baseline_app(servers, name, count), loglevel="warning", quiet=True, redirect_stdouts=False)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("bootstrap_servers", help="Kafka brokers, host:port[,host:port]")
+    parser.add_argument("topic", help="the events topic to read")
+    parser.add_argument("count", type=int, help="stop after this many records")
+    args = parser.parse_args()
+    worker = faust.Worker(baseline_app(args.bootstrap_servers, args.topic, args.count), loglevel="warning", quiet=True, redirect_stdouts=False)
     worker.execute_from_commandline()

@@ -12,7 +12,8 @@ and guardrails, assignment, publishing the decision, the JSON answer.
 
 Server-side time is measured in the child by an ASGI wrapper around the whole app
 (routing included, from the request's arrival at the app to the last body byte),
-not by the load generator. Load comes from ``hey`` (Debian's package) at a fixed
+not by the load generator. Load comes from ``hey`` (Debian's package; scripts/system_deps.sh
+--bench installs it if missing) at a fixed
 rate: ``-c 10 -q rate/10``. Bounded: stops after ``--seconds``.
 """
 
@@ -21,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from system_tools import require  # noqa: E402  (benchmarks/, this script's folder)
 
 WORKERS = 10
 
@@ -74,8 +76,7 @@ def main() -> None:
     if args.serve:
         serve(int(args.serve[0]), args.serve[1])
         return
-    if shutil.which("hey") is None:
-        raise SystemExit("needs hey (apt-get install hey)")
+    require("hey")
 
     import httpx
     import yaml

@@ -14,6 +14,7 @@ by event, so load hits both alike, and their ratio is printed.
 
 from __future__ import annotations
 
+import argparse
 import time
 from statistics import median
 
@@ -34,7 +35,10 @@ def _step_us(model: ReasonModel, x: dict, y: str) -> float:
 
 
 if __name__ == "__main__":
-    sessions = simulate(SimulatorConfig(sessions=1500, seed=11))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=1500, help="simulated shoppers to replay (default 1500)")
+    args = parser.parse_args()
+    sessions = simulate(SimulatorConfig(sessions=args.sessions, seed=11))
     events = list(collected(sessions))
     truth = {s.session_id: s.persona or "indecision" for s in sessions}
     model, scorer = reason_model(), Scorer()

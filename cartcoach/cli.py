@@ -11,6 +11,7 @@ import typer
 import uvicorn
 
 from cartcoach import model_commands
+from cartcoach.metrics_endpoint import serve_metrics
 from cartcoach.settings import Settings
 
 #: The demo store's public write key (cartcoach/demo_stores.yaml).
@@ -76,6 +77,8 @@ def serve(
     if open_browser:
         webbrowser.open(f"http://{host}:{port}/demo/")
     api = create_app(settings)
+    if serve_metrics(settings.metrics_host, settings.api_metrics_port):
+        typer.echo(f"cartcoach: metrics at http://{settings.metrics_host}:{settings.api_metrics_port}/metrics")
     freeze_startup_heap()
     uvicorn.run(api, host=host, port=port, log_level="warning")
 
@@ -148,6 +151,8 @@ def worker(
     # (a task or two per record), and uvloop does that work in C.
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     stream_app = create_stream_app(settings)
+    if serve_metrics(settings.metrics_host, settings.worker_metrics_port):
+        typer.echo(f"cartcoach worker: metrics at http://{settings.metrics_host}:{settings.worker_metrics_port}/metrics")
     freeze_startup_heap()
     Worker(stream_app, loglevel=loglevel).execute_from_commandline()
 

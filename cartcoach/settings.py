@@ -78,6 +78,10 @@ class Settings:
     model_signing_key: bytes = field(default=b"cartcoach-dev-signing-key", repr=False)
     host: str = "127.0.0.1"
     port: int = 8000
+    #: Where the Prometheus metrics listen: their own port, not the public API's (0: off).
+    metrics_host: str = "127.0.0.1"
+    api_metrics_port: int = 9101
+    worker_metrics_port: int = 9102
     #: Optional copy from a language model behind an OpenAI-compatible API (off unless
     #: both base URL and model are set); templates are used whenever it has not answered.
     llm_base_url: str | None = None
@@ -154,6 +158,11 @@ class Settings:
             ).encode(),
             host=get("CARTCOACH_HOST", defaults.host),
             port=int(get("CARTCOACH_PORT", str(defaults.port))),
+            metrics_host=get("CARTCOACH_METRICS_HOST", defaults.metrics_host),
+            api_metrics_port=int(get("CARTCOACH_API_METRICS_PORT", str(defaults.api_metrics_port))),
+            worker_metrics_port=int(
+                get("CARTCOACH_WORKER_METRICS_PORT", str(defaults.worker_metrics_port))
+            ),
             llm_base_url=get("CARTCOACH_LLM_BASE_URL", None),
             llm_model=get("CARTCOACH_LLM_MODEL", None),
             llm_api_key=get("CARTCOACH_LLM_API_KEY", None),

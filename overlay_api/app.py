@@ -32,6 +32,7 @@ from overlay_api.errors import http_exception
 from overlay_api.experiments_api import ExperimentsApi
 from overlay_api.health import Readiness, healthz
 from overlay_api.live_feed import LiveFeed
+from overlay_api.metrics import metrics_middleware
 from nudges.llm_generator import LlmGenerator
 from overlay_api.outcomes import OutcomesEndpoint
 from overlay_api.openapi import openapi_document
@@ -207,7 +208,12 @@ def create_app(
             await experiment_ledger.close()
             await profile_store.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_exception})
+    app = Starlette(
+        routes=routes,
+        middleware=metrics_middleware(),
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_exception},
+    )
     app.state.settings = settings
     app.state.stores = registry
     app.state.stores_watch = stores_watch

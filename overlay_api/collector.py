@@ -30,6 +30,7 @@ from overlay_api.client_pseudonym import ClientPseudonym
 from overlay_api.cors import allow_origin, origin_allowed, request_origin
 from overlay_api.errors import error_response
 from overlay_api.rate_limits import RateLimiter, client_of, too_many_requests
+from overlay_api.metrics import EVENTS_ACCEPTED
 from scorer.events import BatchRejected, MalformedBatch, collect, decode_batch
 from stream.event_sink import EventSink, SinkUnavailable
 
@@ -108,4 +109,5 @@ class Collector:
                     headers={"Retry-After": self._retry_after},
                 )
             )
+        EVENTS_ACCEPTED.inc(len(events))
         return reply(JSONResponse({"accepted": len(events)}, status_code=202))

@@ -42,6 +42,7 @@ from nudges.llm_generator import LlmGenerator
 from nudges.stores import Store, StoreRegistry
 from overlay_api.cors import allow_origin, origin_allowed, request_origin
 from overlay_api.errors import error_response
+from overlay_api.metrics import OVERLAY_DECISIONS
 from overlay_api.rate_limits import RateLimiter, client_of, too_many_requests
 from stream.event_sink import EventSink, SinkUnavailable
 from stream.profile_store import ProfileStore
@@ -140,11 +141,13 @@ class OverlayEndpoint:
         moment = Moment(session, visitor, trigger, locale, product_id, int(time.time() * 1000))
         decision = await decide(store, profile, moment, self._ledger, self._catalogue, self._generator)
         if decision is None:
+            OVERLAY_DECISIONS.labels(store.experiment.name, "none").inc()
             return reply(Response(status_code=204))
         try:
             await self._sink.publish([decision.event])
         except SinkUnavailable:
             return reply(Response(status_code=204))
+        OVERLAY_DECISIONS.labels(store.experiment.name, decision.arm.name).inc()
         if decision.shown is None:
             return reply(Response(status_code=204))
         experiment = store.experiment.name

@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Debian packages the tests need and a fresh machine lacks: Redis and Chromium (for
-# Playwright; its own browser download does not work here). Java and Maven (Kafka)
-# and Node (the snippet's build) come with the machine.
+# Debian packages a fresh machine lacks, installed when missing:
+#   scripts/system_deps.sh           what the tests need: Redis, and Chromium for Playwright
+#                                    (its own browser download does not work here)
+#   scripts/system_deps.sh --bench   also the benchmarks' load generator, hey
+# The benchmarks call this script themselves when a tool is missing
+# (benchmarks/system_tools.py), so every script installs the same way.
+# Java and Maven (Kafka) and Node (the snippet's build) come with the machine.
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ "${1:-}" = "--bench" ]; then
+  command -v hey >/dev/null || missing+=(hey)
+fi
 if ((${#missing[@]})); then
   echo "system_deps: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -51,6 +51,7 @@ from stream.group_offsets import GroupOffsets
 from stream.kafka_transport import broker_urls
 from stream.label_budget import LabelBudget
 from stream.learner import Learner
+from stream.metrics import watch_consumer_lag
 from nudges.ledger import RedisLedger
 from stream.model_health import RedisModelHealth
 from stream.offset_continuity import OffsetContinuity, Verdict
@@ -347,4 +348,5 @@ def create_stream_app(settings: Settings) -> faust.App:
         async with applying:
             await commit_durable(app.consumer.assignment(), settle=True)
         await group_offsets.close()
+    watch_consumer_lag(app, settings.kafka_bootstrap_servers, settings.stream_app_id, settings.events_topic)
     return app

@@ -1,5 +1,7 @@
 """Where a consumer group starts reading a partition: its committed offset, else the log's start.
 
+Also how far that is from the log's end: the group's lag (:mod:`stream.metrics`).
+
 The worker needs this for each partition it is assigned (see
 :mod:`stream.offset_continuity`). Faust keeps its own copy of the committed offsets,
 but fills it in only when it seeks after recovery, and the first records of the
@@ -35,6 +37,20 @@ class GroupOffsets:
 
     async def start_offset(self, topic: str, partition: int) -> int:
         """The next offset the group reads: the committed one, or the log's start if none."""
+        tp = TopicPartition(topic, partition)
+        return (await self._start_offsets([tp]))[tp]
+
+    async def lag(self, topic: str, partitions: list[int]) -> dict[int, int]:
+        """Per partition, how many records lie between where the group starts reading and the log's end."""
+        if not partitions:
+            return {}
+        tps = [TopicPartition(topic, p) for p in partitions]
+        starts = await self._start_offsets(tps)
+        assert self._reader is not None
+        ends = await self._reader.end_offsets(tps)
+        return {tp.partition: max(0, ends[tp] - starts[tp]) for tp in tps}
+
+    async def _start_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
         if self._admin is None or self._reader is None:
             admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap_servers)
             reader = AIOKafkaConsumer(bootstrap_servers=self._bootstrap_servers, enable_auto_commit=False)
@@ -45,11 +61,12 @@ class GroupOffsets:
                 await admin.close()
                 raise
             self._admin, self._reader = admin, reader
-        tp = TopicPartition(topic, partition)
-        committed = (await self._committed([tp])).get(tp)
-        if committed is not None and committed.offset >= 0:
-            return committed.offset
-        return (await self._reader.beginning_offsets([tp]))[tp]
+        committed = await self._committed(tps)
+        starts = {tp: c.offset for tp, c in committed.items() if c is not None and c.offset >= 0}
+        never = [tp for tp in tps if tp not in starts]
+        if never:
+            starts.update(await self._reader.beginning_offsets(never))
+        return starts
 
     async def _committed(self, partitions: list[TopicPartition]) -> dict[TopicPartition, OffsetAndMetadata]:
         assert self._admin is not None

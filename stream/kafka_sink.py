@@ -30,6 +30,7 @@ from aiokafka.partitioner import DefaultPartitioner
 
 from scorer.events import CollectedEvent, encode_event
 from stream.event_sink import SinkUnavailable
+from stream.metrics import PRODUCE_SECONDS
 from stream.topics import ensure_topics
 
 log = logging.getLogger(__name__)
@@ -94,11 +95,14 @@ class KafkaEventSink:
     async def publish(self, events: Sequence[CollectedEvent]) -> None:
         if time.monotonic() < self._unavailable_until:
             raise SinkUnavailable("Kafka failed recently; cooling down before trying again")
+        started = time.perf_counter()
         try:
             producer = await self._connected()
             async with asyncio.timeout(self._timeout_s):
                 await asyncio.gather(*await self._send_batches(producer, events))
+            PRODUCE_SECONDS.labels("acked").observe(time.perf_counter() - started)
         except (SinkUnavailable, KafkaError, OSError, TimeoutError) as exc:
+            PRODUCE_SECONDS.labels("failed").observe(time.perf_counter() - started)
             self._unavailable_until = time.monotonic() + self._cooldown_s
             await self._abandon_producer()
             raise SinkUnavailable(f"Kafka did not acknowledge the batch: {exc!r}") from None

@@ -45,6 +45,7 @@ import msgspec
 from scorer.events import CollectedEvent
 from scorer.profile import Scorer
 from scorer.session import SessionState, apply
+from stream.metrics import LEARNER_UPDATES
 
 #: Event types after which a profile is always computed: the trigger moments.
 SCORE_ALWAYS: Final = frozenset(
@@ -156,6 +157,9 @@ def learn(scorer: Scorer, label: Label) -> None:
         scorer.learn(label.state, label.reason)
     elif label.kind == "outcome" and label.purchased is not None:
         scorer.learn_outcome(label.state, label.purchased)
+    else:
+        return
+    LEARNER_UPDATES.labels(label.kind).inc()
 
 
 # MessagePack: records and labels are internal (table changelog, labels topic), and

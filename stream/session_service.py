@@ -31,6 +31,7 @@ from scorer.profile import AbandonmentProfile, Scorer
 from stream.processing import Label, SessionRecord, step
 from nudges.ledger import ExperimentLedger
 from stream.label_budget import LabelBudget
+from stream.metrics import EVENTS_APPLIED, PROFILES_PUBLISHED
 from stream.model_health import ModelHealth
 from stream.profile_store import ProfileStore
 
@@ -115,6 +116,7 @@ class SessionService:
             labels.extend(result.labels)
         for session_id, record in changed.items():
             save(session_id, record)
+        EVENTS_APPLIED.inc(len(events))
         for label in labels:
             if self.budget is not None and not self.budget.admit(label):
                 continue
@@ -197,4 +199,5 @@ class SessionService:
         stored = await self._profiles.put_many(batch)
         for profile, was_stored in zip(batch, stored):
             if was_stored:
+                PROFILES_PUBLISHED.inc()
                 await self._announce(profile)

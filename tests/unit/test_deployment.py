@@ -1,8 +1,13 @@
-"""docker-compose.yml and the Dockerfile: no Docker engine runs here, so check their structure."""
+"""docker-compose.yml and the Dockerfile: their structure (no Docker engine runs here).
+
+That they really start is tests/integration/test_installed_wheel.py's job.
+"""
 
 from __future__ import annotations
 
+import doctest
 import re
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -10,6 +15,7 @@ from typer.main import get_command
 
 from cartcoach.cli import app
 from cartcoach.settings import Settings
+from tests.integration import test_installed_wheel as installed_wheel_test
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,3 +58,35 @@ def test_dockerfile_copies_only_what_exists() -> None:
         assert (REPO / source).exists(), source
     for volume in compose()["services"]["api"]["volumes"]:
         assert (REPO / volume.split(":")[0]).exists()
+
+
+def test_the_broker_writes_its_log_to_the_kafka_volume() -> None:
+    """apache/kafka logs under /tmp unless told otherwise: a restart would lose every topic."""
+    kafka = compose()["services"]["kafka"]
+    log_dirs = kafka["environment"]["KAFKA_LOG_DIRS"]
+    named = {v.split(":")[1] for v in kafka["volumes"] if v.split(":")[0] in compose()["volumes"]}
+    assert log_dirs in named
+
+
+def test_every_file_the_mounted_stores_file_names_is_mounted_beside_it() -> None:
+    """The catalogue path in the stores file is relative to it, so it must be mounted next to it."""
+    for name in ("api", "worker"):
+        service = compose()["services"][name]
+        mounts = {v.split(":")[1]: REPO / v.split(":")[0] for v in service["volumes"]}
+        stores_path = Path(service["environment"]["CARTCOACH_STORES_FILE"])
+        stores = yaml.safe_load(mounts[str(stores_path)].read_text(encoding="utf-8"))["stores"]
+        for store in stores:
+            catalogue = (store.get("catalogue") or {}).get("file")
+            if catalogue:
+                assert str(stores_path.parent / catalogue) in mounts, f"{name}: {catalogue} not mounted"
+
+
+def test_the_dockerfile_copies_every_package_the_wheel_is_built_from() -> None:
+    """The image's ``pip install .`` sees only what COPY brought (nudges/ was missing once)."""
+    assert doctest.testmod(installed_wheel_test).failed == 0
+    setuptools = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    package_dirs = setuptools.get("package-dir", {})
+    copied = {source for source, _ in installed_wheel_test.read_dockerfile((REPO / "Dockerfile").read_text()).copies}
+    for package in setuptools["packages"]:
+        folder = package_dirs.get(package, package.replace(".", "/"))
+        assert any(folder == c or folder.startswith(c + "/") or c.startswith(folder + "/") for c in copied), package
