@@ -10,7 +10,7 @@ import webbrowser
 import typer
 import uvicorn
 
-from cartcoach import model_commands
+from cartcoach import model_commands, policy_commands
 from cartcoach.settings import Settings
 
 #: The demo store's public write key (cartcoach/demo_stores.yaml).
@@ -22,6 +22,7 @@ app = typer.Typer(
 )
 
 app.add_typer(model_commands.app, name="model", help="Simulate shoppers, evaluate models, check on real data.")
+app.add_typer(policy_commands.app, name="policy", help="Compare nudge policies: simulate, evaluate on logs, train.")
 
 
 @app.callback()
