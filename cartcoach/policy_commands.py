@@ -87,12 +87,12 @@ def _load(log: Path, margin_pct: float) -> list[Joined]:
     return join(events, margin_pct)
 
 
-def _target(policy: str, joined: list[Joined], epsilon: float) -> list[list[float]]:
+def _target(policy: str, joined: list[Joined]) -> list[list[float]]:
     """Each logged decision's action probabilities under the candidate ``policy``."""
     out = []
     learner = None
     if policy.startswith("learning:"):
-        learner = LearningPolicy(epsilon=epsilon, model=Path(policy.split(":", 1)[1]))
+        learner = LearningPolicy(model=Path(policy.split(":", 1)[1]))
     for j in joined:
         names = j.logged.actions
         probs = [0.0] * len(names)
@@ -121,7 +121,6 @@ def evaluate(
     log: Annotated[Path, typer.Option(help="JSONL of collected events: decisions, purchases, refunds")],
     policy: Annotated[list[str], typer.Option(help="none | rules | logged | uniform | learning:MODEL (repeatable)")] = ["rules"],  # noqa: B006
     margin_pct: Annotated[float, typer.Option(min=0, max=100, help="gross margin turning revenue into margin")] = 30.0,
-    exploration: float = 0.0,
 ) -> None:
     """What each candidate policy would have earned per decision on a logged decision stream
     (IPS, self-normalised IPS, doubly robust; 95 % intervals)."""
@@ -136,7 +135,7 @@ def evaluate(
         table.add_column(column, justify="left" if column == "policy" else "right")
     on_policy = sum(d.reward for d in logged) / len(logged)
     for name in policy:
-        target = _target(name, joined, exploration)
+        target = _target(name, joined)
         a, b, c = ips(logged, target), snips(logged, target), doubly_robust(logged, target, model)
         table.add_row(name, _ci(a), _ci(b), _ci(c), f"{a.effective_n:,.0f}")
     console.print(table)
@@ -148,10 +147,11 @@ def train(
     log: Annotated[Path, typer.Option(help="JSONL of collected events: decisions, purchases, refunds")],
     out: Annotated[Path, typer.Option(help="model file for the stores file's experiment.policy_model")],
     margin_pct: Annotated[float, typer.Option(min=0, max=100)] = 30.0,
+    exploration: Annotated[float, typer.Option(min=0.0, max=0.2, help="exploration the saved model keeps")] = 0.05,
 ) -> None:
     """Train the learning policy from a decision log, each decision with its delayed reward."""
     joined = _load(log, margin_pct)
-    learner = LearningPolicy()
+    learner = LearningPolicy(epsilon=exploration)
     used = 0
     for j in joined:
         if j.logged.chosen == 0 or not j.actions:

@@ -35,7 +35,7 @@ from nudges.assignment import HOLDOUT, Arm, arm_probabilities, assign
 from nudges.catalogue import Catalogue
 from nudges.guardrails import Variant, violations
 from nudges.incentives import Context, build_offer
-from nudges.learning.bandit import Action, allowed_actions, context_of
+from nudges.learning.bandit import CANDIDATES, Action, allowed_actions, context_of
 from nudges.learning.decision_log import decision_props
 from nudges.learning.learners import Learners
 from nudges.ledger import ExperimentLedger
@@ -114,7 +114,7 @@ async def decide(
     shown = None if arm.rank is None or arm.name == HOLDOUT else variants[arm.rank - 1]
     seen = context_of(profile, ctx, moment.trigger)
     if experiment.policy == "learning" and learners is not None:
-        actions = allowed_actions(profile.reasons, ctx)
+        actions = allowed_actions(profile.reasons, ctx, CANDIDATES)
         probs = [experiment.holdout] + [0.0] * len(actions)
         if actions:
             learner = learners.for_experiment(store.id, experiment)

@@ -193,7 +193,7 @@ class Experiment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     #: non-holdout share is one arm whose incentive a contextual bandit picks among those
     #: the policy allows (see docs/evaluation.md, "Learning which nudge works").
     policy: Literal["fixed", "learning"] = "fixed"
-    #: Learning only: the share of decisions that explore (at most 20 %).
+    #: Learning only: the share of decisions that explore (at most 20 %; a policy_model keeps its own).
     exploration: Annotated[float, msgspec.Meta(ge=0.0, le=0.2)] = 0.05
     #: Learning only: a model trained offline (``cartcoach policy train``); None starts fresh.
     policy_model: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None

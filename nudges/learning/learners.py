@@ -28,6 +28,7 @@ class Learners:
     def for_experiment(self, store_id: str, experiment: Experiment) -> LearningPolicy:
         """The store's learning policy for this experiment (same settings: same object)."""
         key = (store_id, experiment.name, experiment.policy_model, experiment.exploration)
+        # A saved model keeps the exploration it was trained with (cartcoach policy train --exploration).
         found = self._by_key.get(key)
         if found is None:
             model = Path(experiment.policy_model) if experiment.policy_model else None

@@ -35,7 +35,7 @@ import numpy as np
 
 from nudges.catalogue import Product
 from nudges.incentives import Context
-from nudges.learning.bandit import Action, LearningPolicy, PolicyContext, allowed_actions, context_of
+from nudges.learning.bandit import CANDIDATES, Action, LearningPolicy, PolicyContext, allowed_actions, context_of
 from nudges.learning.uplift import (
     PREMIUM,
     Shopper,
@@ -137,7 +137,7 @@ class Learning:
         self.policy = policy
 
     def choose(self, moment: Moment) -> Chosen:
-        choice = self.policy.choose(moment.seen, moment.actions)
+        choice = self.policy.choose(moment.seen, moment.actions[:CANDIDATES])
         action = moment.actions[choice.index]
         pct = 0.0
         if action.incentive == "coupon":
@@ -145,7 +145,7 @@ class Learning:
         return Chosen(action.incentive, action.cost, pct, choice.probability, choice.index)
 
     def learn(self, moment: Moment, chosen: Chosen, reward: float) -> None:
-        self.policy.learn(moment.seen, moment.actions, chosen.index, chosen.probability, reward)
+        self.policy.learn(moment.seen, moment.actions[:CANDIDATES], chosen.index, chosen.probability, reward)
 
 
 def make_policy(name: str, seed: int = 0, epsilon: float = 0.05) -> Policy:

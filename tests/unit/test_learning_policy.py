@@ -4,6 +4,7 @@ store's policy obeyed, delayed rewards joined from outcomes, evaluation on any l
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from pathlib import Path
 
@@ -141,3 +142,27 @@ def test_policy_evaluate_reads_a_decision_log_and_prints_each_estimate(tmp_path:
     assert 20 < ips_value < 44  # reviews: 40 % of 200 TRY × 40 % margin = 32 per decision
     bad = CliRunner().invoke(app, ["policy", "evaluate", "--log", str(log), "--policy", "nonsense"])
     assert bad.exit_code != 0
+    model = tmp_path / "policy.vw"
+    trained = CliRunner().invoke(app, ["policy", "train", "--log", str(log), "--out", str(model), "--margin-pct", "40"])
+    assert trained.exit_code == 0, trained.output
+    learnt = CliRunner().invoke(app, ["policy", "evaluate", "--log", str(log), "--policy", f"learning:{model}",
+                                      "--margin-pct", "40"], terminal_width=200)
+    assert learnt.exit_code == 0, learnt.output
+    row = next(line for line in learnt.output.splitlines() if "│ learning:" in line)
+    assert float(row.split("│")[3].split()[0]) > 20  # SNIPS: it learnt that reviews earn more than coupons
+
+
+def test_policy_simulate_prints_every_policy_with_intervals_and_saves_the_regret_plot(tmp_path: Path) -> None:
+    plot, figures = tmp_path / "regret.png", tmp_path / "figures.json"
+    result = CliRunner().invoke(app, ["policy", "simulate", "--sessions", "400", "--plot", str(plot),
+                                      "--json", str(figures)], terminal_width=220)
+    assert result.exit_code == 0, result.output
+    for name in ("none", "blanket_coupon", "rules", "learning"):
+        assert f"│ {name}" in result.output
+    assert plot.stat().st_size > 10_000
+    data = json.loads(figures.read_text())
+    assert data["expected"]["blanket_coupon"]["premium_coupons_shown"] > 0  # the counterfactual ignores policy
+    assert data["expected"]["rules"]["premium_coupons_shown"] == 0
+    assert data["expected"]["learning"]["premium_coupons_shown"] == 0
+    low, high = data["expected"]["none"]["net_margin"][1:3]
+    assert low < data["expected"]["none"]["net_margin"][0] < high

@@ -11,6 +11,8 @@ MODULES = [
     "nudges.stores", "nudges.catalogue", "nudges.incentives", "nudges.copy_templates",
     "nudges.guardrails", "nudges.scenarios", "nudges.assignment",
     "nudges.experiment_report", "nudges.ledger", "nudges.decision", "overlay_api.cors",
+    "nudges.learning.uplift", "nudges.learning.bandit", "nudges.learning.offpolicy",
+    "nudges.learning.decision_log", "nudges.learning.learners", "nudges.learning.simulation",
 ]
 
 
