@@ -6,8 +6,9 @@ tier, a device and a traffic channel; the chance to buy within the attribution w
 moves by incentive and reason (coupons move price shoppers, reviews and returns move
 trust seekers, express delivery moves speed seekers); purchases a nudge pushed come
 back as refunds more often under pressure (scarcity, a lock, a discount); a coupon
-shown to a premium brand's shoppers costs brand value; and shoppers who got a coupon
-learn to abandon for the next one. Net margin, not clicks, is what a policy earns.
+shown to a premium brand's shoppers costs brand value; some shoppers abandon on purpose
+to get a coupon, and shoppers who got one learn to wait for the next. Net margin, not
+clicks, is what a policy earns.
 
 Every parameter is a named field of :class:`UpliftParameters` whose comment gives its
 published source, or says "assumed". The incentive names are those of
