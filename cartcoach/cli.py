@@ -10,7 +10,7 @@ import webbrowser
 import typer
 import uvicorn
 
-from cartcoach import model_commands
+from cartcoach import model_commands, policy_commands
 from cartcoach.metrics_endpoint import serve_metrics
 from cartcoach.settings import Settings
 
@@ -23,6 +23,7 @@ app = typer.Typer(
 )
 
 app.add_typer(model_commands.app, name="model", help="Simulate shoppers, evaluate models, check on real data.")
+app.add_typer(policy_commands.app, name="policy", help="Compare nudge policies: simulate, evaluate on logs, train.")
 
 
 @app.callback()

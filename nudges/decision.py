@@ -31,13 +31,16 @@ from __future__ import annotations
 import uuid
 from typing import NamedTuple
 
-from nudges.assignment import HOLDOUT, Arm, assign
+from nudges.assignment import HOLDOUT, Arm, arm_probabilities, assign
 from nudges.catalogue import Catalogue
-from nudges.guardrails import Variant
-from nudges.incentives import Context
+from nudges.guardrails import Variant, violations
+from nudges.incentives import Context, build_offer
+from nudges.learning.bandit import CANDIDATES, Action, allowed_actions, context_of
+from nudges.learning.decision_log import decision_props
+from nudges.learning.learners import Learners
 from nudges.ledger import ExperimentLedger
 from nudges.llm_generator import LlmGenerator
-from nudges.scenarios import propose
+from nudges.scenarios import SURVEY_BELOW, propose, variant_for
 from nudges.stores import Store
 from scorer.events import CollectedEvent
 from scorer.profile import AbandonmentProfile
@@ -71,12 +74,20 @@ async def decide(
     ledger: ExperimentLedger,
     catalogue: Catalogue,
     generator: LlmGenerator | None = None,
+    learners: Learners | None = None,
 ) -> Decision | None:
     """The decision for this moment, or ``None`` when nothing should be said or logged.
 
     ``None`` means: no profile yet, a profile below the experiment's confidence, or an
     exposure within the store's cooldown. Otherwise the holdout too gets a decision (with
     ``shown=None``): it is the baseline every other arm is compared with.
+
+    With ``experiment.policy: learning`` (and ``learners`` given), every session outside
+    the holdout is in one arm, ``learning``, whose incentive the store's contextual
+    bandit picks among those allowed and true; its propensity is the holdout's complement
+    times the bandit's probability for that incentive. Either way the event logs what
+    the decision saw and the probability of every action it could take, for off-policy
+    evaluation (``cartcoach policy evaluate``).
     """
     experiment = store.experiment
     if profile is None or profile.confidence < experiment.min_confidence:
@@ -101,6 +112,20 @@ async def decide(
     generated = generator.lookup(ctx, profile) if generator else None
     variants = propose(profile, ctx, generated)
     shown = None if arm.rank is None or arm.name == HOLDOUT else variants[arm.rank - 1]
+    seen = context_of(profile, ctx, moment.trigger)
+    if experiment.policy == "learning" and learners is not None:
+        actions = allowed_actions(profile.reasons, ctx, CANDIDATES)
+        probs = [experiment.holdout] + [0.0] * len(actions)
+        if actions:
+            learner = learners.for_experiment(store.id, experiment)
+            choice = learner.choose(seen, actions)
+            rest = 1.0 - experiment.holdout
+            probs = [experiment.holdout, *(rest * p for p in choice.pmf)]
+            if arm.name != HOLDOUT:
+                arm = Arm("learning", rest * choice.probability)
+                shown = _learned_variant(actions[choice.index], profile.confidence, ctx) or variants[0]
+    else:
+        actions, probs = _fixed_actions(variants, arm_probabilities(experiment))
     event = CollectedEvent(
         id=f"d-{uuid.uuid4().hex}",
         type="overlay_decision",
@@ -125,6 +150,30 @@ async def decide(
             "trigger": moment.trigger,
             "source": shown.source if shown else "none",
             "confidence": profile.confidence,
+            **decision_props(seen, actions, probs),
         },
     )
     return Decision(arm, shown, event)
+
+
+def _fixed_actions(variants: list[Variant], arm_probs: list[float]) -> tuple[list[Action], list[float]]:
+    """The fixed arms as actions: each variant's incentive with the summed share of its arms."""
+    actions: list[Action] = []
+    probs = [arm_probs[0]]
+    for variant, p in zip(variants, arm_probs[1:], strict=True):
+        names = [a.incentive for a in actions]
+        if variant.incentive in names:
+            probs[1 + names.index(variant.incentive)] += p
+            continue
+        actions.append(Action(variant.incentive, variant.reason, variant.expected_cost, 0.0))
+        probs.append(p)
+    return actions, probs
+
+
+def _learned_variant(action: Action, confidence: float, ctx: Context) -> Variant | None:
+    """The bandit's incentive written by the templates; None if it fails the guardrails."""
+    offer = build_offer(action.incentive, ctx)
+    if offer is None:
+        return None
+    variant = variant_for(offer, 1, ctx, confidence < SURVEY_BELOW)
+    return None if violations(variant, ctx, ctx.now_ms) else variant

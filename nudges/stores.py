@@ -190,6 +190,14 @@ class Experiment(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     min_confidence: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.35
     #: Gross margin used to turn revenue into margin in the report (% of revenue).
     report_margin_pct: Percent = 30.0
+    #: ``fixed``: the arms show the engine's variants 1-3 (the default). ``learning``: the
+    #: non-holdout share is one arm whose incentive a contextual bandit picks among those
+    #: the policy allows (see docs/evaluation.md, "Learning which nudge works").
+    policy: Literal["fixed", "learning"] = "fixed"
+    #: Learning only: the share of decisions that explore (at most 20 %; a policy_model keeps its own).
+    exploration: Annotated[float, msgspec.Meta(ge=0.0, le=0.2)] = 0.05
+    #: Learning only: a model trained offline (``cartcoach policy train``); None starts fresh.
+    policy_model: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
 
 
 #: A rate in the ``limits`` library's notation: "120/minute", "10 per second; 600 per hour".

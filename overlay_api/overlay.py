@@ -38,6 +38,7 @@ from nudges.catalogue import Catalogue
 from nudges.decision import Moment, decide
 from nudges.guardrails import Variant
 from nudges.ledger import ExperimentLedger
+from nudges.learning.learners import Learners
 from nudges.llm_generator import LlmGenerator
 from nudges.stores import Store, StoreRegistry
 from overlay_api.cors import allow_origin, origin_allowed, request_origin
@@ -95,6 +96,8 @@ class OverlayEndpoint:
         self._catalogue = catalogue
         self._generator = generator
         self._limiter = limiter
+        #: Contextual bandits of stores whose experiment says ``policy: learning``.
+        self._learners = Learners()
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -139,7 +142,7 @@ class OverlayEndpoint:
 
         profile = await self._profiles.get(store.id, session)
         moment = Moment(session, visitor, trigger, locale, product_id, int(time.time() * 1000))
-        decision = await decide(store, profile, moment, self._ledger, self._catalogue, self._generator)
+        decision = await decide(store, profile, moment, self._ledger, self._catalogue, self._generator, self._learners)
         if decision is None:
             OVERLAY_DECISIONS.labels(store.experiment.name, "none").inc()
             return reply(Response(status_code=204))

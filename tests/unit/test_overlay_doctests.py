@@ -14,6 +14,8 @@ MODULES = [
     "nudges.order_proof", "nudges.browser_values", "overlay_api.rate_limits", "overlay_api.client_pseudonym",
     "overlay_api.openapi", "overlay_api.dashboard_token", "stream.label_budget", "stream.processing",
     "overlay_api.metrics",
+    "nudges.learning.uplift", "nudges.learning.bandit", "nudges.learning.offpolicy",
+    "nudges.learning.decision_log", "nudges.learning.learners", "nudges.learning.simulation",
 ]
 
 
