@@ -148,5 +148,24 @@ def worker(
     Worker(stream_app, loglevel=loglevel).execute_from_commandline()
 
 
+@app.command()
+def flows() -> None:
+    """Run a follow-up flows worker: sends e-mail/SMS/WhatsApp/push steps as they fall due.
+
+    Needs REDIS_URL (the pending steps) and CARTCOACH_DATABASE_URL (contacts, outbox);
+    migrates the database first. Run as many as you like.
+    """
+    import asyncio
+
+    from cartcoach.flows_worker import run
+
+    settings = Settings.from_env()
+    if not settings.redis_url:
+        typer.echo("cartcoach flows: set REDIS_URL (the embedded default runs flows inside `cartcoach serve`)", err=True)
+        raise typer.Exit(2)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    asyncio.run(run(settings))
+
+
 if __name__ == "__main__":
     app()

@@ -34,6 +34,8 @@ from typing import Annotated, Literal
 import msgspec
 import yaml
 
+from nudges.flow_definitions import FlowsConfig, check_flows
+
 Origin = Annotated[str, msgspec.Meta(pattern=r"^https?://[^/\s]+$")]
 Key = Annotated[str, msgspec.Meta(min_length=8, max_length=64)]
 StoreId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
@@ -218,6 +220,8 @@ class Store(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     #: Also allow the origins this cartcoach server is reached at, whatever host and
     #: port it binds (the demo store it serves itself: ``cartcoach serve --port 8101``).
     allow_own_origin: bool = False
+    #: Follow-up messages after the shopper left (``docs/flows.md``).
+    flows: FlowsConfig = msgspec.field(default_factory=FlowsConfig)
 
     def allows_origin(self, origin: str) -> bool:
         return origin in self.allowed_origins
@@ -256,6 +260,10 @@ def _check(store: Store, where: str) -> None:
             raise StoresFileError(f"{where}.calendar[{j}].to: ends before it starts")
     if store.catalogue is not None and (store.catalogue.file is None) == (store.catalogue.url is None):
         raise StoresFileError(f"{where}.catalogue: give exactly one of file or url")
+    try:
+        check_flows(store.flows, f"{where}.flows")
+    except ValueError as exc:
+        raise StoresFileError(str(exc)) from None
 
 
 def _parse_text(text: str, source: str) -> object:

@@ -19,7 +19,9 @@ from starlette.routing import Route
 
 from cartcoach.settings import Settings
 from nudges.catalogue import Catalogue
+from flows.runtime import FlowsRuntime, build_flows
 from overlay_api.collector import Collector
+from overlay_api.contacts_api import ContactsApi
 from overlay_api.cors import preflight, served_origins
 from overlay_api.dashboard import Dashboard
 from overlay_api.dashboard_token import TokenSigner
@@ -91,6 +93,7 @@ def create_app(
     sink: EventSink | None = None,
     profiles: ProfileStore | None = None,
     ledger: ExperimentLedger | None = None,
+    flows: FlowsRuntime | None = None,
 ) -> Starlette:
     """Build the API. ``stores``, ``sink`` and ``profiles`` default to what ``settings`` says."""
     own_origins = served_origins(settings.host, settings.port)
@@ -101,6 +104,13 @@ def create_app(
     generator = build_generator(settings)
     model_health = build_model_health(settings)
     event_sink = sink or build_sink(settings, profile_store, experiment_ledger, model_health)
+
+    # Embedded, the steps run in this process; on the full path `cartcoach flows` workers run them.
+    flows_runtime = flows or build_flows(
+        settings, registry, profiles=profile_store, ledger=experiment_ledger, catalogue=catalogue,
+        publish=event_sink.publish, generator=generator, runs_steps=settings.redis_url is None,
+    )
+    flow_service = flows_runtime.service
 
     checks = {"events": event_sink.ready}
     if isinstance(profile_store, RedisProfileStore):
@@ -131,7 +141,7 @@ def create_app(
         Route("/readyz", readiness.handle),
         Route(
             "/v1/collect",
-            Collector(registry, event_sink, settings.retry_after_s).handle,
+            Collector(registry, event_sink, settings.retry_after_s, flow_service.cancel_for_visitor).handle,
             methods=["POST"],
             max_body_size=settings.max_body_bytes,
         ),
@@ -140,18 +150,20 @@ def create_app(
         Route("/v1/overlay", overlay_preflight, methods=["OPTIONS"]),
         Route(
             "/v1/outcomes",
-            OutcomesEndpoint(registry, event_sink, settings.retry_after_s).handle,
+            OutcomesEndpoint(registry, event_sink, settings.retry_after_s, flow_service.cancel_for_visitor).handle,
             methods=["POST"],
             max_body_size=settings.max_body_bytes,
         ),
         Route("/v1/experiments", experiments.list, methods=["GET"]),
         Route("/v1/experiments/{experiment}/report", experiments.report, methods=["GET"]),
+        *ContactsApi(registry, flow_service).routes(settings.max_body_bytes),
         *storefront_routes(),
         *dashboard.routes(),
     ]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await flows_runtime.start()
         await event_sink.start()
         await catalogue.start()
         await live_feed.start()
@@ -168,6 +180,7 @@ def create_app(
             if generator is not None:
                 await generator.close()
             await event_sink.stop()
+            await flows_runtime.stop()
             await experiment_ledger.close()
             await profile_store.close()
 
@@ -182,4 +195,5 @@ def create_app(
     app.state.generator = generator
     app.state.live_feed = live_feed
     app.state.model_health = model_health
+    app.state.flows = flows_runtime
     return app

@@ -12,6 +12,7 @@ origin (403), then the sink (202 or 503 with Retry-After).
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,6 +23,9 @@ from nudges.stores import StoreRegistry
 from scorer.events import BatchRejected, MalformedBatch, collect, decode_batch
 from stream.event_sink import EventSink, SinkUnavailable
 
+#: Called with (store id, visitor id) when a shopper has bought: stops their follow-up flows.
+PurchaseHook = Callable[[str, str], Awaitable[object]]
+
 #: ``text/plain`` is how browsers send without a CORS preflight (sendBeacon strings).
 ACCEPTED_MEDIA_TYPES = frozenset({"application/json", "text/plain"})
 
@@ -29,10 +33,12 @@ ACCEPTED_MEDIA_TYPES = frozenset({"application/json", "text/plain"})
 class Collector:
     """The collect endpoint, bound to the stores and the sink it publishes to."""
 
-    def __init__(self, registry: StoreRegistry, sink: EventSink, retry_after_s: int) -> None:
+    def __init__(self, registry: StoreRegistry, sink: EventSink, retry_after_s: int,
+                 on_purchase: PurchaseHook | None = None) -> None:
         self._registry = registry
         self._sink = sink
         self._retry_after = str(retry_after_s)
+        self._on_purchase = on_purchase
 
     async def handle(self, request: Request) -> Response:
         origin = request_origin(request)
@@ -71,4 +77,9 @@ class Collector:
                     headers={"Retry-After": self._retry_after},
                 )
             )
+        if self._on_purchase is not None:
+            # The thank-you marker: whatever follow-ups were planned for this shopper stop now.
+            # It only ever stops messages; money counts only from the back end (outcomes).
+            for visitor in {e.visitor_id for e in events if e.type == "purchase"}:
+                await self._on_purchase(store.id, visitor)
         return reply(JSONResponse({"accepted": len(events)}, status_code=202))

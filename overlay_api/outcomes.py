@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from overlay_api.auth import store_from_bearer
+from overlay_api.collector import PurchaseHook
 from overlay_api.errors import error_response
 from nudges.stores import StoreRegistry
 from scorer.events import CollectedEvent, Id, Money, ShortText
@@ -78,10 +79,12 @@ def outcome_event(outcome: Outcome, store_id: str, now_ms: int) -> CollectedEven
 
 
 class OutcomesEndpoint:
-    def __init__(self, registry: StoreRegistry, sink: EventSink, retry_after_s: int) -> None:
+    def __init__(self, registry: StoreRegistry, sink: EventSink, retry_after_s: int,
+                 on_purchase: PurchaseHook | None = None) -> None:
         self._registry = registry
         self._sink = sink
         self._retry_after = str(retry_after_s)
+        self._on_purchase = on_purchase
 
     async def handle(self, request: Request) -> Response:
         store = store_from_bearer(request, self._registry)
@@ -103,4 +106,6 @@ class OutcomesEndpoint:
             await self._sink.publish([outcome_event(outcome, store.id, now)])
         except SinkUnavailable:
             return error_response(503, "Event store unavailable; retry later", headers={"Retry-After": self._retry_after})
+        if self._on_purchase is not None and outcome.type == "purchase":
+            await self._on_purchase(store.id, outcome.visitor_id)  # every pending follow-up stops
         return JSONResponse({"accepted": 1, "order_id": outcome.order_id}, status_code=202)

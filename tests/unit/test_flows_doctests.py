@@ -7,7 +7,10 @@ import importlib
 
 import pytest
 
-MODULES = ["flows.channels.channel", "flows.channels.delivery"]
+MODULES = [
+    "flows.channels.channel", "flows.channels.delivery", "flows.channels.email", "flows.contacts",
+    "flows.unsubscribe", "flows.rules", "flows.iys", "nudges.flow_definitions", "database.engine",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)
