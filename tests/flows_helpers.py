@@ -28,7 +28,7 @@ stores:
     write_key: {WRITE_KEY}
     secret_key: {SECRET}
     allowed_origins: ["{ORIGIN}"]
-    experiment: {{holdout: 0.0, min_confidence: 0.0}}
+    experiment: {{holdout: 0.0, min_confidence: 0.0, weights: [1, 0, 0]}}
     facts: {{return_days: 30, free_returns: true, reviews: [{{author: Ayla, rating: 5, text: "Fits <well> & ships fast"}}]}}
     flows:
       enabled: true
