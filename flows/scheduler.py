@@ -90,7 +90,8 @@ class SaqScheduler:
     """Pending steps in Redis through saq; any number of processes may run the worker."""
 
     def __init__(self, redis_url: str, *, name: str = QUEUE_NAME, concurrency: int = 10,
-                 poll_s: float = 1.0, sweep_s: float = 30.0) -> None:
+                 poll_s: int = 1, sweep_s: int = 30) -> None:
+        """``poll_s``: how often due steps move to the ready list (saq's timers are whole seconds)."""
         self._queue = Queue.from_url(redis_url, name=name)
         self._redis = Redis.from_url(redis_url)
         self._name = name
@@ -148,6 +149,9 @@ class SaqScheduler:
             timers={"schedule": self._poll_s, "sweep": self._sweep_s, "abort": 1, "worker_info": 10},
             dequeue_timeout=self._poll_s,
         )
+        # The process that runs us owns SIGTERM/SIGINT (the API server, `cartcoach flows`);
+        # saq's own handlers would replace theirs and stop only the worker.
+        self._worker.SIGNALS = []
         self._task = asyncio.create_task(self._worker.start(), name="flows-worker")
 
     async def stop(self) -> None:
