@@ -123,7 +123,7 @@ class SaqScheduler:
         removed = 0
         for key in keys:
             job = await self._queue.job(key)
-            if job is None or job.status not in (Status.NEW, Status.QUEUED, Status.DEFERRED):
+            if job is None or job.status not in (Status.NEW, Status.QUEUED):
                 continue  # done, or running: a running step reads the run's state before it sends
             await self._queue.abort(job, reason)
             await self._queue.finish(job, Status.ABORTED, error=reason)
