@@ -1,0 +1,233 @@
+"""The rules a step passes when it falls due, one test each: consent at send time, quiet hours
+in the recipient's time zone, frequency caps across flows, İYS (against a stand-in), stop
+words, and one flow per shopper by priority. E-mail goes to a real SMTP server (aiosmtpd)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from cartcoach.settings import Settings
+from database.engine import create_engine, session_factory
+from database.migrate import upgrade
+from flows.channels.email import SmtpChannel
+from flows.channels.record_only import RecordOnlyChannel
+from flows.contacts import parse_registration, register, set_consent
+from flows.iys import IysClient
+from flows.models import Contact, FlowRun, OutboxMessage
+from flows.scheduler import MemoryScheduler, PendingStep
+from flows.service import FlowService
+from nudges.catalogue import Catalogue
+from nudges.ledger import MemoryLedger
+from overlay_api.app import create_app
+from stream.profile_store import MemoryProfileStore
+from nudges.stores import StoreRegistry
+from tests.flows_helpers import ORIGIN, SECRET, WRITE_KEY, SmtpServer, registry, stores_yaml, trust_profile
+from tests.live_server import LiveServer
+
+ISTANBUL = ZoneInfo("Europe/Istanbul")
+
+
+def at(iso: str) -> int:
+    return int(datetime.fromisoformat(iso).timestamp() * 1000)
+
+
+class Harness:
+    """A flow service on a SQLite file, a real SMTP server, steps run by hand when they fall due."""
+
+    def __init__(self, tmp_path: Path, smtp: SmtpServer, changes: dict[str, str] | None = None,
+                 iys: IysClient | None = None) -> None:
+        """``changes``: replacements in the test store's YAML (quiet hours, caps, İYS...)."""
+        self.engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+        self.sessions = session_factory(self.engine)
+        self.scheduler = MemoryScheduler()
+        self.profiles = MemoryProfileStore()
+        text = stores_yaml()
+        for old, new in (changes or {}).items():
+            assert old in text
+            text = text.replace(old, new)
+        self.registry = StoreRegistry.from_yaml_text(text)
+        self.store = self.registry.by_id("shop")
+        self.smtp = smtp
+        self.now = at("2026-12-04T12:00:00+03:00")
+        self.service = FlowService(
+            registry=self.registry, sessions=self.sessions, scheduler=self.scheduler, profiles=self.profiles,
+            ledger=MemoryLedger(), catalogue=Catalogue(self.registry), publish=self._published,
+            channels={"email": SmtpChannel("127.0.0.1", smtp.port, "shop@shop.example", starttls=False),
+                      "sms": RecordOnlyChannel("sms")},
+            public_url="http://127.0.0.1:9", iys=iys, clock=lambda: self.now,
+        )
+
+    async def _published(self, events) -> None:
+        pass
+
+    async def contact(self, customer: str, body: str) -> Contact:
+        async with self.sessions.begin() as db:
+            reg = parse_registration(f'{{"customer_id": "{customer}", {body}}}'.encode(), self.now)
+            return await register(db, "shop", SECRET, reg, default_locale="en", retention_days=30, now_ms=self.now)
+
+    async def start(self, contact: Contact, session: str) -> FlowRun:
+        await self.profiles.put(trust_profile(session, f"v-{contact.customer_id}"))
+        run = await self.service.start(self.store, contact, session, f"v-{contact.customer_id}")
+        assert run is not None
+        return run
+
+    async def run_step(self, run: FlowRun, step: int) -> OutboxMessage | None:
+        await self.service.run_step(PendingStep(run.id, "shop", run.contact_id, run.flow, step, self.now))
+        async with self.sessions() as db:
+            return await db.get(OutboxMessage, f"{run.id}:{step}:{run.contact_id}")
+
+
+EMAIL_OK = '"email": "ayla@example.com", "consent": {"email": {"granted": true, "source": "form"}}'
+
+
+@pytest.fixture
+async def harness(tmp_path: Path):
+    with SmtpServer() as smtp:
+        h = Harness(tmp_path, smtp)
+        await upgrade(h.engine)
+        yield h
+        await h.engine.dispose()
+
+
+async def test_consent_is_checked_when_the_step_falls_due_not_when_it_was_planned(harness: Harness) -> None:
+    contact = await harness.contact("c-consent", EMAIL_OK)
+    run = await harness.start(contact, "s-consent-0001")
+    async with harness.sessions.begin() as db:
+        await set_consent(db, await db.get(Contact, contact.id), "email", False, "account_settings", harness.now)
+    row = await harness.run_step(run, 0)
+    assert harness.smtp.messages == []
+    assert (row.status, row.detail) == ("skipped", "no consent or address on any channel")
+
+
+async def test_quiet_hours_move_the_step_to_when_they_end_in_the_recipients_time_zone(tmp_path: Path) -> None:
+    with SmtpServer() as smtp:
+        h = Harness(tmp_path, smtp, {"quiet_hours: {}": "quiet_hours: {email: {start: '21:00', end: '09:00'}}"})
+        await upgrade(h.engine)
+        contact = await h.contact("c-quiet", EMAIL_OK + ', "time_zone": "Europe/Istanbul"')
+        run = await h.start(contact, "s-quiet-00001")
+        h.now = at("2026-12-04T23:30:00+03:00")
+        assert await h.run_step(run, 0) is None  # nothing sent, nothing recorded...
+        assert smtp.messages == []
+        later = [s for s in h.scheduler._steps.values() if s.step == 0 and s.due_ms > h.now]
+        assert [datetime.fromtimestamp(s.due_ms / 1000, ISTANBUL).isoformat() for s in later] == ["2026-12-05T09:00:00+03:00"]
+        h.now = later[0].due_ms
+        await h.service.run_step(later[0])  # ...until the morning
+        assert len(smtp.messages) == 1
+        await h.engine.dispose()
+
+
+async def test_the_frequency_cap_counts_messages_across_flows(tmp_path: Path) -> None:
+    with SmtpServer() as smtp:
+        h = Harness(tmp_path, smtp, {"caps: {}": "caps: {email: {max: 1, per_hours: 16}}"})
+        await upgrade(h.engine)
+        contact = await h.contact("c-cap", EMAIL_OK)
+        first = await h.start(contact, "s-cap-000001")
+        assert (await h.run_step(first, 0)).status == "sent"
+        async with h.sessions.begin() as db:  # that flow ends; the shopper comes back and leaves again
+            (await db.get(FlowRun, first.id)).status = "finished"
+        second = await h.start(contact, "s-cap-000002")
+        assert second.id != first.id
+        h.now += 3_600_000
+        row = await h.run_step(second, 0)
+        assert (row.status, row.detail) == ("skipped", "frequency cap")
+        h.now += 16 * 3_600_000
+        assert (await h.run_step(second, 1)).status == "sent"  # the window has passed
+        assert len(smtp.messages) == 2
+        await h.engine.dispose()
+
+
+def iys_stand_in(consents: dict[str, str]) -> Starlette:
+    """A stand-in for İYS's REST API (https://dev.iys.org.tr): ``POST /oauth2/token`` (password
+    grant) and ``POST /sps/{iysCode}/brands/{brandCode}/consents/status`` answering the recorded
+    ``ONAY``/``RET`` for a recipient, or 404 when İYS has no record of it."""
+
+    async def token(request: Request) -> JSONResponse:
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        if (form.get("grant_type"), form.get("username"), form.get("password")) != ("password", "iys-user", "iys-pass"):
+            return JSONResponse({"error": "invalid_grant"}, status_code=401)
+        return JSONResponse({"access_token": "tok-1", "token_type": "bearer", "expires_in": 7200})
+
+    async def status(request: Request) -> JSONResponse:
+        if request.headers.get("authorization") != "Bearer tok-1":
+            return JSONResponse({"errors": [{"message": "unauthorized"}]}, status_code=401)
+        body = await request.json()
+        assert request.path_params["iys_code"] == "700001" and request.path_params["brand_code"] == "700002"
+        assert body["recipientType"] == "BIREYSEL" and body["type"] in ("MESAJ", "EPOSTA")
+        answer = consents.get(body["recipient"])
+        if answer is None:
+            return JSONResponse({"errors": [{"code": "H174", "message": "kayıt bulunamadı"}]}, status_code=404)
+        return JSONResponse({"recipient": body["recipient"], "type": body["type"], "status": answer,
+                             "recipientType": "BIREYSEL", "source": "HS_WEB", "consentDate": "2026-01-02 10:00:00"})
+
+    return Starlette(routes=[Route("/oauth2/token", token, methods=["POST"]),
+                             Route("/sps/{iys_code}/brands/{brand_code}/consents/status", status, methods=["POST"])])
+
+
+async def test_iys_refusal_stops_a_commercial_sms_to_a_turkish_number(tmp_path: Path) -> None:
+    iys_app = iys_stand_in({"+905321111111": "ONAY", "+905322222222": "RET"})
+    with SmtpServer() as smtp, LiveServer(iys_app) as iys_server:
+        iys = IysClient(iys_server.url, "iys-user", "iys-pass", "700001")
+        h = Harness(tmp_path, smtp, {
+            "iys_check: false": "iys_check: true\n      iys_brand_code: '700002'",
+            "channel: email, template: light_reminder": "channel: sms, template: light_reminder",
+        }, iys=iys)
+        await upgrade(h.engine)
+        answers = {}
+        for name, phone in (("yes", "+905321111111"), ("no", "+905322222222"), ("unknown", "+905323333333")):
+            contact = await h.contact(f"c-iys-{name}", f'"phone": "{phone}", "consent": {{"sms": {{"granted": true, "source": "form"}}}}')
+            run = await h.start(contact, f"s-iys-{name}-0001")
+            row = await h.run_step(run, 0)
+            answers[name] = (row.status, row.detail)
+        assert answers["yes"][0] == "sent"
+        assert answers["no"] == ("skipped", "İYS: no commercial consent")
+        assert answers["unknown"] == ("skipped", "İYS: no commercial consent")
+        await iys.close()
+        await h.engine.dispose()
+
+
+async def test_one_flow_per_shopper_the_higher_priority_wins(harness: Harness) -> None:
+    contact = await harness.contact("c-one", EMAIL_OK)
+    run = await harness.start(contact, "s-one-000001")
+    again = await harness.start(contact, "s-one-000002")  # another abandoned session: still one plan
+    assert again.id == run.id
+    async with harness.sessions() as db:
+        assert len(list(await db.scalars(select(FlowRun)))) == 1
+    assert await harness.scheduler.pending() == 2
+
+
+async def test_a_stop_word_reply_withdraws_consent_and_stops_the_flow_at_once(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", stores_reload_s=0, flows_dry_run=True)
+    app = create_app(settings, stores=registry(), profiles=MemoryProfileStore())
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    with LiveServer(app) as live:
+        async with httpx.AsyncClient(base_url=live.url) as client:
+            contact = (await client.post("/v1/contacts", headers=auth, json={
+                "customer_id": "c-stop", "phone": "+905321234567", "email": "stop@example.com",
+                "consent": {"sms": {"granted": True, "source": "form"}, "email": {"granted": True, "source": "form"}}})).json()
+            await client.post("/v1/identify", headers={"Origin": ORIGIN}, json={
+                "write_key": WRITE_KEY, "session_id": "s-stop-000001", "visitor_id": "v-stop-000001",
+                "identify_id": contact["identify_id"]})
+            chatter = await client.post("/v1/inbound", headers=auth, json={"channel": "sms", "sender": "05321234567", "text": "Teşekkürler"})
+            assert chatter.json() == {"stopped": 0}
+            stop = await client.post("/v1/inbound", headers=auth, json={"channel": "sms", "sender": "0532 123 45 67", "text": "DUR"})
+            assert stop.json() == {"stopped": 1}
+            bad = await client.post("/v1/inbound", headers=auth, json={"channel": "sms", "sender": "12", "text": "DUR"})
+            assert bad.status_code == 422 and bad.json()["path"] == "$.sender"
+    engine = create_engine(settings.database_url)
+    async with session_factory(engine)() as db:
+        contact_row = await db.get(Contact, contact["contact_id"])
+        assert {(c.channel, c.granted, c.source) for c in contact_row.consents} >= {("sms", False, "stop_word")}
+        run = await db.scalar(select(FlowRun))
+        assert (run.status, run.ended_reason) == ("cancelled", "unsubscribed (sms)")
+    await engine.dispose()
