@@ -13,8 +13,11 @@ import uvicorn
 from cartcoach import model_commands
 from cartcoach.settings import Settings
 
-#: The demo store's public write key (cartcoach/demo_stores.yaml).
+#: The demo store's public write key and secret key (cartcoach/demo_stores.yaml).
 DEMO_WRITE_KEY = "wk_demo_public_0001"
+DEMO_SECRET_KEY = "sk_demo_secret_change_me"
+#: ``--demo-traffic`` plays follow-up flows this much faster: 24 hours in a minute.
+DEMO_FLOW_SPEEDUP = 1440.0
 
 app = typer.Typer(
     help="Cart-abandonment coach: why shoppers leave, and the one honest nudge that answers it.",
@@ -59,6 +62,8 @@ def serve(
     settings = Settings.from_env()
     # The app is told where it listens: stores with allow_own_origin (the demo) accept it.
     settings = dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
+    if demo_traffic:  # a newcomer sees a whole flow in a minute, recorded in the outbox, nothing sent
+        settings = dataclasses.replace(settings, flow_speedup=DEMO_FLOW_SPEEDUP, flows_dry_run=True)
     host, port = settings.host, settings.port
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     mode = "embedded (no servers)" if settings.embedded else f"Kafka at {settings.kafka_bootstrap_servers}"
@@ -68,7 +73,8 @@ def serve(
     if demo_traffic:
         from cartcoach.traffic import drive_in_background
 
-        drive_in_background(f"http://{host}:{port}", DEMO_WRITE_KEY, traffic_rate)
+        drive_in_background(f"http://{host}:{port}", DEMO_WRITE_KEY, traffic_rate, DEMO_SECRET_KEY)
+        typer.echo(f"cartcoach: follow-up messages at http://{host}:{port}/dashboard/outbox (24 h of flow in a minute)")
     if open_browser:
         webbrowser.open(f"http://{host}:{port}/demo/")
     api = create_app(settings)

@@ -9,6 +9,7 @@ says only that the cart is waiting, naming the product when the decision knows i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -66,14 +67,19 @@ class Written:
     html: str | None
 
 
-def store_url(store: Store, path: str) -> str | None:
-    """An absolute link on the store's own site (its first allowed origin)."""
-    return f"{store.allowed_origins[0]}{path}" if store.allowed_origins else None
+def store_url(store: Store, path: str, locale: str) -> str | None:
+    """An absolute link on the store's own site (its first allowed origin); ``{locale}`` filled in."""
+    return f"{store.allowed_origins[0]}{path.replace('{locale}', locale)}" if store.allowed_origins else None
 
 
 def write(store: Store, variant: Variant | None, template: str, channel: str, locale: str,
-          coupon: Coupon | None, unsubscribe_url: str | None) -> Written:
-    """The message for one step; ``variant`` None or a survey means a plain reminder."""
+          coupon: Coupon | None, unsubscribe_url: str | None,
+          track: Callable[[str], str] | None = None, pixel_url: str | None = None) -> Written:
+    """The message for one step; ``variant`` None or a survey means a plain reminder.
+
+    ``track`` turns the store link into a click-tracking link, ``pixel_url`` is the open pixel
+    (e-mail only; the plain-text part and SMS keep the store's own link).
+    """
     words = WORDS[locale]
     product = variant.claims.get("product.name") if variant is not None else None
     if template == "light_reminder" or variant is None or variant.incentive == "survey":
@@ -86,7 +92,7 @@ def write(store: Store, variant: Variant | None, template: str, channel: str, lo
         cta_label = variant.cta_label or words["back_to_cart"]
         href = variant.cta_href or store.facts.cart_path
         reviews = [r for block in variant.blocks if isinstance(block, ReviewsBlock) for r in block.items]
-    cta_url = store_url(store, href)
+    cta_url = store_url(store, href, locale)
     fields = {
         "locale": locale, "store_name": store.id, "subject": title, "title": title, "body": body,
         "reviews": reviews, "cta_label": cta_label, "cta_url": cta_url,
@@ -95,7 +101,8 @@ def write(store: Store, variant: Variant | None, template: str, channel: str, lo
         "unsubscribe_url": unsubscribe_url, "unsubscribe_label": words["unsubscribe"],
     }
     if channel == "email":
-        html = _env.get_template("email.html.j2").render(fields)
+        tracked = {**fields, "cta_url": track(cta_url) if track and cta_url else cta_url, "pixel_url": pixel_url}
+        html = _env.get_template("email.html.j2").render(tracked)
         text = _text_env.get_template("email.txt.j2").render(fields).strip() + "\n"
         return Written(title, text, html)
     parts = [f"{store.id}: {title}.", body]

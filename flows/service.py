@@ -40,6 +40,7 @@ from flows.iys import IysClient, needs_iys
 from flows.models import Contact, Coupon, FlowRun, OutboxMessage
 from flows.rules import cap_reached, quiet_until
 from flows.scheduler import PendingStep, StepScheduler
+from flows.tracking import click_url, open_url, tracking_token
 from flows.unsubscribe import unsubscribe_token, unsubscribe_url
 from nudges.catalogue import Catalogue
 from nudges.decision import Moment, decide
@@ -144,6 +145,22 @@ class FlowService:
                 await self._end(db, run, reason)
         return len(runs)
 
+    async def refunded(self, store_id: str, visitor_id: str) -> None:
+        """A recovered order came back: the runs its purchase ended count as refunded."""
+        async with self.sessions.begin() as db:
+            await db.execute(update(FlowRun).where(
+                FlowRun.store_id == store_id, FlowRun.visitor_id == visitor_id, FlowRun.ended_reason == "purchased",
+            ).values(ended_reason="refunded"))
+
+    async def unsubscribed(self, contact_id: str, channel: str) -> None:
+        """Credit the opt-out to the last message that reached the contact on that channel."""
+        async with self.sessions.begin() as db:
+            last = await db.scalar(select(OutboxMessage).where(
+                OutboxMessage.contact_id == contact_id, OutboxMessage.channel == channel, OutboxMessage.status == "sent",
+            ).order_by(OutboxMessage.created_ms.desc()).limit(1))
+            if last is not None and last.unsubscribed_ms is None:
+                last.unsubscribed_ms = self.clock()
+
     async def cancel_for_contact(self, contact_id: str, reason: str) -> int:
         """Stop every active run of a contact (unsubscribed everywhere, erased, expired)."""
         async with self.sessions.begin() as db:
@@ -212,7 +229,12 @@ class FlowService:
                 coupon = await self._issue_coupon(db, store, contact, run, variant.coupon_pct, now)
             token = unsubscribe_token(store.secret_key, contact.id, channel)
             unsub = unsubscribe_url(self.public_url, store.id, contact.id, channel, token)
-            written = write(store, variant, step.template, channel, contact.locale, coupon, unsub)
+            track_token = tracking_token(store.secret_key, pending.idempotency_key)
+            written = write(
+                store, variant, step.template, channel, contact.locale, coupon, unsub,
+                track=lambda target: click_url(self.public_url, store.id, pending.idempotency_key, track_token, target),
+                pixel_url=open_url(self.public_url, store.id, pending.idempotency_key, track_token),
+            )
             row = existing or OutboxMessage(idempotency_key=pending.idempotency_key)
             row.store_id, row.contact_id, row.flow_run_id, row.flow = store.id, contact.id, run.id, run.flow
             row.step, row.channel, row.status, row.recipient = pending.step, channel, "sending", recipient

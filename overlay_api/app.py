@@ -22,6 +22,7 @@ from nudges.catalogue import Catalogue
 from flows.runtime import FlowsRuntime, build_flows
 from overlay_api.collector import Collector
 from overlay_api.contacts_api import ContactsApi
+from overlay_api.flows_api import FlowsApi
 from overlay_api.cors import preflight, served_origins
 from overlay_api.dashboard import Dashboard
 from overlay_api.dashboard_token import TokenSigner
@@ -150,13 +151,16 @@ def create_app(
         Route("/v1/overlay", overlay_preflight, methods=["OPTIONS"]),
         Route(
             "/v1/outcomes",
-            OutcomesEndpoint(registry, event_sink, settings.retry_after_s, flow_service.cancel_for_visitor).handle,
+            OutcomesEndpoint(
+                registry, event_sink, settings.retry_after_s, flow_service.cancel_for_visitor, flow_service.refunded
+            ).handle,
             methods=["POST"],
             max_body_size=settings.max_body_bytes,
         ),
         Route("/v1/experiments", experiments.list, methods=["GET"]),
         Route("/v1/experiments/{experiment}/report", experiments.report, methods=["GET"]),
         *ContactsApi(registry, flow_service).routes(settings.max_body_bytes),
+        *FlowsApi(registry, flow_service).routes(),
         *storefront_routes(),
         *dashboard.routes(),
     ]

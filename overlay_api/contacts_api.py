@@ -165,6 +165,7 @@ class ContactsApi:
             if contact is None:
                 return False
             await set_consent(db, contact, channel, False, source, _now())
+        await self._flows.unsubscribed(contact_id, channel)
         await self._flows.cancel_for_contact(contact_id, f"unsubscribed ({channel})")
         return True
 

@@ -80,7 +80,8 @@ def outcome_event(outcome: Outcome, store_id: str, now_ms: int) -> CollectedEven
 
 class OutcomesEndpoint:
     def __init__(self, registry: StoreRegistry, sink: EventSink, retry_after_s: int,
-                 on_purchase: PurchaseHook | None = None) -> None:
+                 on_purchase: PurchaseHook | None = None, on_refund: PurchaseHook | None = None) -> None:
+        self._on_refund = on_refund
         self._registry = registry
         self._sink = sink
         self._retry_after = str(retry_after_s)
@@ -108,4 +109,6 @@ class OutcomesEndpoint:
             return error_response(503, "Event store unavailable; retry later", headers={"Retry-After": self._retry_after})
         if self._on_purchase is not None and outcome.type == "purchase":
             await self._on_purchase(store.id, outcome.visitor_id)  # every pending follow-up stops
+        if self._on_refund is not None and outcome.type == "refund":
+            await self._on_refund(store.id, outcome.visitor_id)
         return JSONResponse({"accepted": 1, "order_id": outcome.order_id}, status_code=202)

@@ -75,7 +75,21 @@ async def test_the_flow_sends_both_steps_as_real_emails_and_the_link_unsubscribe
                 assert "Fits <well> & ships fast" in text
                 assert "★★★★★" in html and "(5/5, Ayla)" in text  # the store's own review, its own rating
                 assert nudge["Subject"] != reminder["Subject"]
-                assert f"{ORIGIN}/cart" in html or f"{ORIGIN}/checkout" in html
+                assert f"{ORIGIN}/cart" in text or f"{ORIGIN}/checkout" in text  # the store's own link
+
+                # Opens and clicks are counted once each, and a click goes to the store's own site only.
+                pixel = re.search(r'<img src="([^"]+/v1/flows/open/[^"]+)"', html).group(1)
+                click = re.search(r'href="([^"]+/v1/flows/click/[^"]+)"', html).group(1).replace("&amp;", "&")
+                for _ in range(2):
+                    assert (await client.get(pixel)).headers["content-type"] == "image/gif"
+                    followed = await client.get(click)
+                    assert followed.status_code == 302 and followed.headers["location"].startswith(ORIGIN + "/")
+                elsewhere = await client.get(click.split("?to=")[0] + "?to=https%3A%2F%2Fevil.example%2F")
+                assert elsewhere.status_code == 400
+                outbox = (await client.get("/v1/flows/outbox", headers=AUTH)).json()["messages"]
+                assert [(m["step"], m["status"], m["recipient"]) for m in outbox] == [
+                    (1, "sent", "a***@example.com"), (0, "sent", "a***@example.com")]
+                assert (await client.get("/v1/flows/outbox")).status_code == 401
 
                 link = re.fullmatch(r"<(.+)>", nudge["List-Unsubscribe"]).group(1)
                 assert link in text
@@ -85,6 +99,10 @@ async def test_the_flow_sends_both_steps_as_real_emails_and_the_link_unsubscribe
                 assert done.status_code == 200 and "unsubscribed" in done.text
                 forged = await client.post(link[:-4] + "0000")
                 assert forged.status_code == 404
+                report = {(r["flow"], r["step"]): r for r in (await client.get("/v1/flows/report", headers=AUTH)).json()["steps"]}
+                assert (report["quick", 0]["sent"], report["quick", 0]["opened"], report["quick", 0]["unsubscribed"]) == (1, 0, 0)
+                step2 = report["quick", 1]
+                assert (step2["sent"], step2["opened"], step2["clicked"], step2["unsubscribed"]) == (1, 1, 1, 1)
 
                 # Unsubscribed: a new session of the same shopper starts nothing that sends.
                 await profiles.put(trust_profile("s-email-flow-0002", visitor))
