@@ -93,7 +93,7 @@ class SaqScheduler:
                  poll_s: int = 1, sweep_s: int = 30) -> None:
         """``poll_s``: how often due steps move to the ready list (saq's timers are whole seconds)."""
         self._queue = Queue.from_url(redis_url, name=name)
-        self._redis = Redis.from_url(redis_url)
+        self._redis: Redis = self._queue.redis  # type: ignore[attr-defined]  (one pool for both)
         self._name = name
         self._concurrency, self._poll_s, self._sweep_s = concurrency, poll_s, sweep_s
         self._worker: Worker | None = None
@@ -161,7 +161,6 @@ class SaqScheduler:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         await self._queue.disconnect()
-        await self._redis.aclose()
 
 
 class MemoryScheduler:
