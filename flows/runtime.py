@@ -61,6 +61,10 @@ class FlowsRuntime:
     async def start(self) -> None:
         """Migrate the database first: nothing is served on a schema older than the code."""
         await upgrade(self.engine)
+        if isinstance(self.service.scheduler, MemoryScheduler):
+            # Embedded steps lived in the last process's memory: close the runs they belonged
+            # to, or those shoppers would keep an "active" plan that never sends again.
+            await self.service.end_orphaned_runs("restarted: embedded schedule lost")
         await self.service.scheduler.start(self.service.run_step if self.runs_steps else None)
 
     async def stop(self) -> None:

@@ -145,6 +145,13 @@ class FlowService:
                 await self._end(db, run, reason)
         return len(runs)
 
+    async def end_orphaned_runs(self, reason: str) -> int:
+        """End every active run at once (their pending steps are known to be gone)."""
+        async with self.sessions.begin() as db:
+            result = await db.execute(update(FlowRun).where(FlowRun.status == "active").values(
+                status="cancelled", ended_reason=reason, ended_ms=self.clock()))
+        return result.rowcount or 0
+
     async def refunded(self, store_id: str, visitor_id: str) -> None:
         """A recovered order came back: the runs its purchase ended count as refunded."""
         async with self.sessions.begin() as db:

@@ -231,3 +231,31 @@ async def test_a_stop_word_reply_withdraws_consent_and_stops_the_flow_at_once(tm
         run = await db.scalar(select(FlowRun))
         assert (run.status, run.ended_reason) == ("cancelled", "unsubscribed (sms)")
     await engine.dispose()
+
+
+async def test_an_embedded_restart_closes_runs_whose_steps_were_in_memory(tmp_path: Path) -> None:
+    from flows.runtime import build_flows
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", flows_dry_run=True)
+    stores = registry()
+
+    def runtime():
+        return build_flows(settings, stores, profiles=MemoryProfileStore(), ledger=MemoryLedger(),
+                           catalogue=Catalogue(stores), publish=lambda events: None, runs_steps=False)  # type: ignore[arg-type, return-value]
+
+    first = runtime()
+    await first.start()
+    async with first.service.sessions.begin() as db:
+        reg = parse_registration(b'{"customer_id": "c-restart", ' + EMAIL_OK.encode() + b"}", 0)
+        contact = await register(db, "shop", SECRET, reg, default_locale="en", retention_days=30, now_ms=0)
+    run = await first.service.start(stores.by_id("shop"), contact, "s-restart-0001", "v-restart-0001")
+    await first.stop()
+
+    second = runtime()  # a new process: the in-memory steps are gone
+    await second.start()
+    async with second.service.sessions() as db:
+        old = await db.get(FlowRun, run.id)
+        assert (old.status, old.ended_reason) == ("cancelled", "restarted: embedded schedule lost")
+    again = await second.service.start(stores.by_id("shop"), contact, "s-restart-0002", "v-restart-0001")
+    assert again.id != run.id and await second.service.scheduler.pending() == 2
+    await second.stop()
