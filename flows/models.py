@@ -83,6 +83,8 @@ class FlowRun(Base):
     flow: Mapped[str] = mapped_column(String(64))
     session_id: Mapped[str] = mapped_column(String(64))
     visitor_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: The cart's main product as the page named it (catalogue id): what the messages are about.
+    product_id: Mapped[str | None] = mapped_column(String(64))
     #: ``active``, ``cancelled`` (purchase, unsubscribe, erasure) or ``finished``.
     status: Mapped[str] = mapped_column(String(16), index=True)
     ended_reason: Mapped[str | None] = mapped_column(String(64))

@@ -107,7 +107,8 @@ class FlowService:
                 return flow
         return None
 
-    async def start(self, store: Store, contact: Contact, session_id: str, visitor_id: str) -> FlowRun | None:
+    async def start(self, store: Store, contact: Contact, session_id: str, visitor_id: str,
+                    product_id: str | None = None) -> FlowRun | None:
         """Start the contact's flow for this session, unless one is already running (one plan each)."""
         if not store.flows.enabled:
             return None
@@ -124,7 +125,7 @@ class FlowService:
                 await self._end(db, active, "replaced_by_priority")
             run = FlowRun(
                 id=f"r_{uuid.uuid4().hex}", store_id=store.id, contact_id=contact.id, flow=flow.name,
-                session_id=session_id, visitor_id=visitor_id, status="active", started_ms=now,
+                session_id=session_id, visitor_id=visitor_id, product_id=product_id, status="active", started_ms=now,
             )
             db.add(run)
         for i, step in enumerate(flow.steps):
@@ -218,7 +219,7 @@ class FlowService:
             serial = await self._serial_abandoner(db, contact.id, run.id)
             moment = Moment(
                 session_id=run.session_id, visitor_id=run.visitor_id, trigger=f"flow:{run.flow}:{pending.step}:{channel}",
-                locale=contact.locale, product_id=None, now_ms=now,
+                locale=contact.locale, product_id=run.product_id, now_ms=now,
                 coupon_allowed=step.incentive == "offer" and not serial, respect_cooldown=False,
             )
             decision = await decide(store, profile, moment, self.ledger, self.catalogue, self.generator)

@@ -44,6 +44,8 @@ class Identify(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     session_id: Id
     visitor_id: Id
     identify_id: IdentifyId
+    #: The cart's main product (a catalogue id), so the messages can be about it.
+    product_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
 
 
 class Inbound(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -135,7 +137,7 @@ class ContactsApi:
             if contact is not None:
                 await link_session(db, contact, ident.session_id, ident.visitor_id, _now())
         if contact is not None:
-            await self._flows.start(store, contact, ident.session_id, ident.visitor_id)
+            await self._flows.start(store, contact, ident.session_id, ident.visitor_id, ident.product_id)
         # The same answer whether or not the id is known: the page learns nothing from it.
         return allow_origin(Response(status_code=204), origin)
 

@@ -4,6 +4,8 @@ words, and one flow per shopper by priority. E-mail goes to a real SMTP server (
 
 from __future__ import annotations
 
+import re
+import time
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -259,3 +261,111 @@ async def test_an_embedded_restart_closes_runs_whose_steps_were_in_memory(tmp_pa
     again = await second.service.start(stores.by_id("shop"), contact, "s-restart-0002", "v-restart-0001")
     assert again.id != run.id and await second.service.scheduler.pending() == 2
     await second.stop()
+
+
+COUPON_STORE = {
+    "    facts:": "    policy: {allowed_incentives: [coupon, reviews], max_coupon_pct: 10, margin_floor_pct: 20, coupon_valid_hours: 48}\n    facts:",
+    "{delay_min: 2, channel: email, fallback: sms, template: reason_nudge}":
+        "{delay_min: 2, channel: email, template: last_offer, incentive: offer}",
+}
+MUG = [{"id": "mug-1", "name": "Blue mug", "price": 400, "cost": 200, "stock": 50}]
+
+
+def price_profile(session: str, visitor: str):
+    """A real profile from the scorer: a shopper who went for the coupon field and sorted by price."""
+    from scorer.events import CollectedEvent
+    from scorer.profile import Scorer
+    from scorer.session import apply
+
+    now = int(time.time() * 1000)
+
+    def ev(i: int, kind: str, **kw):
+        return CollectedEvent(id=f"e-{session}-{i}", type=kind, ts=now - 5000 + i, at=now - 5000 + i,
+                              received_at=now, store_id="shop", visitor_id=visitor, session_id=session, **kw)
+
+    state = apply(None, ev(0, "cart_view", cart_value=400.0))
+    for i, kind in enumerate(["coupon_focus", "price_sort", "coupon_focus", "price_filter", "coupon_focus"], 1):
+        state = apply(state, ev(i, kind, product_id="mug-1"))
+    return Scorer().profile(state)
+
+
+async def coupon_harness(tmp_path: Path, smtp: SmtpServer) -> Harness:
+    h = Harness(tmp_path, smtp, COUPON_STORE)
+    h.service.catalogue = Catalogue.from_products("shop", MUG)
+    h.now = int(time.time() * 1000)
+    await upgrade(h.engine)
+    return h
+
+
+async def start_price_flow(h: Harness, customer: str) -> FlowRun:
+    contact = await h.contact(customer, EMAIL_OK)
+    session, visitor = f"s-{customer}-001", f"v-{customer}"
+    await h.profiles.put(price_profile(session, visitor))
+    run = await h.service.start(h.store, contact, session, visitor, product_id="mug-1")
+    assert run is not None
+    return run
+
+
+async def test_the_last_offer_carries_a_unique_single_use_expiring_coupon(tmp_path: Path) -> None:
+    from httpx import ASGITransport
+
+    from flows.models import Coupon
+
+    with SmtpServer() as smtp:
+        h = await coupon_harness(tmp_path, smtp)
+        codes = []
+        for customer in ("c-coupon-a", "c-coupon-b"):
+            run = await start_price_flow(h, customer)
+            row = await h.run_step(run, 1)
+            assert (row.status, row.incentive) == ("sent", "coupon"), row.detail
+            codes.append(row.coupon_code)
+        assert len(set(codes)) == 2 and all(re.fullmatch(r"CC-[0-9A-F]{8}", c) for c in codes)
+        text = smtp.messages[-1].get_body(("plain",)).get_content()
+        assert codes[-1] in text and "one use" in text
+        async with h.sessions() as db:
+            coupon = await db.get(Coupon, codes[0])
+        assert coupon.pct == 5 and coupon.expires_ms == coupon.issued_ms + 48 * 3_600_000  # half the 10 % room
+
+        app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", stores_reload_s=0),
+                         stores=h.registry, profiles=MemoryProfileStore())
+        auth = {"Authorization": f"Bearer {SECRET}"}
+        async with httpx.AsyncClient(transport=ASGITransport(app), base_url="http://coach") as client:
+            first = await client.post("/v1/coupons/redeem", headers=auth, json={"code": codes[0], "order_id": "o-1"})
+            second = await client.post("/v1/coupons/redeem", headers=auth, json={"code": codes[0], "order_id": "o-2"})
+            assert (first.status_code, second.status_code) == (200, 409)
+            async with h.sessions.begin() as db:
+                (await db.get(Coupon, codes[1])).expires_ms = h.now - 1
+            expired = await client.post("/v1/coupons/redeem", headers=auth, json={"code": codes[1], "order_id": "o-3"})
+            assert expired.status_code == 409 and expired.json()["error"] == "Expired"
+            bad = await client.post("/v1/coupons/redeem", headers=auth, json={"code": "10OFF", "order_id": "o-4"})
+            assert bad.status_code == 422 and bad.json()["path"] == "$.code"
+        await h.engine.dispose()
+
+
+async def test_no_coupon_when_the_overlay_already_gave_one(tmp_path: Path) -> None:
+    from scorer.events import CollectedEvent
+
+    with SmtpServer() as smtp:
+        h = await coupon_harness(tmp_path, smtp)
+        run = await start_price_flow(h, "c-stack")
+        await h.service.ledger.record(CollectedEvent(  # the overlay showed this visitor a coupon earlier
+            id="d-overlay-coupon", type="overlay_decision", ts=h.now - 60_000, at=h.now - 60_000, received_at=h.now,
+            store_id="shop", visitor_id=run.visitor_id, session_id="s-earlier-0001", experiment="nudges-v1",
+            arm="v1", variant="price.coupon", incentive="coupon", propensity=1.0,
+            props={"reason": "price", "cost": 20.0, "window_s": 86400}))
+        row = await h.run_step(run, 1)
+        assert row.status == "sent" and row.incentive != "coupon" and row.coupon_code is None
+        await h.engine.dispose()
+
+
+async def test_a_serial_abandoner_gets_no_coupon(tmp_path: Path) -> None:
+    with SmtpServer() as smtp:
+        h = await coupon_harness(tmp_path, smtp)
+        for i in range(2):  # two earlier flows that ended without a purchase
+            earlier = await start_price_flow(h, "c-serial")
+            async with h.sessions.begin() as db:
+                (await db.get(FlowRun, earlier.id)).status = "finished"
+        run = await start_price_flow(h, "c-serial")
+        row = await h.run_step(run, 1)
+        assert row.status == "sent" and row.coupon_code is None
+        await h.engine.dispose()

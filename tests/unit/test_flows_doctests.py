@@ -9,7 +9,8 @@ import pytest
 
 MODULES = [
     "flows.channels.channel", "flows.channels.delivery", "flows.channels.email", "flows.contacts",
-    "flows.unsubscribe", "flows.rules", "flows.iys", "nudges.flow_definitions", "database.engine",
+    "flows.unsubscribe", "flows.tracking", "flows.rules", "flows.iys", "nudges.flow_definitions",
+    "database.engine", "overlay_api.flows_api",
 ]
 
 
