@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Final
 
 import msgspec
@@ -54,6 +55,18 @@ def mask(recipient: str) -> str:
     return f"{recipient[:6]}***{recipient[-2:]}" if len(recipient) > 8 else "***"
 
 
+_OPEN_PIXEL = re.compile(r'<img src="[^"]*/v1/flows/open/[^"]*"[^>]*>')
+
+
+def without_pixel(html: str | None) -> str | None:
+    """The e-mail as shown in the outbox: its open pixel removed, or every look would count as an open.
+
+    >>> without_pixel('<p>Hi</p><img src="https://c.example/v1/flows/open/s/k/t" width="1" height="1" alt="">')
+    '<p>Hi</p>'
+    """
+    return None if html is None else _OPEN_PIXEL.sub("", html)
+
+
 def _json(body: object) -> Response:
     return Response(_encode(body), media_type="application/json", headers={"Cache-Control": "no-store"})
 
@@ -91,7 +104,7 @@ class FlowsApi:
             messages = [{
                 "key": r.idempotency_key, "flow": r.flow, "step": r.step, "channel": r.channel, "status": r.status,
                 "detail": r.detail, "recipient": mask(r.recipient), "subject": r.subject, "text": r.text,
-                "html": r.html, "incentive": r.incentive, "coupon": r.coupon_code, "attempts": r.attempts,
+                "html": without_pixel(r.html), "incentive": r.incentive, "coupon": r.coupon_code, "attempts": r.attempts,
                 "due_ms": r.due_ms, "created_ms": r.created_ms, "sent_ms": r.sent_ms,
                 "opened": r.opened_ms is not None, "clicked": r.clicked_ms is not None,
             } for r in rows]

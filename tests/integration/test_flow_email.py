@@ -90,6 +90,7 @@ async def test_the_flow_sends_both_steps_as_real_emails_and_the_link_unsubscribe
                 assert [(m["step"], m["status"], m["recipient"]) for m in outbox] == [
                     (1, "sent", "a***@example.com"), (0, "sent", "a***@example.com")]
                 assert (await client.get("/v1/flows/outbox")).status_code == 401
+                assert "/v1/flows/open/" not in outbox[0]["html"]  # looking at the outbox is not an open
 
                 link = re.fullmatch(r"<(.+)>", nudge["List-Unsubscribe"]).group(1)
                 assert link in text
