@@ -42,6 +42,7 @@ from flows.rules import cap_reached, quiet_until
 from flows.scheduler import PendingStep, StepScheduler
 from flows.tracking import click_url, open_url, tracking_token
 from flows.unsubscribe import unsubscribe_token, unsubscribe_url
+from nudges.assignment import HOLDOUT, assign
 from nudges.catalogue import Catalogue
 from nudges.decision import Moment, decide
 from nudges.flow_definitions import Flow, Step
@@ -223,13 +224,19 @@ class FlowService:
                 coupon_allowed=step.incentive == "offer" and not serial, respect_cooldown=False,
             )
             decision = await decide(store, profile, moment, self.ledger, self.catalogue, self.generator)
-            if decision is None:
+            if decision is None and step.template != "light_reminder":
                 return await self._skip(db, pending, store, run, channel, "nothing to say (no confident profile)")
-            await self.publish([decision.event])
-            if decision.shown is None:
-                return await self._skip(db, pending, store, run, channel, "holdout")
-            variant = decision.shown
-            if step.incentive == "none" or (variant.incentive == "coupon" and step.incentive != "offer"):
+            if decision is None:
+                # A light reminder claims nothing, so it needs no reason; the holdout still holds.
+                if assign(store.id, store.experiment, run.session_id).name == HOLDOUT:
+                    return await self._skip(db, pending, store, run, channel, "holdout")
+                variant = None
+            else:
+                await self.publish([decision.event])
+                if decision.shown is None:
+                    return await self._skip(db, pending, store, run, channel, "holdout")
+                variant = decision.shown
+            if variant is not None and (step.incentive == "none" or (variant.incentive == "coupon" and step.incentive != "offer")):
                 variant = None  # a plain reminder: this step may not carry that incentive
 
             coupon = None

@@ -369,3 +369,12 @@ async def test_a_serial_abandoner_gets_no_coupon(tmp_path: Path) -> None:
         row = await h.run_step(run, 1)
         assert row.status == "sent" and row.coupon_code is None
         await h.engine.dispose()
+
+
+async def test_a_light_reminder_needs_no_profile_but_a_reason_nudge_does(harness: Harness) -> None:
+    contact = await harness.contact("c-noprofile", EMAIL_OK)
+    run = await harness.service.start(harness.store, contact, "s-noprofile-01", "v-noprofile-01")
+    reminder = await harness.run_step(run, 0)
+    assert reminder.status == "sent" and harness.smtp.messages[0]["Subject"] == "Your cart is waiting"
+    nudge = await harness.run_step(run, 1)
+    assert (nudge.status, nudge.detail) == ("skipped", "nothing to say (no confident profile)")
