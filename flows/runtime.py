@@ -6,6 +6,8 @@ and ``cartcoach flows`` (the workers of the full path), so both run the same cod
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,6 +18,7 @@ from database.migrate import upgrade
 from flows.channels.channel import Channel
 from flows.channels.email import SmtpChannel
 from flows.channels.record_only import RecordOnlyChannel
+from flows.contacts import expire
 from flows.iys import IysClient
 from flows.scheduler import MemoryScheduler, SaqScheduler, StepScheduler
 from flows.service import FlowService, ProfileSource, Publish
@@ -23,6 +26,9 @@ from nudges.catalogue import Catalogue
 from nudges.ledger import ExperimentLedger
 from nudges.llm_generator import LlmGenerator
 from nudges.stores import StoreRegistry
+
+
+log = logging.getLogger(__name__)
 
 
 def build_scheduler(settings: Settings) -> StepScheduler:
@@ -51,12 +57,35 @@ def build_iys(settings: Settings) -> IysClient | None:
     return IysClient(settings.iys_url, settings.iys_username, settings.iys_password, settings.iys_code)
 
 
+#: How often contacts past their store's retention are erased.
+RETENTION_SWEEP_S = 3600.0
+
+
 @dataclass
 class FlowsRuntime:
     engine: AsyncEngine
     service: FlowService
     #: Run due steps in this process (embedded, or a ``cartcoach flows`` worker).
     runs_steps: bool
+    retention_sweep_s: float = RETENTION_SWEEP_S
+    _sweeper: asyncio.Task[None] | None = None
+
+    async def erase_expired(self) -> int:
+        """Erase every contact past its retention (KVKK), and everything derived from it."""
+        async with self.service.sessions.begin() as db:
+            ids = await expire(db, self.service.clock())
+        # Their runs went with them: a step still queued finds no run when it falls due and does nothing.
+        if ids:
+            log.info("erased %d contacts past their retention", len(ids))
+        return len(ids)
+
+    async def _sweep(self) -> None:
+        while True:
+            try:
+                await self.erase_expired()
+            except Exception:  # a database hiccup must not end the sweeps
+                log.exception("retention sweep failed")
+            await asyncio.sleep(self.retention_sweep_s)
 
     async def start(self) -> None:
         """Migrate the database first: nothing is served on a schema older than the code."""
@@ -66,8 +95,13 @@ class FlowsRuntime:
             # to, or those shoppers would keep an "active" plan that never sends again.
             await self.service.end_orphaned_runs("restarted: embedded schedule lost")
         await self.service.scheduler.start(self.service.run_step if self.runs_steps else None)
+        if self.runs_steps:
+            self._sweeper = asyncio.create_task(self._sweep(), name="flows-retention")
 
     async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
         await self.service.scheduler.stop()
         for channel in self.service.channels.values():
             await channel.close()

@@ -378,3 +378,28 @@ async def test_a_light_reminder_needs_no_profile_but_a_reason_nudge_does(harness
     assert reminder.status == "sent" and harness.smtp.messages[0]["Subject"] == "Your cart is waiting"
     nudge = await harness.run_step(run, 1)
     assert (nudge.status, nudge.detail) == ("skipped", "nothing to say (no confident profile)")
+
+
+async def test_the_retention_sweep_erases_expired_contacts_and_their_steps_do_nothing(tmp_path: Path) -> None:
+    from flows.runtime import build_flows
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", flows_dry_run=True)
+    stores = registry()
+    runtime = build_flows(settings, stores, profiles=MemoryProfileStore(), ledger=MemoryLedger(),
+                          catalogue=Catalogue(stores), publish=lambda events: None, runs_steps=False)  # type: ignore[arg-type]
+    await runtime.start()
+    now = int(time.time() * 1000)
+    async with runtime.service.sessions.begin() as db:
+        old = await register(db, "shop", SECRET, parse_registration(b'{"customer_id": "c-old", ' + EMAIL_OK.encode() + b"}", now),
+                             default_locale="en", retention_days=1, now_ms=now - 2 * 86_400_000)
+        fresh = await register(db, "shop", SECRET, parse_registration(b'{"customer_id": "c-new", ' + EMAIL_OK.encode() + b"}", now),
+                               default_locale="en", retention_days=1, now_ms=now)
+    run = await runtime.service.start(stores.by_id("shop"), old, "s-old-000001", "v-old-000001")
+    assert await runtime.erase_expired() == 1
+    async with runtime.service.sessions() as db:
+        assert await db.get(Contact, old.id) is None and await db.get(FlowRun, run.id) is None
+        assert await db.get(Contact, fresh.id) is not None
+    await runtime.service.run_step(PendingStep(run.id, "shop", old.id, run.flow, 0, now))  # nothing to send to
+    async with runtime.service.sessions() as db:
+        assert list(await db.scalars(select(OutboxMessage))) == []
+    await runtime.stop()
