@@ -85,6 +85,9 @@ class FlowRun(Base):
     visitor_id: Mapped[str] = mapped_column(String(64), index=True)
     #: The cart's main product as the page named it (catalogue id): what the messages are about.
     product_id: Mapped[str | None] = mapped_column(String(64))
+    #: The session's last profile a step saw (JSON): live profiles expire after a day, a
+    #: 48-hour step still answers the reason the shopper left with.
+    profile_json: Mapped[str | None] = mapped_column(Text)
     #: ``active``, ``cancelled`` (purchase, unsubscribe, erasure) or ``finished``.
     status: Mapped[str] = mapped_column(String(16), index=True)
     ended_reason: Mapped[str | None] = mapped_column(String(64))

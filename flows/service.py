@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+import msgspec
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -217,6 +218,10 @@ class FlowService:
                     return await self._skip(db, pending, store, run, channel, "İYS: no commercial consent")
 
             profile = await self.profiles.get(store.id, run.session_id)
+            if profile is not None:
+                run.profile_json = msgspec.json.encode(profile).decode()
+            elif run.profile_json is not None:
+                profile = msgspec.json.decode(run.profile_json, type=AbandonmentProfile)
             serial = await self._serial_abandoner(db, contact.id, run.id)
             moment = Moment(
                 session_id=run.session_id, visitor_id=run.visitor_id, trigger=f"flow:{run.flow}:{pending.step}:{channel}",

@@ -403,3 +403,13 @@ async def test_the_retention_sweep_erases_expired_contacts_and_their_steps_do_no
     async with runtime.service.sessions() as db:
         assert list(await db.scalars(select(OutboxMessage))) == []
     await runtime.stop()
+
+
+async def test_a_late_step_answers_the_reason_after_the_live_profile_expired(harness: Harness) -> None:
+    contact = await harness.contact("c-late", EMAIL_OK)
+    run = await harness.start(contact, "s-late-000001")
+    assert (await harness.run_step(run, 0)).status == "sent"
+    harness.profiles = MemoryProfileStore()  # a day later: the live profile is gone
+    harness.service.profiles = harness.profiles
+    nudge = await harness.run_step(run, 1)
+    assert nudge.status == "sent" and nudge.incentive == "reviews"  # still the trust answer

@@ -59,6 +59,7 @@ def upgrade() -> None:
     sa.Column('session_id', sa.String(length=64), nullable=False),
     sa.Column('visitor_id', sa.String(length=64), nullable=False),
     sa.Column('product_id', sa.String(length=64), nullable=True),
+    sa.Column('profile_json', sa.Text(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('ended_reason', sa.String(length=64), nullable=True),
     sa.Column('started_ms', sa.BigInteger(), nullable=False),
