@@ -1,6 +1,6 @@
-# The API and the stream worker share one image; docker-compose.yml picks the command.
-# tests/integration/test_installed_wheel.py builds this context into a wheel, installs
-# it into a fresh virtualenv and runs it the way docker-compose.yml does: keep COPY,
+# The API, the stream worker and the flows worker share one image; docker-compose.yml picks
+# the command. tests/integration/test_installed_wheel.py builds this context into a wheel,
+# installs it into a fresh virtualenv and runs it the way docker-compose.yml does: keep COPY,
 # RUN and CMD in the forms that test reads.
 FROM python:3.11-slim
 WORKDIR /app
@@ -9,6 +9,8 @@ COPY pyproject.toml README.md ./
 COPY cartcoach ./cartcoach
 COPY scorer ./scorer
 COPY nudges ./nudges
+COPY database ./database
+COPY flows ./flows
 COPY stream ./stream
 COPY overlay_api ./overlay_api
 COPY tracker/dist ./tracker/dist

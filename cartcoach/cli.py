@@ -14,8 +14,11 @@ from cartcoach import model_commands, policy_commands
 from cartcoach.metrics_endpoint import serve_metrics
 from cartcoach.settings import Settings
 
-#: The demo store's public write key (cartcoach/demo_stores.yaml).
+#: The demo store's public write key and secret key (cartcoach/demo_stores.yaml).
 DEMO_WRITE_KEY = "wk_demo_public_0001"
+DEMO_SECRET_KEY = "sk_demo_secret_change_me"
+#: ``--demo-traffic`` plays follow-up flows this much faster: 24 hours in a minute.
+DEMO_FLOW_SPEEDUP = 1440.0
 
 app = typer.Typer(
     help="Cart-abandonment coach: why shoppers leave, and the one honest nudge that answers it.",
@@ -61,6 +64,8 @@ def serve(
     settings = Settings.from_env()
     # The app is told where it listens: stores with allow_own_origin (the demo) accept it.
     settings = dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
+    if demo_traffic:  # a newcomer sees a whole flow in a minute, recorded in the outbox, nothing sent
+        settings = dataclasses.replace(settings, flow_speedup=DEMO_FLOW_SPEEDUP, flows_dry_run=True)
     host, port = settings.host, settings.port
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     mode = "embedded (no servers)" if settings.embedded else f"Kafka at {settings.kafka_bootstrap_servers}"
@@ -75,6 +80,7 @@ def serve(
         demo = StoreRegistry.from_file(settings.stores_file).by_write_key(DEMO_WRITE_KEY)
         # The simulated shoppers sign their orders as the demo store's back end would.
         drive_in_background(f"http://{host}:{port}", DEMO_WRITE_KEY, traffic_rate, demo and demo.secret_key)
+        typer.echo(f"cartcoach: follow-up messages at http://{host}:{port}/dashboard/outbox (24 h of flow in a minute)")
     if open_browser:
         webbrowser.open(f"http://{host}:{port}/demo/")
     api = create_app(settings)
@@ -156,6 +162,25 @@ def worker(
         typer.echo(f"cartcoach worker: metrics at http://{settings.metrics_host}:{settings.worker_metrics_port}/metrics")
     freeze_startup_heap()
     Worker(stream_app, loglevel=loglevel).execute_from_commandline()
+
+
+@app.command()
+def flows() -> None:
+    """Run a follow-up flows worker: sends e-mail/SMS/WhatsApp/push steps as they fall due.
+
+    Needs REDIS_URL (the pending steps) and CARTCOACH_DATABASE_URL (contacts, outbox);
+    migrates the database first. Run as many as you like.
+    """
+    import asyncio
+
+    from cartcoach.flows_worker import run
+
+    settings = Settings.from_env()
+    if not settings.redis_url:
+        typer.echo("cartcoach flows: set REDIS_URL (the embedded default runs flows inside `cartcoach serve`)", err=True)
+        raise typer.Exit(2)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    asyncio.run(run(settings))
 
 
 if __name__ == "__main__":

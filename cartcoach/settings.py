@@ -89,6 +89,35 @@ class Settings:
     llm_api_key: str | None = field(default=None, repr=False)
     llm_timeout_s: float = 8.0
     llm_cache_ttl_s: float = 3600.0
+    #: Where embedded state that must survive a restart lives (the SQLite database).
+    data_dir: Path = Path(".cartcoach-data")
+    #: The relational store (contacts, consents, flows, outbox); SQLite under ``data_dir`` if unset.
+    database_url: str | None = None
+    #: Divide every flow step's delay by this (the demo shows a 24-hour flow in a minute).
+    flow_speedup: float = 1.0
+    #: The public base URL of this server, for links in messages (unsubscribe, cart).
+    public_url: str | None = None
+    #: SMTP relay for e-mail steps (unset: e-mails are written to the outbox, not sent).
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_starttls: bool = True
+    smtp_from: str = "cartcoach@localhost"
+    #: Record every flow message in the outbox without handing it to any provider (the demo).
+    flows_dry_run: bool = False
+    #: The saq queue the flow steps wait in (tests use their own).
+    flows_queue: str = "cartcoach-flows"
+    #: İYS consent queries (unset: commercial messages to Turkish recipients are not sent).
+    iys_url: str | None = None
+    iys_username: str | None = None
+    iys_password: str | None = field(default=None, repr=False)
+    iys_code: str | None = None
+
+    @property
+    def database(self) -> str:
+        """The database URL to use: the configured one, else SQLite in the data directory."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'cartcoach.db'}"
 
     @property
     def embedded(self) -> bool:
@@ -168,4 +197,20 @@ class Settings:
             llm_api_key=get("CARTCOACH_LLM_API_KEY", None),
             llm_timeout_s=float(get("CARTCOACH_LLM_TIMEOUT_S", str(defaults.llm_timeout_s))),
             llm_cache_ttl_s=float(get("CARTCOACH_LLM_CACHE_TTL_S", str(defaults.llm_cache_ttl_s))),
+            data_dir=Path(get("CARTCOACH_DATA_DIR", str(defaults.data_dir))),
+            database_url=get("CARTCOACH_DATABASE_URL", None),
+            flow_speedup=float(get("CARTCOACH_FLOW_SPEEDUP", str(defaults.flow_speedup))),
+            public_url=get("CARTCOACH_PUBLIC_URL", None),
+            smtp_host=get("CARTCOACH_SMTP_HOST", None),
+            smtp_port=int(get("CARTCOACH_SMTP_PORT", str(defaults.smtp_port))),
+            smtp_username=get("CARTCOACH_SMTP_USERNAME", None),
+            smtp_password=get("CARTCOACH_SMTP_PASSWORD", None),
+            smtp_starttls=get("CARTCOACH_SMTP_STARTTLS", "1") not in ("0", "false", "no", "off"),
+            smtp_from=get("CARTCOACH_SMTP_FROM", defaults.smtp_from),
+            flows_dry_run=get("CARTCOACH_FLOWS_DRY_RUN", "0") in ("1", "true", "yes", "on"),
+            flows_queue=get("CARTCOACH_FLOWS_QUEUE", defaults.flows_queue),
+            iys_url=get("CARTCOACH_IYS_URL", None),
+            iys_username=get("CARTCOACH_IYS_USERNAME", None),
+            iys_password=get("CARTCOACH_IYS_PASSWORD", None),
+            iys_code=get("CARTCOACH_IYS_CODE", None),
         )

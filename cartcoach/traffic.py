@@ -63,15 +63,41 @@ def _signed(batch: Batch, secret_key: str) -> Batch:
 async def play(
     client: httpx.AsyncClient, session: SimSession, write_key: str, speed: float, stats: TrafficStats,
     secret_key: str | None = None,
+    identify: bool = False,
 ) -> None:
-    """Post one session's batches in order, asking for an overlay before its last page."""
+    """Post one session's batches in order, asking for an overlay before its last page.
+
+    With the store's ``secret_key`` the shopper's orders are signed as the store's back end
+    would sign them (so verified revenue moves), and with ``identify`` a shopper who
+    abandons a cart is also a known customer: the "back end" registers a made-up contact
+    that consented to every channel, and the page identifies the session, so the
+    follow-up flow starts.
+    """
     batches = to_batches(session, write_key)
     if secret_key is not None:
         batches = [_signed(b, secret_key) for b in batches]
     try:
+        if identify and secret_key is not None and not session.purchased:
+            await _identify(client, session, write_key, secret_key)
         await _post_all(client, session, batches, write_key, speed, stats)
     except httpx.HTTPError:  # the API went away (or is restarting): this shopper gives up
         stats.failed += 1
+
+
+async def _identify(client: httpx.AsyncClient, session: SimSession, write_key: str, secret_key: str) -> None:
+    """A made-up customer (example.com addresses, a 0532 number) with consent on every channel."""
+    n = int(session.visitor_id.encode().hex()[-7:], 16) % 10_000_000
+    contact = await client.post("/v1/contacts", headers={"Authorization": f"Bearer {secret_key}"}, json={
+        "customer_id": f"demo-{session.visitor_id[-12:]}", "email": f"shopper{n}@example.com",
+        "phone": f"+90532{n:07d}", "locale": "tr" if n % 2 else "en",
+        "consent": {ch: {"granted": True, "source": "demo"} for ch in ("email", "sms", "whatsapp", "push")},
+    })
+    if contact.status_code != 201:
+        return
+    await client.post("/v1/identify", json={
+        "write_key": write_key, "session_id": session.session_id, "visitor_id": session.visitor_id,
+        "identify_id": contact.json()["identify_id"],
+    })
 
 
 async def _post_all(
@@ -103,6 +129,7 @@ async def drive(
     seed: int | None = None,
     stop: asyncio.Event | None = None,
     secret_key: str | None = None,
+    identify_every: int = 5,
 ) -> TrafficStats:
     """Start ``rate`` new shoppers a second until ``sessions`` have started (or ``stop`` is set)."""
     rnd = random.Random(seed)
@@ -112,7 +139,9 @@ async def drive(
     async with httpx.AsyncClient(base_url=base_url, timeout=10.0) as client:
         while not stop.is_set() and (sessions is None or stats.sessions < sessions):
             config = SimulatorConfig(sessions=1, seed=rnd.randrange(10**9), start_ms=int(time.time() * 1000))
-            task = asyncio.create_task(play(client, simulate(config)[0], write_key, speed, stats, secret_key))
+            identify = stats.sessions % identify_every == 0
+            shopper = play(client, simulate(config)[0], write_key, speed, stats, secret_key, identify)
+            task = asyncio.create_task(shopper)
             running.add(task)
             task.add_done_callback(running.discard)
             stats.sessions += 1

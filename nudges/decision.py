@@ -57,6 +57,11 @@ class Moment(NamedTuple):
     locale: str | None
     product_id: str | None
     now_ms: int
+    #: False when the caller rules a coupon out whatever the ledger says (a flow step that
+    #: may not carry one, a serial abandoner the ledger cannot see).
+    coupon_allowed: bool = True
+    #: False for follow-up flows, whose steps are paced by their own delays and caps.
+    respect_cooldown: bool = True
 
 
 class Decision(NamedTuple):
@@ -94,7 +99,7 @@ async def decide(
         return None
     now = moment.now_ms
     seen = await ledger.exposure(store.id, experiment.name, moment.session_id)
-    if seen is not None and now - seen.at < experiment.cooldown_min * 60_000:
+    if moment.respect_cooldown and seen is not None and now - seen.at < experiment.cooldown_min * 60_000:
         return None
 
     visitor_id = moment.visitor_id or profile.visitor_id
@@ -107,7 +112,7 @@ async def decide(
         cart_value=profile.cart_value,
         now_ms=now,
         locale=lang,
-        coupon_eligible=coupons == 0,
+        coupon_eligible=coupons == 0 and moment.coupon_allowed,
     )
     generated = generator.lookup(ctx, profile) if generator else None
     variants = propose(profile, ctx, generated)

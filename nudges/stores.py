@@ -35,6 +35,8 @@ import msgspec
 import yaml
 from limits import parse_many
 
+from nudges.flow_definitions import FlowsConfig, check_flows
+
 Origin = Annotated[str, msgspec.Meta(pattern=r"^https?://[^/\s]+$")]
 Key = Annotated[str, msgspec.Meta(min_length=8, max_length=64)]
 StoreId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
@@ -251,6 +253,8 @@ class Store(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     max_cart_value: Money = 100_000.0
     #: This store's rate limits (None: the file's ``rate_limits``).
     rate_limits: RateLimits | None = None
+    #: Follow-up messages after the shopper left (``docs/flows.md``).
+    flows: FlowsConfig = msgspec.field(default_factory=FlowsConfig)
 
     def allows_origin(self, origin: str) -> bool:
         return origin in self.allowed_origins
@@ -299,6 +303,10 @@ def _check(store: Store, where: str) -> None:
             raise StoresFileError(f"{where}.calendar[{j}].to: ends before it starts")
     if store.catalogue is not None and (store.catalogue.file is None) == (store.catalogue.url is None):
         raise StoresFileError(f"{where}.catalogue: give exactly one of file or url")
+    try:
+        check_flows(store.flows, f"{where}.flows")
+    except ValueError as exc:
+        raise StoresFileError(str(exc)) from None
     if store.rate_limits is not None:
         _check_rates(store.rate_limits, f"{where}.rate_limits")
 

@@ -22,9 +22,12 @@ from starlette.staticfiles import StaticFiles
 
 from cartcoach.settings import Settings
 from nudges.catalogue import Catalogue
+from flows.runtime import FlowsRuntime, build_flows
 from overlay_api.auth import SecretKeyGuard
 from overlay_api.client_pseudonym import ClientPseudonym
 from overlay_api.collector import Collector
+from overlay_api.contacts_api import ContactsApi
+from overlay_api.flows_api import FlowsApi
 from overlay_api.cors import preflight, served_origins
 from overlay_api.dashboard import Dashboard
 from overlay_api.dashboard_token import TokenSigner
@@ -119,6 +122,7 @@ def create_app(
     sink: EventSink | None = None,
     profiles: ProfileStore | None = None,
     ledger: ExperimentLedger | None = None,
+    flows: FlowsRuntime | None = None,
 ) -> Starlette:
     """Build the API. ``stores``, ``sink`` and ``profiles`` default to what ``settings`` says."""
     own_origins = served_origins(settings.host, settings.port)
@@ -129,6 +133,13 @@ def create_app(
     generator = build_generator(settings)
     model_health = build_model_health(settings)
     event_sink = sink or build_sink(settings, profile_store, experiment_ledger, model_health)
+
+    # Embedded, the steps run in this process; on the full path `cartcoach flows` workers run them.
+    flows_runtime = flows or build_flows(
+        settings, registry, profiles=profile_store, ledger=experiment_ledger, catalogue=catalogue,
+        publish=event_sink.publish, generator=generator, runs_steps=settings.redis_url is None,
+    )
+    flow_service = flows_runtime.service
 
     checks = {"events": event_sink.ready}
     if isinstance(profile_store, RedisProfileStore):
@@ -153,6 +164,7 @@ def create_app(
     collector = Collector(
         registry, event_sink, settings.retry_after_s,
         catalogue=catalogue, limiter=limiter, pseudonym=ClientPseudonym(settings.model_signing_key),
+        on_purchase=flow_service.cancel_for_visitor,
     )  # fmt: skip
     # Only a registry read from the file follows the file (a test's own registry does not).
     stores_watch = None if stores is not None else StoresFileWatcher(
@@ -174,7 +186,10 @@ def create_app(
         Route("/v1/overlay", overlay_preflight, methods=["OPTIONS"]),
         Route(
             "/v1/outcomes",
-            OutcomesEndpoint(registry, event_sink, settings.retry_after_s, guard).handle,
+            OutcomesEndpoint(
+                registry, event_sink, settings.retry_after_s, guard,
+                on_purchase=flow_service.cancel_for_visitor, on_refund=flow_service.refunded,
+            ).handle,
             methods=["POST"],
             max_body_size=settings.max_body_bytes,
         ),
@@ -183,12 +198,15 @@ def create_app(
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/docs", api_docs, methods=["GET"]),
         Mount("/docs/assets", StaticFiles(directory=DOCS_DIR), name="docs-assets"),
+        *ContactsApi(registry, flow_service).routes(settings.max_body_bytes),
+        *FlowsApi(registry, flow_service).routes(),
         *storefront_routes(),
         *dashboard.routes(),
     ]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await flows_runtime.start()
         await event_sink.start()
         await catalogue.start()
         await live_feed.start()
@@ -205,6 +223,7 @@ def create_app(
             if generator is not None:
                 await generator.close()
             await event_sink.stop()
+            await flows_runtime.stop()
             await experiment_ledger.close()
             await profile_store.close()
 
@@ -225,4 +244,5 @@ def create_app(
     app.state.live_feed = live_feed
     app.state.model_health = model_health
     app.state.limiter = limiter
+    app.state.flows = flows_runtime
     return app

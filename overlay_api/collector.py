@@ -19,6 +19,7 @@ marked ``verified`` accordingly and stamped with the client's daily pseudonym.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -33,6 +34,9 @@ from overlay_api.rate_limits import RateLimiter, client_of, too_many_requests
 from overlay_api.metrics import EVENTS_ACCEPTED
 from scorer.events import BatchRejected, MalformedBatch, collect, decode_batch
 from stream.event_sink import EventSink, SinkUnavailable
+
+#: Called with (store id, visitor id) when a shopper has bought: stops their follow-up flows.
+PurchaseHook = Callable[[str, str], Awaitable[object]]
 
 #: ``text/plain`` is how browsers send without a CORS preflight (sendBeacon strings).
 ACCEPTED_MEDIA_TYPES = frozenset({"application/json", "text/plain"})
@@ -50,6 +54,7 @@ class Collector:
         catalogue: Catalogue,
         limiter: RateLimiter,
         pseudonym: ClientPseudonym,
+        on_purchase: PurchaseHook | None = None,
     ) -> None:
         self._registry = registry
         self._sink = sink
@@ -57,6 +62,7 @@ class Collector:
         self._catalogue = catalogue
         self._limiter = limiter
         self._pseudonym = pseudonym
+        self._on_purchase = on_purchase
 
     async def handle(self, request: Request) -> Response:
         origin = request_origin(request)
@@ -110,4 +116,9 @@ class Collector:
                 )
             )
         EVENTS_ACCEPTED.inc(len(events))
+        if self._on_purchase is not None:
+            # The thank-you marker: whatever follow-ups were planned for this shopper stop now.
+            # It only ever stops messages; money counts only from the back end (outcomes).
+            for visitor in {e.visitor_id for e in events if e.type == "purchase"}:
+                await self._on_purchase(store.id, visitor)
         return reply(JSONResponse({"accepted": len(events)}, status_code=202))

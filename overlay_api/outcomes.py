@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from overlay_api.auth import SecretKeyGuard
+from overlay_api.collector import PurchaseHook
 from overlay_api.errors import error_response
 from nudges.stores import StoreRegistry
 from scorer.events import CollectedEvent, Id, Money, ShortText
@@ -79,11 +80,22 @@ def outcome_event(outcome: Outcome, store_id: str, now_ms: int) -> CollectedEven
 
 
 class OutcomesEndpoint:
-    def __init__(self, registry: StoreRegistry, sink: EventSink, retry_after_s: int, guard: SecretKeyGuard) -> None:
+    def __init__(
+        self,
+        registry: StoreRegistry,
+        sink: EventSink,
+        retry_after_s: int,
+        guard: SecretKeyGuard,
+        *,
+        on_purchase: PurchaseHook | None = None,
+        on_refund: PurchaseHook | None = None,
+    ) -> None:
         self._registry = registry
         self._sink = sink
         self._retry_after = str(retry_after_s)
         self._guard = guard
+        self._on_purchase = on_purchase
+        self._on_refund = on_refund
 
     async def handle(self, request: Request) -> Response:
         store = await self._guard.store(request)
@@ -112,4 +124,8 @@ class OutcomesEndpoint:
             await self._sink.publish([outcome_event(outcome, store.id, now)])
         except SinkUnavailable:
             return error_response(503, "Event store unavailable; retry later", headers={"Retry-After": self._retry_after})
+        if self._on_purchase is not None and outcome.type == "purchase":
+            await self._on_purchase(store.id, outcome.visitor_id)  # every pending follow-up stops
+        if self._on_refund is not None and outcome.type == "refund":
+            await self._on_refund(store.id, outcome.visitor_id)
         return JSONResponse({"accepted": 1, "order_id": outcome.order_id}, status_code=202)

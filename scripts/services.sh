@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Real Kafka (one-node KRaft broker from Maven Central's jars) and real Redis (Debian's
-# redis-server), both on loopback, for the tests and the full mode. No Docker needed.
+# Real Kafka (one-node KRaft broker from Maven Central's jars), real Redis (Debian's
+# redis-server) and a throwaway PostgreSQL cluster (Debian's postgresql), all on loopback,
+# for the tests and the full mode. No Docker needed.
 #
 #   scripts/services.sh up            start what is not running (idempotent), print the env
 #   scripts/services.sh down          stop both and delete their data
@@ -9,7 +10,7 @@
 #   scripts/services.sh kafka-stop    stop only the broker (tests of the collector's 503 path)
 #   scripts/services.sh kafka-start   start only the broker, keeping its data
 #
-# If KAFKA_BOOTSTRAP_SERVERS or REDIS_URL is already set, that service is yours: it is
+# If KAFKA_BOOTSTRAP_SERVERS, REDIS_URL or CARTCOACH_DATABASE_URL is already set, that service is yours: it is
 # neither started nor stopped here.
 set -euo pipefail
 
@@ -18,6 +19,7 @@ state="${CARTCOACH_SERVICES_DIR:-$root/.services}"
 kafka_port="${CARTCOACH_KAFKA_PORT:-19092}"
 controller_port="${CARTCOACH_KAFKA_CONTROLLER_PORT:-19093}"
 redis_port="${CARTCOACH_REDIS_PORT:-16379}"
+pg_port="${CARTCOACH_PG_PORT:-15432}"
 kafka_version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$root/scripts/kafka/pom.xml")
 libs="$state/kafka-$kafka_version/libs"
 mkdir -p "$state"
@@ -121,19 +123,53 @@ redis_stop() {
   rm -f "$state/redis.pid"
 }
 
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+
+# PostgreSQL refuses to run as root: as root, the cluster belongs to Debian's postgres user.
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+pg_start() {
+  if [ -n "${CARTCOACH_DATABASE_URL:-}" ]; then return; fi
+  if port_open "$pg_port"; then return; fi
+  local bin; bin=$(pg_bin)
+  [ -n "$bin" ] || { log "Debian's postgresql is needed (scripts/system_deps.sh installs it)"; exit 1; }
+  local data="$state/pg-data"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    mkdir -p "$data"
+    [ "$(id -u)" = 0 ] && chown postgres "$data"
+    as_pg "$bin/initdb" -D "$data" -U cartcoach --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  log "starting PostgreSQL on 127.0.0.1:$pg_port"
+  as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $pg_port -c unix_socket_directories='' -c fsync=off" start >/dev/null
+  as_pg "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U cartcoach -d postgres -qtAc \
+    "SELECT 1 FROM pg_database WHERE datname='cartcoach'" | grep -q 1 ||
+    as_pg "$bin/createdb" -h 127.0.0.1 -p "$pg_port" -U cartcoach cartcoach
+}
+
+pg_stop() {
+  if [ -n "${CARTCOACH_DATABASE_URL:-}" ]; then return; fi
+  local data="$state/pg-data"
+  [ -f "$data/postmaster.pid" ] || return 0
+  as_pg "$(pg_bin)/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
 print_env() {
   echo "export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$kafka_port}"
   echo "export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:$redis_port/0}"
+  echo "export CARTCOACH_DATABASE_URL=${CARTCOACH_DATABASE_URL:-postgresql://cartcoach@127.0.0.1:$pg_port/cartcoach}"
 }
 
 case "${1:-}" in
-  up) redis_start; kafka_start; print_env ;;
-  down) kafka_stop; redis_stop; rm -rf "$state/kafka-data" "$state/kafka-server.properties" ;;
+  up) redis_start; pg_start; kafka_start; print_env ;;
+  down) kafka_stop; redis_stop; pg_stop
+    rm -rf "$state/kafka-data" "$state/kafka-server.properties" "$state/pg-data" ;;
   status)
     port_open "$kafka_port" && echo "kafka: up on 127.0.0.1:$kafka_port" || echo "kafka: down"
-    port_open "$redis_port" && echo "redis: up on 127.0.0.1:$redis_port" || echo "redis: down" ;;
+    port_open "$redis_port" && echo "redis: up on 127.0.0.1:$redis_port" || echo "redis: down"
+    port_open "$pg_port" && echo "postgresql: up on 127.0.0.1:$pg_port" || echo "postgresql: down" ;;
   env) print_env ;;
   kafka-stop) kafka_stop ;;
   kafka-start) kafka_start ;;
-  *) sed -n '2,14p' "$0"; exit 2 ;;
+  *) sed -n '2,15p' "$0"; exit 2 ;;
 esac

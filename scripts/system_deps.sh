@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages a fresh machine lacks, installed when missing:
-#   scripts/system_deps.sh           what the tests need: Redis, and Chromium for Playwright
+#   scripts/system_deps.sh           what the tests need: Redis, PostgreSQL (a throwaway cluster
+#                                    for the relational store), and Chromium for Playwright
 #                                    (its own browser download does not work here)
 #   scripts/system_deps.sh --bench   also the benchmarks' load generator, hey
 # The benchmarks call this script themselves when a tool is missing
@@ -9,6 +10,7 @@
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
+ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ "${1:-}" = "--bench" ]; then
   command -v hey >/dev/null || missing+=(hey)

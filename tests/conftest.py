@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,28 @@ STORE_ORIGIN = "https://shop.example"
 def services() -> Services:
     """The real Kafka broker and Redis (started by scripts/services.sh if needed)."""
     return services_up()
+
+
+@pytest.fixture
+def postgres_url(services: Services) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on the throwaway cluster, dropped afterwards."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(services.database_url)
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield admin.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite database file (the embedded default's kind of database)."""
+    return f"sqlite:///{tmp_path / 'cartcoach.db'}"
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The real Kafka broker and Redis the integration tests use, via scripts/services.sh."""
+"""The real Kafka broker, Redis and PostgreSQL the integration tests use, via scripts/services.sh."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ SERVICES_SCRIPT = REPO / "scripts" / "services.sh"
 class Services:
     kafka_bootstrap_servers: str
     redis_url: str
+    #: The throwaway PostgreSQL cluster's ``cartcoach`` database (tests create their own beside it).
+    database_url: str
     #: False when the user pointed the tests at their own servers: we must not stop those.
     managed_kafka: bool
 
@@ -32,6 +34,7 @@ def services_up() -> Services:
     return Services(
         kafka_bootstrap_servers=env["KAFKA_BOOTSTRAP_SERVERS"],
         redis_url=env["REDIS_URL"],
+        database_url=env["CARTCOACH_DATABASE_URL"],
         managed_kafka=not os.environ.get("KAFKA_BOOTSTRAP_SERVERS"),
     )
 

@@ -1,0 +1,25 @@
+"""The declarative base every table inherits.
+
+Why a naming convention: Alembic emits constraint names into migrations, and
+PostgreSQL and SQLite must get the same names so one migration drops what another
+created, whichever database it runs on.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base class for every table (typed SQLAlchemy 2.0 ``Mapped[...]`` columns)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)

@@ -1,0 +1,318 @@
+"""One plan per shopper: start a flow, run its steps under the rules, stop it on purchase.
+
+Every step, when it falls due (never when planned, since things change):
+
+1. the run must still be active (a purchase, an unsubscribe or an erasure stops it);
+2. the channel: the step's own if the contact consented to it and has an address for
+   it, else its fallback, else nothing;
+3. quiet hours in the recipient's time zone move the step to when they end;
+4. the frequency cap per contact and channel, across every flow, may skip it;
+5. İYS for commercial messages to Turkish recipients (refused: skipped; unreachable:
+   tried again later);
+6. the decision core writes it (``decide``: the same reason, arm, tone, policy and
+   guardrails as the overlay; the holdout gets nothing, which is the flow's holdout);
+   a ``last_offer`` step may carry a per-contact coupon (unique, single use, expiring),
+   never when the overlay already gave one, never to a serial abandoner;
+7. the outbox row for (flow run, step, contact) is claimed before sending: a step that
+   runs again (a crash, a second worker) finds it and does not send twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+import msgspec
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from flows.channels.channel import Channel, OutboundMessage
+from flows.channels.delivery import Backoff, deliver
+from flows.compose import Coupon as CouponText, write
+from flows.contacts import consented
+from flows.iys import IysClient, needs_iys
+from flows.models import Contact, Coupon, FlowRun, OutboxMessage
+from flows.rules import cap_reached, quiet_until
+from flows.scheduler import PendingStep, StepScheduler
+from flows.tracking import click_url, open_url, tracking_token
+from flows.unsubscribe import unsubscribe_token, unsubscribe_url
+from nudges.assignment import HOLDOUT, assign
+from nudges.catalogue import Catalogue
+from nudges.decision import Moment, decide
+from nudges.flow_definitions import Flow, Step
+from nudges.ledger import ExperimentLedger
+from nudges.llm_generator import LlmGenerator
+from nudges.stores import Store, StoreRegistry
+from scorer.events import CollectedEvent
+from scorer.profile import AbandonmentProfile
+
+log = logging.getLogger(__name__)
+
+#: A contact whose flows ended this many times without a purchase gets no more coupons.
+SERIAL_ABANDONER_RUNS = 2
+#: İYS unreachable: ask again this much later.
+IYS_RETRY_MS = 10 * 60_000
+
+
+class ProfileSource(Protocol):
+    async def get(self, store_id: str, session_id: str) -> AbandonmentProfile | None: ...
+
+
+Publish = Callable[[list[CollectedEvent]], Awaitable[None]]
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class FlowService:
+    registry: StoreRegistry
+    sessions: async_sessionmaker[AsyncSession]
+    scheduler: StepScheduler
+    profiles: ProfileSource
+    ledger: ExperimentLedger
+    catalogue: Catalogue
+    publish: Publish
+    channels: dict[str, Channel]
+    public_url: str
+    generator: LlmGenerator | None = None
+    iys: IysClient | None = None
+    #: Divide step delays by this (the demo's speed-up); 1 in production.
+    speedup: float = 1.0
+    backoff: Backoff = field(default_factory=Backoff)
+    clock: Callable[[], int] = _now_ms
+
+    # -- planning ---------------------------------------------------------------------
+
+    def _reachable(self, contact: Contact, channel: str) -> bool:
+        address = {"email": contact.email, "sms": contact.phone, "whatsapp": contact.phone}.get(channel)
+        return consented(contact, channel) and (address is not None or channel == "push")
+
+    def _channel_for(self, contact: Contact, step: Step) -> str | None:
+        for channel in (step.channel, step.fallback):
+            if channel is not None and channel in self.channels and self._reachable(contact, channel):
+                return channel
+        return None
+
+    def _choose_flow(self, store: Store, contact: Contact) -> Flow | None:
+        """The highest-priority flow whose steps can reach this contact at all."""
+        for flow in sorted(store.flows.definitions, key=lambda f: -f.priority):
+            if any(self._channel_for(contact, step) for step in flow.steps):
+                return flow
+        return None
+
+    async def start(self, store: Store, contact: Contact, session_id: str, visitor_id: str,
+                    product_id: str | None = None) -> FlowRun | None:
+        """Start the contact's flow for this session, unless one is already running (one plan each)."""
+        if not store.flows.enabled:
+            return None
+        now = self.clock()
+        flow = self._choose_flow(store, contact)
+        if flow is None:
+            return None
+        async with self.sessions.begin() as db:
+            active = await db.scalar(select(FlowRun).where(FlowRun.contact_id == contact.id, FlowRun.status == "active"))
+            if active is not None:
+                current = store.flows.flow(active.flow)
+                if current is not None and current.priority >= flow.priority:
+                    return active
+                await self._end(db, active, "replaced_by_priority")
+            run = FlowRun(
+                id=f"r_{uuid.uuid4().hex}", store_id=store.id, contact_id=contact.id, flow=flow.name,
+                session_id=session_id, visitor_id=visitor_id, product_id=product_id, status="active", started_ms=now,
+            )
+            db.add(run)
+        for i, step in enumerate(flow.steps):
+            due = now + int(step.delay_min * 60_000 / self.speedup)
+            await self.scheduler.schedule(PendingStep(run.id, store.id, contact.id, flow.name, i, due))
+        return run
+
+    async def _end(self, db: AsyncSession, run: FlowRun, reason: str) -> None:
+        run.status, run.ended_reason, run.ended_ms = "cancelled", reason, self.clock()
+        await self.scheduler.cancel_run(run.id, reason)
+
+    async def cancel_for_visitor(self, store_id: str, visitor_id: str, reason: str = "purchased") -> int:
+        """Stop every active run of this visitor (a purchase): all pending steps, every channel."""
+        async with self.sessions.begin() as db:
+            runs = list(await db.scalars(select(FlowRun).where(
+                FlowRun.store_id == store_id, FlowRun.visitor_id == visitor_id, FlowRun.status == "active")))
+            for run in runs:
+                await self._end(db, run, reason)
+        return len(runs)
+
+    async def end_orphaned_runs(self, reason: str) -> int:
+        """End every active run at once (their pending steps are known to be gone)."""
+        async with self.sessions.begin() as db:
+            result = await db.execute(update(FlowRun).where(FlowRun.status == "active").values(
+                status="cancelled", ended_reason=reason, ended_ms=self.clock()))
+        return result.rowcount or 0
+
+    async def refunded(self, store_id: str, visitor_id: str) -> None:
+        """A recovered order came back: the runs its purchase ended count as refunded."""
+        async with self.sessions.begin() as db:
+            await db.execute(update(FlowRun).where(
+                FlowRun.store_id == store_id, FlowRun.visitor_id == visitor_id, FlowRun.ended_reason == "purchased",
+            ).values(ended_reason="refunded"))
+
+    async def unsubscribed(self, contact_id: str, channel: str) -> None:
+        """Credit the opt-out to the last message that reached the contact on that channel."""
+        async with self.sessions.begin() as db:
+            last = await db.scalar(select(OutboxMessage).where(
+                OutboxMessage.contact_id == contact_id, OutboxMessage.channel == channel, OutboxMessage.status == "sent",
+            ).order_by(OutboxMessage.created_ms.desc()).limit(1))
+            if last is not None and last.unsubscribed_ms is None:
+                last.unsubscribed_ms = self.clock()
+
+    async def cancel_for_contact(self, contact_id: str, reason: str) -> int:
+        """Stop every active run of a contact (unsubscribed everywhere, erased, expired)."""
+        async with self.sessions.begin() as db:
+            runs = list(await db.scalars(select(FlowRun).where(FlowRun.contact_id == contact_id, FlowRun.status == "active")))
+            for run in runs:
+                await self._end(db, run, reason)
+        return len(runs)
+
+    # -- running a step ----------------------------------------------------------------
+
+    async def run_step(self, pending: PendingStep) -> None:
+        """The scheduler's handler (see the module docstring for the order of the rules)."""
+        store = self.registry.by_id(pending.store_id)
+        async with self.sessions() as db:
+            run = await db.get(FlowRun, pending.run_id)
+            contact = await db.get(Contact, pending.contact_id)
+            if store is None or run is None or contact is None or run.status != "active":
+                return
+            flow = store.flows.flow(run.flow)
+            if flow is None or pending.step >= len(flow.steps):
+                return
+            step = flow.steps[pending.step]
+            existing = await db.get(OutboxMessage, pending.idempotency_key)
+            if existing is not None and existing.status != "sending":
+                return  # already sent, failed or skipped: a step happens once
+            now = self.clock()
+            channel = self._channel_for(contact, step)
+            if channel is None:
+                return await self._skip(db, pending, store, run, step.channel, "no consent or address on any channel")
+            quiet = store.flows.quiet_hours.get(channel)  # type: ignore[call-overload]
+            later = quiet_until(now, quiet, contact.time_zone) if quiet is not None else None
+            if later is not None:
+                await self.scheduler.schedule(pending.__class__(**{**_fields(pending), "due_ms": later}))
+                return
+            if await cap_reached(db, contact.id, channel, store.flows.caps.get(channel), now):  # type: ignore[call-overload]
+                return await self._skip(db, pending, store, run, channel, "frequency cap")
+            recipient = {"email": contact.email, "sms": contact.phone, "whatsapp": contact.phone}.get(channel) or ""
+            if store.flows.iys_check and needs_iys(channel, recipient, contact.locale, commercial=True):
+                answer = "refused" if self.iys is None or store.flows.iys_brand_code is None else (
+                    await self.iys.consent(store.flows.iys_brand_code, channel, recipient))
+                if answer == "unknown":
+                    await self.scheduler.schedule(pending.__class__(**{**_fields(pending), "due_ms": now + IYS_RETRY_MS}))
+                    return
+                if answer == "refused":
+                    return await self._skip(db, pending, store, run, channel, "İYS: no commercial consent")
+
+            profile = await self.profiles.get(store.id, run.session_id)
+            if profile is not None:
+                run.profile_json = msgspec.json.encode(profile).decode()
+            elif run.profile_json is not None:
+                profile = msgspec.json.decode(run.profile_json, type=AbandonmentProfile)
+            serial = await self._serial_abandoner(db, contact.id, run.id)
+            moment = Moment(
+                session_id=run.session_id, visitor_id=run.visitor_id, trigger=f"flow:{run.flow}:{pending.step}:{channel}",
+                locale=contact.locale, product_id=run.product_id, now_ms=now,
+                coupon_allowed=step.incentive == "offer" and not serial, respect_cooldown=False,
+            )
+            decision = await decide(store, profile, moment, self.ledger, self.catalogue, self.generator)
+            if decision is None and step.template != "light_reminder":
+                return await self._skip(db, pending, store, run, channel, "nothing to say (no confident profile)")
+            if decision is None:
+                # A light reminder claims nothing, so it needs no reason; the holdout still holds.
+                if assign(store.id, store.experiment, run.session_id).name == HOLDOUT:
+                    return await self._skip(db, pending, store, run, channel, "holdout")
+                variant = None
+            else:
+                await self.publish([decision.event])
+                if decision.shown is None:
+                    return await self._skip(db, pending, store, run, channel, "holdout")
+                variant = decision.shown
+            if variant is not None and (step.incentive == "none" or (variant.incentive == "coupon" and step.incentive != "offer")):
+                variant = None  # a plain reminder: this step may not carry that incentive
+
+            coupon = None
+            if variant is not None and variant.incentive == "coupon" and variant.coupon_pct:
+                coupon = await self._issue_coupon(db, store, contact, run, variant.coupon_pct, now)
+            token = unsubscribe_token(store.secret_key, contact.id, channel)
+            unsub = unsubscribe_url(self.public_url, store.id, contact.id, channel, token)
+            track_token = tracking_token(store.secret_key, pending.idempotency_key)
+            written = write(
+                store, variant, step.template, channel, contact.locale, coupon, unsub,
+                track=lambda target: click_url(self.public_url, store.id, pending.idempotency_key, track_token, target),
+                pixel_url=open_url(self.public_url, store.id, pending.idempotency_key, track_token),
+            )
+            row = existing or OutboxMessage(idempotency_key=pending.idempotency_key)
+            row.store_id, row.contact_id, row.flow_run_id, row.flow = store.id, contact.id, run.id, run.flow
+            row.step, row.channel, row.status, row.recipient = pending.step, channel, "sending", recipient
+            row.subject, row.text, row.html = written.subject, written.text, written.html
+            row.incentive = variant.incentive if variant is not None else "none"
+            row.coupon_code = coupon.code if coupon else None
+            row.due_ms, row.created_ms = pending.due_ms, now
+            if existing is None:
+                db.add(row)
+            try:
+                await db.commit()  # the claim: from here on, a rerun of this step finds the row
+            except IntegrityError:
+                await db.rollback()
+                return  # another worker claimed it first
+
+            message = OutboundMessage(
+                idempotency_key=pending.idempotency_key, store_id=store.id, contact_id=contact.id,
+                channel=channel, to=recipient, locale=contact.locale,  # type: ignore[arg-type]
+                text=written.text, subject=written.subject, html=written.html, unsubscribe_url=unsub,
+            )
+            delivery = await deliver(self.channels[channel], message, self.backoff)
+            outcome = delivery.outcome
+            row.status = "sent" if outcome.status == "sent" else "failed"
+            row.attempts = len(delivery.attempts)
+            row.detail = outcome.detail[:300]
+            row.provider_message_id = outcome.provider_message_id
+            row.sent_ms = self.clock() if outcome.status == "sent" else None
+            await db.commit()
+            if pending.step == len(flow.steps) - 1:
+                await db.execute(update(FlowRun).where(FlowRun.id == run.id, FlowRun.status == "active")
+                                 .values(status="finished", ended_reason="last step", ended_ms=self.clock()))
+                await db.commit()
+
+    async def _skip(self, db: AsyncSession, pending: PendingStep, store: Store, run: FlowRun, channel: str, why: str) -> None:
+        row = await db.get(OutboxMessage, pending.idempotency_key) or OutboxMessage(idempotency_key=pending.idempotency_key)
+        row.store_id, row.contact_id, row.flow_run_id, row.flow = store.id, pending.contact_id, run.id, run.flow
+        row.step, row.channel, row.status, row.detail = pending.step, channel, "skipped", why
+        row.due_ms, row.created_ms = pending.due_ms, self.clock()
+        db.add(row)
+        try:
+            await db.commit()
+        except IntegrityError:
+            await db.rollback()
+
+    async def _serial_abandoner(self, db: AsyncSession, contact_id: str, current_run: str) -> bool:
+        ended = await db.scalar(select(func.count()).select_from(FlowRun).where(
+            FlowRun.contact_id == contact_id, FlowRun.id != current_run,
+            (FlowRun.status == "finished") | (FlowRun.ended_reason == "replaced_by_priority")))
+        return (ended or 0) >= SERIAL_ABANDONER_RUNS
+
+    async def _issue_coupon(self, db: AsyncSession, store: Store, contact: Contact, run: FlowRun, pct: int, now: int) -> CouponText:
+        expires = now + store.policy.coupon_valid_hours * 3_600_000
+        code = f"CC-{secrets.token_hex(4).upper()}"
+        db.add(Coupon(code=code, store_id=store.id, contact_id=contact.id, flow_run_id=run.id,
+                      pct=pct, issued_ms=now, expires_ms=expires))
+        until = datetime.fromtimestamp(expires / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+        return CouponText(code, pct, until)
+
+
+def _fields(step: PendingStep) -> dict:
+    return {name: getattr(step, name) for name in step.__struct_fields__}

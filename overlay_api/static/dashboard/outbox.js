@@ -1,0 +1,69 @@
+// cartcoach outbox: every follow-up message as the shopper sees it. E-mails render in a
+// sandboxed iframe (no scripts, no same-origin access); SMS/WhatsApp/push text is inserted as text.
+"use strict";
+(function () {
+  const OWN = "cartcoach.outbox.key";
+  const $ = (id) => document.getElementById(id);
+  // Signed in on the CRO dashboard in this tab? Its first store's key opens the outbox too.
+  const dashboardKeys = JSON.parse(sessionStorage.getItem("cartcoach.dashboard.keys") || "{}");
+  let key = sessionStorage.getItem(OWN) || Object.values(dashboardKeys)[0] || null;
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  async function get(path) {
+    const response = await fetch(path, { headers: { Authorization: "Bearer " + key }, cache: "no-store" });
+    if (response.status === 401) throw new Error("unauthorized");
+    return response.json();
+  }
+  function message(m) {
+    const li = el("li", { class: m.status, "data-channel": m.channel });
+    const when = new Date(m.sent_ms || m.created_ms).toLocaleTimeString();
+    li.append(el("div", { class: "meta" },
+      `${when} · ${m.flow} step ${m.step + 1} · ${m.channel} → ${m.recipient || "–"} · ${m.status}` +
+      (m.detail ? ` (${m.detail})` : "") + (m.coupon ? ` · coupon ${m.coupon}` : "")));
+    if (m.status === "skipped") return li;
+    if (m.channel === "email" && m.html) {
+      li.append(el("div", { class: "subject" }, m.subject));
+      const frame = el("iframe", { sandbox: "", title: "E-mail: " + (m.subject || ""), loading: "lazy" });
+      frame.srcdoc = m.html;  // sandboxed: the e-mail's markup cannot run or reach this page
+      li.append(frame);
+    } else {
+      li.append(el("div", { class: "sms" }, m.text));
+    }
+    return li;
+  }
+  async function refresh() {
+    try {
+      const [outbox, report] = await Promise.all([get("/v1/flows/outbox?limit=60"), get("/v1/flows/report")]);
+      $("messages").replaceChildren(...outbox.messages.map(message));
+      const rows = report.steps.map((r) => {
+        const tr = el("tr");
+        for (const k of ["flow", "step", "channel", "sent", "opened", "clicked", "recovered", "unsubscribed", "refunded", "skipped", "holdout"])
+          tr.append(el("td", {}, k === "step" ? r.step + 1 : r[k]));
+        return tr;
+      });
+      $("report").querySelector("tbody").replaceChildren(...rows);
+      $("status").textContent = `${outbox.store_id}: ${outbox.messages.length} messages`;
+    } catch (e) {
+      if (e.message === "unauthorized") { key = null; show(); }
+      else $("status").textContent = "Could not load the outbox; retrying.";
+    }
+  }
+  function show() {
+    $("login").hidden = !!key;
+    $("app").hidden = !key;
+    if (key) refresh();
+  }
+  $("login-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    key = $("secret").value.trim();
+    sessionStorage.setItem(OWN, key);
+    show();
+  });
+  setInterval(() => { if (key && !document.hidden) refresh(); }, 3000);
+  show();
+})();
