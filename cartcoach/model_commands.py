@@ -136,13 +136,14 @@ def evaluate(
             per.add_row(r["name"], *(f"{pr[c]['precision']:.2f} / {pr[c]['recall']:.2f}" if c in pr else "-" for c in columns))
     console.print(per)
     risk_table = Table(title="Risk (at the cart moment)")
-    for column in ("model", "examples", "ROC AUC", "log-loss", "Brier", "accuracy"):
+    for column in ("model", "examples", "ROC AUC", "log-loss", "Brier", "accuracy", "trained at outcome"):
         risk_table.add_column(column)
     for r in reports:
         if "risk" in r:
             m = r["risk"]
+            trained = "never" if m["trained_at_outcome"] is None else str(m["trained_at_outcome"])
             risk_table.add_row(r["name"], str(m["examples"]), _fmt(m["roc_auc"]), _fmt(m["log_loss"]),
-                               _fmt(m["brier"]), _fmt(m["accuracy"]))  # fmt: skip
+                               _fmt(m["brier"]), _fmt(m["accuracy"]), trained)  # fmt: skip
     console.print(risk_table)
     console.print(f"state + features: {stats['state_and_features_us_median']:.1f} µs/event (median); "
                   f"replay took {stats['seconds']:.1f} s")  # fmt: skip

@@ -51,6 +51,8 @@ class Candidate:
     risk_scores: list[float] = field(default_factory=list)
     risk_true: list[bool] = field(default_factory=list)
     risk_sessions: list[int] = field(default_factory=list)
+    #: Outcomes learned when the risk model first passed its "ranks" criterion (None: never).
+    risk_trained_at: int | None = None
     predict_us: list[float] = field(default_factory=list)
     learn_us: list[float] = field(default_factory=list)
 
@@ -79,6 +81,8 @@ def replay(
                 c.risk_true.append(abandoned)
                 c.risk_sessions.append(len(states))
                 c.risk.learn_one(x, abandoned)
+                if c.risk_trained_at is None and c.risk.ranks:
+                    c.risk_trained_at = c.risk.n_learned
 
     for event in events:
         n_events += 1
@@ -178,6 +182,9 @@ def report(c: Candidate, curve_chunk: int = 200) -> dict:
             "log_loss": metrics.log_loss(probas, c.risk_true),
             "brier": sum((s - y) ** 2 for s, y in zip(c.risk_scores, c.risk_true)) / n,
             "accuracy": sum((s >= 0.5) == y for s, y in zip(c.risk_scores, c.risk_true)) / n,
+            # The profile's "risk not yet trained" until this many outcomes (None: all along).
+            "trained_at_outcome": c.risk_trained_at,
+            "progressive_auc_recent": c.risk.progressive_auc,
         }
     if c.predict_us:
         predict = median(c.predict_us)

@@ -63,6 +63,9 @@ class AbandonmentProfile(msgspec.Struct, kw_only=True, frozen=True):
     model_version: str
     #: ``purchased`` or ``abandoned`` once the session has an outcome (set by the stream).
     outcome: str | None = None
+    #: False until the risk model has shown on progressive validation that it orders
+    #: sessions (``RiskModel.ranks``): until then ``risk`` is the prior, the same for all.
+    risk_trained: bool = False
 
 
 class Scorer:
@@ -104,6 +107,7 @@ class Scorer:
             device=(state.latest.get("device") or (0, 0, None))[2],
             events_seen=state.events,
             model_version=self.model_version,
+            risk_trained=self.risk.ranks,
         )
 
     def learn(self, state: SessionState, label: str) -> None:
