@@ -37,6 +37,8 @@ PROFILE_VERSION: Final = 1
 _KIND: Final = "scorer"
 #: Evidence lines kept per profile.
 MAX_EVIDENCE: Final = 5
+#: The evidence of a profile no signal has moved yet.
+NO_EVIDENCE: Final = "No specific hesitation signal yet"
 
 
 class AbandonmentProfile(msgspec.Struct, kw_only=True, frozen=True):
@@ -92,7 +94,7 @@ class Scorer:
         proba = self.reason.predict_proba_one(x)
         reasons = {reason: round(proba.get(reason, 0.0), 4) for reason in REASONS}
         top: Reason = max(REASONS, key=lambda r: (proba.get(r, 0.0), -REASONS.index(r)))
-        lines = evidence(x, top) or ["No specific hesitation signal yet"]
+        lines = evidence(x, top) or [NO_EVIDENCE]
         return AbandonmentProfile(
             store_id=state.store_id,
             session_id=state.session_id,
