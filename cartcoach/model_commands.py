@@ -180,11 +180,12 @@ def uci(
                      "batch_oversampled": uci_check.batch(data_rows, make, repeats=repeats, oversample=True)}  # fmt: skip
             results.append(entry)
     table = Table(title=f"UCI online shoppers: predicting a purchase ({len(rows)} sessions)")
-    for column in ("model", "data", "preq. AUC", "preq. F1", "batch AUC", "batch acc.", "batch F1", "oversampled F1"):
+    for column in ("model", "data", "preq. AUC", "preq. F1", "trained at", "batch AUC", "batch acc.", "batch F1", "oversampled F1"):
         table.add_column(column)
     for e in results:
         p, b, o = e["prequential"], e["batch"], e["batch_oversampled"]
-        table.add_row(e["model"], e["data"], _fmt(p["roc_auc"]), _fmt(p["f1"]), _fmt(b["roc_auc"]),
+        trained = "never" if p["trained_at_session"] is None else str(p["trained_at_session"])
+        table.add_row(e["model"], e["data"], _fmt(p["roc_auc"]), _fmt(p["f1"]), trained, _fmt(b["roc_auc"]),
                       _fmt(b["accuracy"]), _fmt(b["f1"]), _fmt(o["f1"]))  # fmt: skip
     console.print(table)
     console.print("Published (batch): Sakar et al. 2019 MLP F1 0.58 imbalanced, 0.86 oversampled "

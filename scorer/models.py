@@ -44,7 +44,7 @@ ABANDONMENT_BASE_RATE: Final = 0.70
 #: (bought, left) and its progressive ROC AUC over the latest RISK_AUC_WINDOW outcomes
 #: (each scored before it was learned) reaches RISK_MIN_AUC. Until then one number for
 #: everyone would mislead: profiles say the risk is not yet trained.
-RISK_MIN_OUTCOMES: Final = 50
+RISK_MIN_OUTCOMES: Final = 200
 RISK_MIN_AUC: Final = 0.6
 RISK_AUC_WINDOW: Final = 1000
 
