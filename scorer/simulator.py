@@ -5,12 +5,15 @@ known answers to compare models. Every session is generated from a persona and
 emitted in the real wire format: :class:`~scorer.events.Batch` objects that can be
 POSTed to ``/v1/collect``, or the :class:`~scorer.events.CollectedEvent` JSONL the
 collector would have produced, so a simulation replays through the collector, the
-stream and the evaluation harness alike.
+stream and the evaluation harness alike. Events follow the snippet's grammar (page
+visits opened by ``page_view``, a step leave for every checkout step, a ``cart_dwell``
+per visible stretch of the cart...: see :class:`_Journey`), held by
+``tests/unit/test_event_grammar.py`` to sessions recorded from the real snippet.
 
 What makes it hard on purpose (it should not flatter the models): every shopper
 emits every kind of signal at a base rate (``noise`` scales it), a persona's own
 signals vary in intensity from session to session (some show almost none), price
-and shipping personas also leave checkout at the step that shows costs or delivery
+and shipping personas also go back from the checkout step that shows costs or delivery
 dates (the rules read that as friction), a share of sessions has a second motive,
 and some survey answers name the second motive or another reason.
 
