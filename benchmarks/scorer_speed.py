@@ -14,6 +14,7 @@ by event, so load hits both alike, and their ratio is printed.
 
 from __future__ import annotations
 
+import argparse
 import time
 from statistics import median
 
@@ -34,6 +35,7 @@ def _step_us(model: ReasonModel, x: dict, y: str) -> float:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     sessions = simulate(SimulatorConfig(sessions=1500, seed=11))
     events = list(collected(sessions))
     truth = {s.session_id: s.persona or "indecision" for s in sessions}

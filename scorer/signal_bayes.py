@@ -138,7 +138,9 @@ class SignalBayes(base.Classifier):
             if key is None:
                 continue
             a, b, k = a0 + sums.get(key, 0.0), b0 + seen.get(key, 0.0), x.get(name, 0.0)
-            lp += math.lgamma(a + k) - math.lgamma(a) + a * math.log(b / (b + 1)) - k * math.log(b + 1)
+            lp += a * math.log(b / (b + 1))
+            if k:  # most counts are 0: no gamma functions for them
+                lp += math.lgamma(a + k) - math.lgamma(a) - k * math.log(b + 1)
         for name, value in _flags(x).items():
             p = (sums.get("flag:" + name, 0.0) + 1) / (seen.get("flag:" + name, 0.0) + 2)
             lp += math.log(p if value else 1 - p)
