@@ -136,13 +136,14 @@ def evaluate(
             per.add_row(r["name"], *(f"{pr[c]['precision']:.2f} / {pr[c]['recall']:.2f}" if c in pr else "-" for c in columns))
     console.print(per)
     risk_table = Table(title="Risk (at the cart moment)")
-    for column in ("model", "examples", "ROC AUC", "log-loss", "Brier", "accuracy"):
+    for column in ("model", "examples", "ROC AUC", "log-loss", "Brier", "accuracy", "trained at outcome"):
         risk_table.add_column(column)
     for r in reports:
         if "risk" in r:
             m = r["risk"]
+            trained = "never" if m["trained_at_outcome"] is None else str(m["trained_at_outcome"])
             risk_table.add_row(r["name"], str(m["examples"]), _fmt(m["roc_auc"]), _fmt(m["log_loss"]),
-                               _fmt(m["brier"]), _fmt(m["accuracy"]))  # fmt: skip
+                               _fmt(m["brier"]), _fmt(m["accuracy"]), trained)  # fmt: skip
     console.print(risk_table)
     console.print(f"state + features: {stats['state_and_features_us_median']:.1f} µs/event (median); "
                   f"replay took {stats['seconds']:.1f} s")  # fmt: skip
@@ -179,11 +180,12 @@ def uci(
                      "batch_oversampled": uci_check.batch(data_rows, make, repeats=repeats, oversample=True)}  # fmt: skip
             results.append(entry)
     table = Table(title=f"UCI online shoppers: predicting a purchase ({len(rows)} sessions)")
-    for column in ("model", "data", "preq. AUC", "preq. F1", "batch AUC", "batch acc.", "batch F1", "oversampled F1"):
+    for column in ("model", "data", "preq. AUC", "preq. F1", "trained at", "batch AUC", "batch acc.", "batch F1", "oversampled F1"):
         table.add_column(column)
     for e in results:
         p, b, o = e["prequential"], e["batch"], e["batch_oversampled"]
-        table.add_row(e["model"], e["data"], _fmt(p["roc_auc"]), _fmt(p["f1"]), _fmt(b["roc_auc"]),
+        trained = "never" if p["trained_at_session"] is None else str(p["trained_at_session"])
+        table.add_row(e["model"], e["data"], _fmt(p["roc_auc"]), _fmt(p["f1"]), trained, _fmt(b["roc_auc"]),
                       _fmt(b["accuracy"]), _fmt(b["f1"]), _fmt(o["f1"]))  # fmt: skip
     console.print(table)
     console.print("Published (batch): Sakar et al. 2019 MLP F1 0.58 imbalanced, 0.86 oversampled "

@@ -137,6 +137,16 @@ TEMPLATES: Final[dict[str, dict[tuple[str, str], Template]]] = {
                                (("cutoff",), "İş günlerinde saat {cutoff} öncesi verdiğiniz siparişler ertesi gün kargoya verilir."),
                                ((), "Standart teslimat süresi {delivery_days}.")], "Siparişinizi tamamlayın"),
     },
+    "delivery_date": {
+        ("en", "friendly"): T("It'll be with you in {delivery_days}",
+                              [((), "Standard delivery takes {delivery_days} from the day you order.")], "Finish my order"),
+        ("en", "formal"): T("Delivered within {delivery_days}",
+                            [((), "Standard delivery takes {delivery_days} from the date of your order.")], "Complete your order"),
+        ("tr", "friendly"): T("Siparişin {delivery_days} içinde kapında",
+                              [((), "Standart teslimat, sipariş verdiğin günden itibaren {delivery_days} sürüyor.")], "Siparişi tamamla"),
+        ("tr", "formal"): T("Siparişiniz {delivery_days} içinde teslim edilir",
+                            [((), "Standart teslimat süresi, sipariş tarihinden itibaren {delivery_days}.")], "Siparişinizi tamamlayın"),
+    },
     "free_express_shipping": {
         ("en", "friendly"): T("Express delivery is on us",
                               [((), "Finish your order and we'll upgrade you to express delivery for free: {express_days} to your door.")],
@@ -200,6 +210,16 @@ TEMPLATES: Final[dict[str, dict[tuple[str, str], Template]]] = {
                             [(('return_days', 'warranty_years'), "Ürünü teslimattan sonraki {return_days} gün içinde iade edebilirsiniz. Tüm ürünlerimiz {warranty_years} yıl garantilidir."),
                                (("return_days",), "Ürünü teslimattan sonraki {return_days} gün içinde iade edebilirsiniz."),
                                ((), "Tüm ürünlerimiz {warranty_years} yıl garantilidir.")], "Siparişinizi tamamlayın"),
+    },
+    "warranty": {
+        ("en", "friendly"): T("Covered by a {warranty_years}-year warranty",
+                              [((), "It's covered against manufacturing defects for {warranty_years} years.")], "Order with confidence"),
+        ("en", "formal"): T("{warranty_years}-year warranty included",
+                            [((), "Your purchase is covered against manufacturing defects for {warranty_years} years.")], "Complete your order"),
+        ("tr", "friendly"): T("{warranty_years} yıl garanti",
+                              [((), "Ürün, üretim hatalarına karşı {warranty_years} yıl garantili.")], "Gönül rahatlığıyla al"),
+        ("tr", "formal"): T("{warranty_years} yıl garanti güvencesi",
+                            [((), "Ürününüz üretim hatalarına karşı {warranty_years} yıl garanti kapsamındadır.")], "Siparişinizi tamamlayın"),
     },
     "low_stock": {
         ("en", "friendly"): T("Only {stock} left in stock",

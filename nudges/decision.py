@@ -13,17 +13,20 @@ in its cache.
 >>> from nudges.catalogue import Catalogue
 >>> from nudges.ledger import MemoryLedger
 >>> from nudges.stores import Store
->>> from scorer.profile import AbandonmentProfile
+>>> from scorer.profile import NO_EVIDENCE, AbandonmentProfile
 >>> store = msgspec.convert({"id": "shop", "write_key": "wk_shop_0001",
 ...     "secret_key": "sk_shop_0001", "allowed_origins": [], "facts": {"return_days": 30}}, Store)
 >>> profile = AbandonmentProfile(store_id="shop", session_id="s-12345678", visitor_id="v-12345678",
 ...     at=0, reasons={"trust": 0.9, "price": 0.1}, top_reason="trust", confidence=0.9, risk=0.7,
-...     evidence=[], cart_value=300.0, device=None, events_seen=4, model_version="m")
+...     evidence=["Viewed reviews 3 times"], cart_value=300.0, device=None, events_seen=4, model_version="m")
 >>> moment = Moment(session_id="s-12345678", visitor_id=None, trigger="exit_intent",
 ...     locale="en", product_id=None, now_ms=1_000)
 >>> decision = asyncio.run(decide(store, profile, moment, MemoryLedger(), Catalogue()))
->>> decision.event.type, decision.event.arm == decision.arm.name
-('overlay_decision', True)
+>>> decision.event.type, decision.event.arm == decision.arm.name, decision.event.props["mode"]
+('overlay_decision', True, 'focused')
+>>> empty = msgspec.structs.replace(profile, cart_value=0.0)   # nothing in the cart: nothing to say
+>>> asyncio.run(decide(store, empty, moment, MemoryLedger(), Catalogue())) is None
+True
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from nudges.llm_generator import LlmGenerator
 from nudges.scenarios import SURVEY_BELOW, propose, variant_for
 from nudges.stores import Store
 from scorer.events import CollectedEvent
-from scorer.profile import AbandonmentProfile
+from scorer.profile import NO_EVIDENCE, AbandonmentProfile
 
 
 class Moment(NamedTuple):
@@ -83,9 +86,11 @@ async def decide(
 ) -> Decision | None:
     """The decision for this moment, or ``None`` when nothing should be said or logged.
 
-    ``None`` means: no profile yet, a profile below the experiment's confidence, or an
-    exposure within the store's cooldown. Otherwise the holdout too gets a decision (with
-    ``shown=None``): it is the baseline every other arm is compared with.
+    ``None`` means: no profile yet, a profile below the experiment's confidence, an empty
+    cart or a profile no signal has moved (unless the store's policy asks for those:
+    ``overlay_empty_cart``, ``overlay_without_evidence``), or an exposure within the store's
+    cooldown. Otherwise the holdout too gets a decision (with ``shown=None``): it is the
+    baseline every other arm is compared with.
 
     With ``experiment.policy: learning`` (and ``learners`` given), every session outside
     the holdout is in one arm, ``learning``, whose incentive the store's contextual
@@ -94,8 +99,12 @@ async def decide(
     the decision saw and the probability of every action it could take, for off-policy
     evaluation (``cartcoach policy evaluate``).
     """
-    experiment = store.experiment
+    experiment, policy = store.experiment, store.policy
     if profile is None or profile.confidence < experiment.min_confidence:
+        return None
+    if profile.cart_value <= 0 and not policy.overlay_empty_cart:
+        return None
+    if profile.evidence in ([], [NO_EVIDENCE]) and not policy.overlay_without_evidence:
         return None
     now = moment.now_ms
     seen = await ledger.exposure(store.id, experiment.name, moment.session_id)
@@ -117,13 +126,13 @@ async def decide(
     generated = generator.lookup(ctx, profile) if generator else None
     variants = propose(profile, ctx, generated)
     shown = None if arm.rank is None or arm.name == HOLDOUT else variants[arm.rank - 1]
-    seen = context_of(profile, ctx, moment.trigger)
+    observed = context_of(profile, ctx, moment.trigger)
     if experiment.policy == "learning" and learners is not None:
         actions = allowed_actions(profile.reasons, ctx, CANDIDATES)
         probs = [experiment.holdout] + [0.0] * len(actions)
         if actions:
             learner = learners.for_experiment(store.id, experiment)
-            choice = learner.choose(seen, actions)
+            choice = learner.choose(observed, actions)
             rest = 1.0 - experiment.holdout
             probs = [experiment.holdout, *(rest * p for p in choice.pmf)]
             if arm.name != HOLDOUT:
@@ -155,7 +164,9 @@ async def decide(
             "trigger": moment.trigger,
             "source": shown.source if shown else "none",
             "confidence": profile.confidence,
-            **decision_props(seen, actions, probs),
+            **decision_props(observed, actions, probs),
+            # Whether the variants all answer the top reason or hedge across reasons.
+            "mode": variants[0].mode,
         },
     )
     return Decision(arm, shown, event)

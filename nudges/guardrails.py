@@ -78,6 +78,9 @@ class Variant(msgspec.Struct, frozen=True, kw_only=True):
     claims: dict[str, str | int | float]
     coupon_pct: int | None = None
     source: Literal["template", "llm"] = "template"
+    #: ``focused``: the three variants answer the top reason in different ways (a confident
+    #: profile); ``hedged``: they spread over the likely reasons (an uncertain one).
+    mode: Literal["focused", "hedged"] = "hedged"
 
 
 TITLE_MAX: Final = 90

@@ -42,10 +42,12 @@ from nudges.stores import Delivery, Review, Store
 #: The reason each incentive answers (``premium_story`` and ``survey`` serve several).
 REASON_OF: Final[dict[str, str]] = {
     "delivery_promise": "shipping_speed",
+    "delivery_date": "shipping_speed",
     "free_express_shipping": "shipping_speed",
     "free_shipping_threshold": "shipping_speed",
     "reviews": "trust",
     "return_guarantee": "trust",
+    "warranty": "trust",
     "low_stock": "indecision",
     "price_lock": "indecision",
     "saved_cart": "indecision",
@@ -57,12 +59,14 @@ REASON_OF: Final[dict[str, str]] = {
     "survey": "indecision",
 }
 
-#: Incentives per reason, best first. Premium brands get ``premium_story`` for price too.
+#: Incentives per reason, best first: the different ways of answering it (a confident
+#: profile is shown three of them). Premium brands get ``premium_story`` for price too.
+#: Free shipping over a threshold answers the cost of shipping (price), not its speed.
 BY_REASON: Final[dict[str, tuple[str, ...]]] = {
-    "shipping_speed": ("delivery_promise", "free_express_shipping", "free_shipping_threshold"),
-    "trust": ("reviews", "return_guarantee", "premium_story"),
+    "shipping_speed": ("delivery_promise", "free_express_shipping", "delivery_date"),
+    "trust": ("reviews", "return_guarantee", "warranty", "premium_story"),
     "indecision": ("low_stock", "price_lock", "premium_story", "saved_cart"),
-    "price": ("installments", "coupon", "free_shipping_threshold", "premium_story"),
+    "price": ("installments", "coupon", "price_lock", "free_shipping_threshold", "premium_story"),
     "checkout_friction": ("guest_checkout", "help", "saved_cart"),
 }
 
@@ -177,14 +181,16 @@ def build_offer(incentive: str, ctx: Context, coupon_pct: int | None = None) -> 
     if ctx.product is not None:
         claims["product.name"] = ctx.product.name_in(ctx.locale)
 
-    if incentive == "delivery_promise":
+    if incentive == "delivery_promise":  # it ships tomorrow
         delivery = ctx.delivery
-        if delivery is None or not (delivery.ships_next_day or delivery.delivery_days):
+        if delivery is None or not delivery.ships_next_day:
             return None
-        if delivery.ships_next_day:
-            claims["delivery.cutoff"] = delivery.cutoff
-        if delivery.delivery_days:
-            claims["delivery.delivery_days"] = delivery.delivery_days
+        claims["delivery.cutoff"] = delivery.cutoff
+    elif incentive == "delivery_date":  # when it arrives
+        delivery = ctx.delivery
+        if delivery is None or not delivery.delivery_days:
+            return None
+        claims["delivery.delivery_days"] = delivery.delivery_days
     elif incentive == "free_express_shipping":
         delivery = ctx.delivery
         if delivery is None or delivery.express_days is None:
@@ -209,14 +215,16 @@ def build_offer(incentive: str, ctx: Context, coupon_pct: int | None = None) -> 
             claims["reviews.rating_count"] = count
         return Offer(incentive=incentive, reason=reason, claims=claims, reviews=reviews)
     elif incentive == "return_guarantee":
-        days, years = ctx.fact("return_days"), ctx.fact("warranty_years")
-        if not days and not years:
+        days = ctx.fact("return_days")
+        if not days:
             return None
-        if days:
-            claims["returns.days"] = days
-            claims["returns.free"] = "yes" if facts.free_returns else "no"
-        if years:
-            claims["warranty.years"] = years
+        claims["returns.days"] = days
+        claims["returns.free"] = "yes" if facts.free_returns else "no"
+    elif incentive == "warranty":
+        years = ctx.fact("warranty_years")
+        if not years:
+            return None
+        claims["warranty.years"] = years
     elif incentive == "low_stock":
         stock = ctx.product.stock if ctx.product is not None else None
         if stock is None or not 0 < stock <= policy.low_stock_units:

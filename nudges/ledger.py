@@ -92,6 +92,8 @@ class Exposure(msgspec.Struct, frozen=True):
     at: int
     window_ms: int
     cost: float
+    #: ``focused`` (every variant answered the top reason) or ``hedged``; ``none`` for older records.
+    mode: str = "none"
 
 
 class Attribution(msgspec.Struct, frozen=True):
@@ -176,6 +178,7 @@ class Ledger:
             at=event.at,
             window_ms=window_s * 1000,
             cost=float(cost) if isinstance(cost, (int, float)) else 0.0,
+            mode=str(props.get("mode", "none"))[:16],
         )
         store, exp = event.store_id, event.experiment
         ttl = window_s + 7 * 24 * 3600

@@ -3,9 +3,15 @@
 Why three: each experiment arm shows one rank, so the store learns whether the
 engine's first choice really beats its second and third (see ``docs/experiments.md``).
 
-How: every incentive that is true and allowed for this store, product and cart is
-scored by the profile's reason probabilities (so the runner-up reason gets a voice
-too), moved by boldness (stock, calendar); the top three are written in the store's
+Focused or hedged: when the profile is confident (top reason at or above
+:data:`FOCUS_FROM`), the three variants are three ways of answering that reason
+(trust: reviews, returns, warranty; speed: ships tomorrow, express, delivery date;
+price: installments, a small coupon, a price lock...), padded with the survey when the
+store has fewer true offers for it. Only an uncertain profile hedges: every incentive
+that is true and allowed is scored by the profile's reason probabilities (so the
+runner-up reason gets a voice too). Each variant says which (``mode``).
+
+How: offers are moved by boldness (stock, calendar); the top three are written in the store's
 voice and locale, by a language model when one is configured and has answered
 (cached), else by templates. Every variant passes :func:`nudges.guardrails.violations`;
 a failing one is replaced by its template, and a failing template by the next offer,
@@ -22,8 +28,12 @@ down to the always-true survey.
 ...     reasons={"shipping_speed": 0.8, "trust": 0.1, "price": 0.1}, top_reason="shipping_speed",
 ...     confidence=0.8, risk=0.7, evidence=[], cart_value=300.0, device=None, events_seen=4,
 ...     model_version="m")
->>> [(v.rank, v.incentive) for v in propose(profile, Context(store, None, 300.0, 0))]
-[(1, 'delivery_promise'), (2, 'return_guarantee'), (3, 'survey')]
+>>> [(v.rank, v.incentive, v.mode) for v in propose(profile, Context(store, None, 300.0, 0))]
+[(1, 'delivery_promise', 'focused'), (2, 'survey', 'focused'), (3, 'survey', 'focused')]
+>>> unsure = msgspec.structs.replace(profile, reasons={"shipping_speed": 0.4, "trust": 0.35, "price": 0.25},
+...                                  confidence=0.4)
+>>> [(v.rank, v.incentive, v.mode) for v in propose(unsure, Context(store, None, 300.0, 0))]
+[(1, 'delivery_promise', 'hedged'), (2, 'return_guarantee', 'hedged'), (3, 'survey', 'hedged')]
 """
 
 from __future__ import annotations
@@ -49,6 +59,8 @@ from scorer.profile import AbandonmentProfile
 log = logging.getLogger(__name__)
 
 VARIANTS: Final = 3
+#: From this confidence on, the three variants all answer the top reason.
+FOCUS_FROM: Final = 0.6
 #: Below this confidence every variant also asks the one-tap survey (a label for learning).
 SURVEY_BELOW: Final = 0.5
 
@@ -97,7 +109,9 @@ def _blocks(offer: Offer, badges: list[str], ask: bool, locale: str, voice: str)
     return blocks
 
 
-def variant_for(offer: Offer, rank: int, ctx: Context, ask: bool, written: Written | None = None) -> Variant:
+def variant_for(
+    offer: Offer, rank: int, ctx: Context, ask: bool, written: Written | None = None, mode: str = "hedged"
+) -> Variant:
     """Write ``offer`` as a variant: from ``written`` (a generator's copy) or from templates."""
     voice, locale = ctx.store.voice, ctx.locale
     copy = write(offer, locale, voice, ctx.store.currency)
@@ -117,6 +131,7 @@ def variant_for(offer: Offer, rank: int, ctx: Context, ask: bool, written: Writt
         claims=dict(offer.claims),
         coupon_pct=offer.coupon_pct,
         source="llm" if written else "template",
+        mode=mode,  # type: ignore[arg-type]
     )
 
 
@@ -129,8 +144,10 @@ def propose(
     it passes the guardrails, else the template is.
     """
     ask = profile.confidence < SURVEY_BELOW
+    mode = "focused" if profile.confidence >= FOCUS_FROM else "hedged"
+    reasons = {profile.top_reason: 1.0} if mode == "focused" else profile.reasons
     chosen: list[Variant] = []
-    for _, offer in candidate_offers(profile.reasons, ctx):
+    for _, offer in candidate_offers(reasons, ctx):
         if len(chosen) == VARIANTS:
             break
         written = (generated or {}).get(offer.incentive)
@@ -142,7 +159,7 @@ def propose(
             else:
                 offer = asked
         for source in ((written, None) if written else (None,)):
-            variant = variant_for(offer, len(chosen) + 1, ctx, ask, source)
+            variant = variant_for(offer, len(chosen) + 1, ctx, ask, source, mode)
             problems = violations(variant, ctx, ctx.now_ms)
             if not problems:
                 chosen.append(variant)
@@ -153,5 +170,5 @@ def propose(
     while len(chosen) < VARIANTS:
         reason = profile.top_reason
         pad = Offer(incentive="survey", reason=reason, claims=survey.claims)
-        chosen.append(variant_for(pad, len(chosen) + 1, ctx, True))
+        chosen.append(variant_for(pad, len(chosen) + 1, ctx, True, mode=mode))
     return chosen

@@ -53,10 +53,12 @@ Voice = Literal["formal", "friendly"]
 #: Every incentive the scenario engine knows (see ``nudges.incentives``).
 IncentiveType = Literal[
     "delivery_promise",
+    "delivery_date",
     "free_express_shipping",
     "free_shipping_threshold",
     "reviews",
     "return_guarantee",
+    "warranty",
     "low_stock",
     "price_lock",
     "installments",
@@ -86,8 +88,10 @@ class Policy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     allowed_incentives: list[IncentiveType] = msgspec.field(
         default_factory=lambda: [
             "delivery_promise",
+            "delivery_date",
             "reviews",
             "return_guarantee",
+            "warranty",
             "low_stock",
             "guest_checkout",
             "saved_cart",
@@ -97,6 +101,10 @@ class Policy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         ]
     )
     max_coupon_pct: Percent = 0.0
+    #: Show overlays to shoppers with an empty cart (off: nothing to recover yet).
+    overlay_empty_cart: bool = False
+    #: Show overlays to profiles no hesitation signal has moved (off: we would only guess).
+    overlay_without_evidence: bool = False
     #: Order value from which shipping is free (None: no such offer).
     free_shipping_threshold: Money | None = None
     #: What one express delivery costs the store, charged as the incentive's cost.

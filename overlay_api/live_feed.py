@@ -174,7 +174,7 @@ class LiveFeed:
         exposure = None
         if store is not None:
             exposure = await self._ledger.exposure(store_id, store.experiment.name, entry.profile.session_id)
-        overlay = None if exposure is None else {"arm": exposure.arm, "incentive": exposure.incentive}
+        overlay = None if exposure is None else {"arm": exposure.arm, "incentive": exposure.incentive, "mode": exposure.mode}
         return {"id": entry.id, **msgspec.to_builtins(entry.profile), "overlay": overlay}
 
     async def follow(

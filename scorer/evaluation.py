@@ -7,7 +7,8 @@ label yet". The harness replays :class:`~scorer.events.CollectedEvent` records
 the same features:
 
 * a ``survey_answer`` is a reason label: each reason model predicts from the
-  session's state just before the answer, is scored, then learns it;
+  session's state just before the answer, is scored, then learns it; an event the
+  reducer has already seen (a re-delivered batch) counts once, as in the stream;
 * the risk model is asked at the cart moment (the state right after the
   session's first ``cart_view``) and learns the outcome when it is known: a
   ``purchase`` (not abandoned), or no purchase by the session's end (abandoned).
@@ -50,6 +51,8 @@ class Candidate:
     risk_scores: list[float] = field(default_factory=list)
     risk_true: list[bool] = field(default_factory=list)
     risk_sessions: list[int] = field(default_factory=list)
+    #: Outcomes learned when the risk model first passed its "ranks" criterion (None: never).
+    risk_trained_at: int | None = None
     predict_us: list[float] = field(default_factory=list)
     learn_us: list[float] = field(default_factory=list)
 
@@ -78,12 +81,19 @@ def replay(
                 c.risk_true.append(abandoned)
                 c.risk_sessions.append(len(states))
                 c.risk.learn_one(x, abandoned)
+                if c.risk_trained_at is None and c.risk.ranks:
+                    c.risk_trained_at = c.risk.n_learned
 
     for event in events:
         n_events += 1
         sid = event.session_id
         state = states.get(sid)
-        if event.type == "survey_answer" and state is not None and event.answer in REASONS:
+        t0 = time.perf_counter()
+        new_state = apply(state, event)
+        apply_us = (time.perf_counter() - t0) * 1e6
+        # A re-delivered event (the reducer's duplicate check) teaches and scores nothing.
+        accepted = state is None or new_state.events != state.events
+        if accepted and event.type == "survey_answer" and state is not None and event.answer in REASONS:
             x = extract_features(state)
             for c in candidates:
                 if c.reason is None:
@@ -98,15 +108,15 @@ def replay(
                 c.reason_pred.append(_argmax(proba))
                 c.reason_proba.append(proba)
                 c.reason_sessions.append(len(states))
-        elif event.type == "purchase":
+        elif accepted and event.type == "purchase":
             close(sid, abandoned=False)
 
-        t0 = time.perf_counter()
-        state = apply(state, event)
+        state = new_state
         x = None
         if n_events % timing_every == 0:
+            t0 = time.perf_counter()
             x = extract_features(state)
-            state_us.append((time.perf_counter() - t0) * 1e6)
+            state_us.append(apply_us + (time.perf_counter() - t0) * 1e6)
         states[sid] = state
         last_seen[sid] = event.at
         if event.type == "cart_view" and sid not in snapshots and state.counts.get("purchase", 0) == 0:
@@ -172,6 +182,9 @@ def report(c: Candidate, curve_chunk: int = 200) -> dict:
             "log_loss": metrics.log_loss(probas, c.risk_true),
             "brier": sum((s - y) ** 2 for s, y in zip(c.risk_scores, c.risk_true)) / n,
             "accuracy": sum((s >= 0.5) == y for s, y in zip(c.risk_scores, c.risk_true)) / n,
+            # The profile's "risk not yet trained" until this many outcomes (None: all along).
+            "trained_at_outcome": c.risk_trained_at,
+            "progressive_auc_recent": c.risk.progressive_auc,
         }
     if c.predict_us:
         predict = median(c.predict_us)

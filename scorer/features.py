@@ -39,8 +39,9 @@ _NOT_BEHAVIOUR: Final = frozenset(
         "overlay_dismiss",
     }
 )
-_PRODUCT = TOKENS.index("page_view:product")
-_CART = (TOKENS.index("page_view:cart"), TOKENS.index("cart_view"))
+#: Product-side and cart-side tokens: moving from one side to the other is a back-and-forth.
+_PRODUCT_SIDE = frozenset(TOKENS.index(t) for t in ("page_view:product", "cart_to_product"))
+_CART_SIDE = frozenset(TOKENS.index(t) for t in ("page_view:cart", "cart_view", "cart_dwell"))
 _EXIT = TOKENS.index("exit_intent")
 _CART_DWELL = TOKENS.index("cart_dwell")
 _BEHAVIOUR_TOKENS: Final = frozenset(
@@ -56,12 +57,14 @@ FEATURES: Final[tuple[str, ...]] = (
     "duration_s",
     "pages",
     "products_viewed",
+    "signal_products",
     "mobile",
     "tablet",
     "shipping_info_opens",
     "review_views",
     "review_rereads",
     "review_depth_max",
+    "review_depth_mean",
     "review_dwell_s",
     "return_policy_views",
     "warranty_views",
@@ -78,10 +81,11 @@ FEATURES: Final[tuple[str, ...]] = (
     "cart_items",
     "cart_views",
     "cart_dwell_s",
+    "cart_dwell_mean_s",
     "cart_to_product",
     "back_and_forth_recent",
     "checkout_max_step",
-    "checkout_step_exits",
+    "checkout_back_steps",
     "form_errors",
     "payment_failures",
     "tab_switches",
@@ -134,11 +138,8 @@ def extract_features(state: SessionState) -> dict[str, float]:
     trust_signals = reviews + c("return_policy_view", 0) + c("warranty_view", 0)
 
     tokens = [entry[2] for entry in state.recent if entry[2] in _BEHAVIOUR_TOKENS]
-    back_and_forth = sum(
-        1
-        for a, b in zip(tokens, tokens[1:])
-        if (a == _PRODUCT and b in _CART) or (a in _CART and b == _PRODUCT)
-    )
+    sides = [t in _CART_SIDE for t in tokens if t in _PRODUCT_SIDE or t in _CART_SIDE]
+    back_and_forth = sum(a != b for a, b in zip(sides, sides[1:]))
     exit_after_dwell = 0.0
     if _EXIT in tokens and _CART_DWELL in tokens:
         exit_after_dwell = float(
@@ -150,8 +151,9 @@ def extract_features(state: SessionState) -> dict[str, float]:
     if price_index is not None:
         price_level = float(price_index[2])
     elif priced:
-        # Without the store's index, the log of the mean price seen (currency units).
-        price_level = math.log1p(state.sums["price_cents"] / priced / 100.0)
+        # Without the store's index, the mean log price seen (currency units): prices
+        # spread multiplicatively, so one dear item does not swamp the rest.
+        price_level = state.sums.get("log_price_milli", 0) / priced / 1000.0
     else:
         price_level = 0.0
     stock = latest.get("stock", (0, 0, ""))[2]
@@ -162,12 +164,15 @@ def extract_features(state: SessionState) -> dict[str, float]:
         "duration_s": (state.last_at - state.first_at) / 1000.0,
         "pages": float(c("page_view", 0)),
         "products_viewed": float(len(state.distinct.get("products", ()))),
+        # Products with a product-page signal: one for a shopper weighing one product.
+        "signal_products": float(len(state.distinct.get("signalled", ()))),
         "mobile": float(device == "mobile"),
         "tablet": float(device == "tablet"),
         "shipping_info_opens": float(c("shipping_info_open", 0)),
         "review_views": float(reviews),
         "review_rereads": float(max(reviews - reviewed, 0)),
         "review_depth_max": maxima.get("depth:review_view", 0) / 1000.0,
+        "review_depth_mean": state.sums.get("depth:review_view", 0) / 1000.0 / max(reviews, 1),
         "review_dwell_s": d("review_view", 0) / 1000.0,
         "return_policy_views": float(c("return_policy_view", 0)),
         "warranty_views": float(c("warranty_view", 0)),
@@ -184,10 +189,14 @@ def extract_features(state: SessionState) -> dict[str, float]:
         "cart_items": float(latest.get("cart_items", (0, 0, 0.0))[2]),
         "cart_views": float(c("cart_view", 0)),
         "cart_dwell_s": d("cart_dwell", 0) / 1000.0,
+        # The snippet sends one cart_dwell per visible stretch on the cart.
+        "cart_dwell_mean_s": d("cart_dwell", 0) / 1000.0 / max(c("cart_dwell", 0), 1),
         "cart_to_product": float(c("cart_to_product", 0)),
         "back_and_forth_recent": float(back_and_forth),
         "checkout_max_step": float(maxima.get("step:checkout_step_enter", 0)),
-        "checkout_step_exits": float(c("checkout_step_leave", 0)),
+        # The snippet leaves every step it enters, progress or not: a step entered
+        # again (after going back) is what tells an exit from progress.
+        "checkout_back_steps": float(max(c("checkout_step_enter", 0) - maxima.get("step:checkout_step_enter", 0), 0)),
         "form_errors": float(c("form_error", 0)),
         "payment_failures": float(c("payment_failed", 0)),
         "tab_switches": float(c("tab_hidden", 0)),

@@ -30,15 +30,23 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from river import base, compose, forest, linear_model, multiclass, naive_bayes, optim
+from river import base, compose, forest, linear_model, metrics, multiclass, naive_bayes, optim
 from river import preprocessing, tree
 
 from scorer.events import REASONS
 from scorer.rules import rule_prior
+from scorer.signal_bayes import SignalBayes
 from scorer.softmax import StandardSoftmax
 
 #: Cross-store average: about 70 % of carts are abandoned (Baymard's meta-study).
 ABANDONMENT_BASE_RATE: Final = 0.70
+#: The risk ranks sessions once it has learned at least this many outcomes of each kind
+#: (bought, left) and its progressive ROC AUC over the latest RISK_AUC_WINDOW outcomes
+#: (each scored before it was learned) reaches RISK_MIN_AUC. Until then one number for
+#: everyone would mislead: profiles say the risk is not yet trained.
+RISK_MIN_OUTCOMES: Final = 200
+RISK_MIN_AUC: Final = 0.6
+RISK_AUC_WINDOW: Final = 1000
 
 
 def add_rule_prior(x: dict) -> dict:
@@ -149,6 +157,65 @@ class RiskModel(PriorBlend):
         """P(leaves without buying)."""
         return self.predict_proba_one(x).get(True, 0.0)
 
+    def learn_one(self, x: dict, y: base.typing.ClfTarget, **kwargs) -> None:
+        # Progressive validation: score the session before learning its outcome.
+        if self.classifier is not None:
+            left = bool(y)
+            self._ranking.update(left, self.risk(x))
+            self._outcomes[left] = self._outcomes.get(left, 0) + 1
+        super().learn_one(x, y, **kwargs)
+
+    @property
+    def _ranking(self) -> metrics.RollingROCAUC:
+        if "_auc" not in self.__dict__:
+            self._auc = metrics.RollingROCAUC(window_size=RISK_AUC_WINDOW)
+            self._outcomes: dict[bool, int] = {}
+        return self._auc
+
+    @property
+    def progressive_auc(self) -> float | None:
+        """ROC AUC of the risk on the latest outcomes, each scored before it was learned."""
+        counts = self.__dict__.get("_outcomes", {})
+        return self._ranking.get() if counts.get(True) and counts.get(False) else None
+
+    @property
+    def ranks(self) -> bool:
+        """True once the risk has shown it orders sessions (see :data:`RISK_MIN_AUC`)."""
+        counts = self.__dict__.get("_outcomes", {})
+        auc = self.progressive_auc
+        return min(counts.get(True, 0), counts.get(False, 0)) >= RISK_MIN_OUTCOMES and auc is not None and auc >= RISK_MIN_AUC
+
+
+class GeometricMean(base.Classifier):
+    """The normalised geometric mean of several classifiers' probabilities (all learn every label).
+
+    Why: the softmax (discriminative, many weights) and :class:`SignalBayes` (generative,
+    few rates) err differently; the product of their opinions beats either alone on the
+    simulator (``docs/evaluation.md``).
+    """
+
+    def __init__(self, members: list[base.Classifier]) -> None:
+        self.members = members
+
+    @classmethod
+    def _unit_test_params(cls):
+        yield {"members": [naive_bayes.GaussianNB(), _scaled(linear_model.LogisticRegression())]}
+
+    def learn_one(self, x: dict, y: base.typing.ClfTarget, **kwargs) -> None:
+        for member in self.members:
+            member.learn_one(x, y)
+
+    def predict_proba_one(self, x: dict, **kwargs) -> dict[base.typing.ClfTarget, float]:
+        opinions = [member.predict_proba_one(x) for member in self.members]
+        labels = set().union(*opinions)
+        if not labels:
+            return {}
+        logs = {y: sum(math.log(max(o.get(y, 0.0), 1e-9)) for o in opinions) / len(opinions) for y in labels}
+        top = max(logs.values())
+        weights = {y: math.exp(v - top) for y, v in logs.items()}
+        norm = sum(weights.values())
+        return {y: w / norm for y, w in weights.items()}
+
 
 def _scaled(classifier: base.Classifier) -> base.Classifier:
     return preprocessing.StandardScaler() | classifier
@@ -168,6 +235,9 @@ REASON_CANDIDATES: Final[dict[str, Callable[[], base.Classifier | None]]] = {
     # intercepts and a smaller learning rate (chosen on simulator seeds 4-6, see docs).
     "softmax": lambda: _with_prior(StandardSoftmax(lr=0.005, intercept_lr=0.01)),
     "naive_bayes": lambda: _with_prior(naive_bayes.GaussianNB()),
+    "signal_bayes": lambda: SignalBayes(),
+    # The default: the softmax and the signal naive Bayes, their probabilities multiplied.
+    "softmax+bayes": lambda: GeometricMean([_with_prior(StandardSoftmax(lr=0.005, intercept_lr=0.01)), SignalBayes()]),
     "hoeffding_tree": lambda: _with_prior(tree.HoeffdingTreeClassifier(grace_period=50)),
     "adaptive_tree": lambda: _with_prior(
         tree.HoeffdingAdaptiveTreeClassifier(grace_period=50, seed=1)
@@ -187,7 +257,7 @@ RISK_CANDIDATES: Final[dict[str, Callable[[], base.Classifier | None]]] = {
 }
 
 #: Chosen by ``benchmarks/evaluate_reasons.py`` (best macro-F1 and log-loss on the simulator).
-DEFAULT_REASON: Final = "softmax"
+DEFAULT_REASON: Final = "softmax+bayes"
 #: Chosen by ``cartcoach model uci`` (best prequential ROC AUC on the UCI data).
 DEFAULT_RISK: Final = "forest"
 

@@ -7,11 +7,13 @@ from the simulator's own generative model, the posterior probability of each
 survey answer: signal counts are Poisson with rates from ``BASE_RATES`` and
 ``PERSONA_RATES`` at a Gamma-distributed intensity (integrated on a grid), a
 second motive (any other reason, with ``mixed_share``) adds half-strength
-signals, checkout signals count only where the shopper was in checkout, and
-review depths, product price indexes, cart dwell, removing the dearest item, the
+signals, checkout signals count only where the shopper was in checkout (a
+checkout "exit" is a back-step, read from the steps entered again), and
+review depths, product prices, every visible stretch of cart dwell, removing the dearest item, the
 product that product-page signals land on and the answer noise all enter with
 the simulator's distributions. No model reading the same events can do better in
-expectation, so its macro-F1 on a stream is the ceiling for that configuration
+expectation (it reads only the events before the survey answer, as the models
+are asked there), so its macro-F1 on a stream is the ceiling for that configuration
 (up to sampling noise). It is a diagnostic, not a product model: it knows how the
 data was made.
 
@@ -37,7 +39,8 @@ import numpy as np
 from scorer.events import REASONS, Reason
 from scorer.simulator import BASE_RATES, CART_DWELL_OTHERS_S, CART_DWELL_S, CHECKOUT_ENTRY
 from scorer.simulator import CHECKOUT_ENTRY_OTHERS, INTENSITY, MOBILE_FACTORS, PERSONA_RATES
-from scorer.simulator import PRICE_INDEX_MU, PRICE_INDEX_SIGMA, PRODUCT_SIGNALS, REMOVE_DEAREST
+from scorer.simulator import PRICE_INDEX_MU, PRICE_INDEX_SIGMA, PRICE_SPREAD, PRODUCT_PRICE
+from scorer.simulator import PRODUCT_SIGNALS, REMOVE_DEAREST
 from scorer.simulator import REMOVE_DEAREST_OTHERS, REVIEW_DEPTH
 from scorer.simulator import SECOND_STRENGTH, SimSession, SimulatorConfig
 
@@ -46,6 +49,7 @@ from scorer.simulator import SECOND_STRENGTH, SimSession, SimulatorConfig
 _CELLS: Final = 400
 _SIGNALS: Final = tuple(BASE_RATES)
 _CHECKOUT_SIGNALS: Final = frozenset({"form_error", "checkout_step_leave"})
+_LOG_PRICE_SIGMA: Final = math.hypot(PRICE_INDEX_SIGMA, PRICE_SPREAD)
 
 
 def _intensity_grid() -> tuple[np.ndarray, np.ndarray]:
@@ -69,28 +73,42 @@ def _log_beta(x: float, a: float, b: float) -> float:
 
 
 class _Observed:
-    """What a session shows, in the terms of the generative model."""
+    """What a session shows before its survey answer, in the terms of the generative model."""
 
     def __init__(self, session: SimSession) -> None:
         events = [sim.event for sim in session.events]
+        answered = next((i for i, e in enumerate(events) if e.type == "survey_answer"), len(events))
+        events = events[:answered]  # what a model asked at the answer has seen
         self.mobile = session.device != "desktop"
         self.counts = dict.fromkeys(_SIGNALS, 0)
         for e in events:
             if e.type in self.counts:
                 self.counts[e.type] += 1
-        self.steps = sum(e.type == "checkout_step_enter" for e in events)
+        # Every step left sends a step leave; the generative "exits" are the back-steps,
+        # read from the entries: two per back-step (the step before and this one again),
+        # one from the first step (back to the cart).
+        enters = [e.step for e in events if e.type == "checkout_step_enter"]
+        self.steps = max(enters, default=0)
+        if self.steps:
+            again = len(enters) - self.steps
+            self.counts["checkout_step_leave"] = again if self.steps == 1 else again // 2
         # Checkout signals exist only in checkout; payment failures only from step 3.
         self.observed = set(_SIGNALS)
         if not self.steps:
             self.observed -= _CHECKOUT_SIGNALS | {"payment_failed"}
         elif self.steps < 3:
             self.observed.discard("payment_failed")
-        viewed = [e for e in events if e.type == "page_view" and e.props]
+        # The products drawn: product page views not reached from the cart.
+        viewed = [
+            e for e, after in zip(events, [*events[1:], None])
+            if e.type == "page_view" and e.page_type == "product"
+            and not (after is not None and after.type == "cart_to_product")
+        ]  # fmt: skip
         self.products = [e.product_id for e in viewed]
-        self.log_price_index = [math.log(max(e.props["price_index"], 1e-3)) for e in viewed]
+        self.log_prices = [math.log(max(e.price or 0.0, 1e-3)) for e in viewed]
         self.product_signals = [e.product_id for e in events if e.type in PRODUCT_SIGNALS]
         self.depths = [e.depth for e in events if e.type == "review_view"]
-        self.cart_dwell_ms = next((e.dwell_ms for e in events if e.type == "cart_dwell"), None)
+        self.cart_dwell_ms = [e.dwell_ms or 0 for e in events if e.type == "cart_dwell"]
         self.cart_adds = sum(e.type == "cart_add" for e in events)
         self.removed = any(e.type == "cart_remove" for e in events)
 
@@ -116,11 +134,12 @@ def _log_likelihood(o: _Observed, persona: Reason, second: Reason | None, noise:
     motives = (persona, second)
     a, b = REVIEW_DEPTH["trust" if "trust" in motives else "other"]
     ll += sum(_log_beta(d, a, b) for d in o.depths)
-    mu = PRICE_INDEX_MU["price" if "price" in motives else "other"]
-    ll += sum(-0.5 * ((v - mu) / PRICE_INDEX_SIGMA) ** 2 for v in o.log_price_index)
-    if o.cart_dwell_ms is not None:
+    # log price = log PRODUCT_PRICE + log price index + log-normal spread: normal.
+    mu = math.log(PRODUCT_PRICE) + PRICE_INDEX_MU["price" if "price" in motives else "other"]
+    ll += sum(-0.5 * ((v - mu) / _LOG_PRICE_SIGMA) ** 2 for v in o.log_prices)
+    if o.cart_dwell_ms:  # one exponential stretch per cart_dwell
         mean = 1000 * max(CART_DWELL_S.get(persona, CART_DWELL_OTHERS_S), CART_DWELL_S.get(second or "", 0.0))
-        ll += -math.log(mean) - o.cart_dwell_ms / mean
+        ll += sum(-math.log(mean) - d / mean for d in o.cart_dwell_ms)
     if o.cart_adds > 1:
         remove = REMOVE_DEAREST.get(persona, REMOVE_DEAREST_OTHERS) + 0.5 * REMOVE_DEAREST.get(second or "", 0.0)
         ll += _log(remove if o.removed else 1.0 - remove)

@@ -37,6 +37,8 @@ PROFILE_VERSION: Final = 1
 _KIND: Final = "scorer"
 #: Evidence lines kept per profile.
 MAX_EVIDENCE: Final = 5
+#: The evidence of a profile no signal has moved yet.
+NO_EVIDENCE: Final = "No specific hesitation signal yet"
 
 
 class AbandonmentProfile(msgspec.Struct, kw_only=True, frozen=True):
@@ -63,6 +65,9 @@ class AbandonmentProfile(msgspec.Struct, kw_only=True, frozen=True):
     model_version: str
     #: ``purchased`` or ``abandoned`` once the session has an outcome (set by the stream).
     outcome: str | None = None
+    #: False until the risk model has shown on progressive validation that it orders
+    #: sessions (``RiskModel.ranks``): until then ``risk`` is the prior, the same for all.
+    risk_trained: bool = False
 
 
 class Scorer:
@@ -89,7 +94,7 @@ class Scorer:
         proba = self.reason.predict_proba_one(x)
         reasons = {reason: round(proba.get(reason, 0.0), 4) for reason in REASONS}
         top: Reason = max(REASONS, key=lambda r: (proba.get(r, 0.0), -REASONS.index(r)))
-        lines = evidence(x, top) or ["No specific hesitation signal yet"]
+        lines = evidence(x, top) or [NO_EVIDENCE]
         return AbandonmentProfile(
             store_id=state.store_id,
             session_id=state.session_id,
@@ -104,6 +109,7 @@ class Scorer:
             device=(state.latest.get("device") or (0, 0, None))[2],
             events_seen=state.events,
             model_version=self.model_version,
+            risk_trained=self.risk.ranks,
         )
 
     def learn(self, state: SessionState, label: str) -> None:

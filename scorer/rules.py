@@ -55,7 +55,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         "back_and_forth_recent", "indecision", 0.3, 4, "Moved between product and cart {times}"
     ),
-    Rule("checkout_step_exits", "checkout_friction", 1.0, 3, "Left a checkout step {times}"),
+    Rule("checkout_back_steps", "checkout_friction", 0.6, 4, "Went back to a checkout step {times}"),
     Rule("form_errors", "checkout_friction", 1.0, 4, "Hit form errors at checkout {times}"),
     Rule("payment_failures", "checkout_friction", 1.5, 2, "Payment failed {times}"),
 )

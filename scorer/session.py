@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import math
 from typing import Final
 
 import msgspec
@@ -48,7 +49,7 @@ WINDOW_MS: Final = 10 * 60 * 1000
 MAX_SEEN: Final = 256
 #: Latest events kept as a sequence, for order-dependent features.
 RECENT: Final = 16
-#: Hashes kept per distinct-set (products viewed, products whose reviews were read).
+#: Hashes kept per distinct-set (products viewed, whose reviews were read, with any product signal).
 MAX_DISTINCT: Final = 32
 
 #: Event types in a fixed order; ``recent`` stores indexes into this tuple.
@@ -118,6 +119,10 @@ _GROUPS: Final[dict[str, str]] = {
     "exit_intent": "exit",
 }
 _TOKEN_INDEX: Final = {token: i for i, token in enumerate(TOKENS)}
+#: Signals a shopper gives about one product (its reviews, delivery, returns...).
+_PRODUCT_SIGNALS: Final = frozenset(
+    {"review_view", "return_policy_view", "warranty_view", "shipping_info_open", "installment_view"}
+)
 
 
 def _cents(money: float) -> int:
@@ -212,11 +217,16 @@ def apply(state: SessionState | None, event: CollectedEvent) -> SessionState:
         if kind in ("page_view", "cart_add"):
             sums["price_cents"] = sums.get("price_cents", 0) + cents
             sums["priced"] = sums.get("priced", 0) + 1
-    if event.product_id is not None and kind in ("page_view", "review_view", "cart_add"):
+            sums["log_price_milli"] = sums.get("log_price_milli", 0) + round(1000 * math.log1p(event.price))
+    if event.product_id is not None and (kind in ("page_view", "cart_add") or kind in _PRODUCT_SIGNALS):
         distinct = {k: list(v) for k, v in distinct.items()}
-        _add_distinct(distinct, "products", id_hash(event.product_id))
+        product = id_hash(event.product_id)
+        if kind in ("page_view", "review_view", "cart_add"):
+            _add_distinct(distinct, "products", product)
         if kind == "review_view":
-            _add_distinct(distinct, "reviewed", id_hash(event.product_id))
+            _add_distinct(distinct, "reviewed", product)
+        if kind in _PRODUCT_SIGNALS:
+            _add_distinct(distinct, "signalled", product)
     if event.depth is not None:
         permille = round(event.depth * 1000)
         _put_max(maxima, f"depth:{kind}", permille)

@@ -5,12 +5,15 @@ known answers to compare models. Every session is generated from a persona and
 emitted in the real wire format: :class:`~scorer.events.Batch` objects that can be
 POSTed to ``/v1/collect``, or the :class:`~scorer.events.CollectedEvent` JSONL the
 collector would have produced, so a simulation replays through the collector, the
-stream and the evaluation harness alike.
+stream and the evaluation harness alike. Events follow the snippet's grammar (page
+visits opened by ``page_view``, a step leave for every checkout step, a ``cart_dwell``
+per visible stretch of the cart...: see :class:`_Journey`), held by
+``tests/unit/test_event_grammar.py`` to sessions recorded from the real snippet.
 
 What makes it hard on purpose (it should not flatter the models): every shopper
 emits every kind of signal at a base rate (``noise`` scales it), a persona's own
 signals vary in intensity from session to session (some show almost none), price
-and shipping personas also leave checkout at the step that shows costs or delivery
+and shipping personas also go back from the checkout step that shows costs or delivery
 dates (the rules read that as friction), a share of sessions has a second motive,
 and some survey answers name the second motive or another reason.
 
@@ -96,13 +99,21 @@ PRICE_INDEX_SIGMA: Final = 0.3
 #: Probability that a hesitating shopper who did not buy starts checkout, per persona.
 CHECKOUT_ENTRY: Final[dict[str, float]] = {"checkout_friction": 0.8}
 CHECKOUT_ENTRY_OTHERS: Final = 0.4
+#: Steps of the simulated checkout (the last one takes the payment).
+CHECKOUT_STEPS: Final = 4
 #: Probability that a persona removes the dearest item from the cart.
 REMOVE_DEAREST: Final[dict[str, float]] = {"price": 0.35, "indecision": 0.1}
 #: ... for the other personas.
 REMOVE_DEAREST_OTHERS: Final = 0.03
-#: Mean seconds on the cart page, per persona (others: CART_DWELL_OTHERS_S).
+#: Mean visible seconds per stretch on the cart page, per persona (others: CART_DWELL_OTHERS_S).
+#: The snippet sends one ``cart_dwell`` per visible stretch; each is exponential at this mean.
 CART_DWELL_S: Final[dict[str, float]] = {"indecision": 100.0, "price": 35.0}
 CART_DWELL_OTHERS_S: Final = 25.0
+#: The snippet's idle threshold (``idleMs`` in tracker/src/config.js): each ``idle`` says this.
+IDLE_MS: Final = 30_000
+#: Product prices: ``PRODUCT_PRICE`` × price index × log-normal(0, PRICE_SPREAD) (currency units).
+PRODUCT_PRICE: Final = 40.0
+PRICE_SPREAD: Final = 0.6
 #: Probability of buying in the end, by kind (reason personas: hesitant).
 PURCHASE: Final[dict[str, float]] = {"reason": 0.15, "browsing": 0.03, "buyer": 0.92}
 
@@ -175,25 +186,75 @@ def _poisson(rnd: random.Random, mean: float) -> int:
 
 
 class _Journey:
-    """Builds one session's events in time order."""
+    """Builds one session's events in time order, page visit by page visit, as the snippet would.
 
-    def __init__(self, rnd: random.Random, config: SimulatorConfig, sid: str, start: int) -> None:
+    The snippet's grammar (``tests/unit/test_event_grammar.py`` checks it against
+    sessions recorded from the real snippet): a visit opens with ``page_view``, then
+    ``cart_view`` on a cart page, ``cart_to_product`` on a product page reached from
+    the cart, ``checkout_step_enter`` on a checkout step; leaving a page (pagehide)
+    closes the visit with one ``cart_dwell`` for the cart's last visible stretch and one
+    ``checkout_step_leave`` for the step, progress or not; a tab switch is ``tab_hidden``
+    (closing the cart's visible stretch with a ``cart_dwell``) then ``tab_visible``.
+    """
+
+    def __init__(self, rnd: random.Random, config: SimulatorConfig, sid: str, start: int,
+                 cart_dwell_s: float) -> None:  # fmt: skip
         self.rnd, self.config, self.sid = rnd, config, sid
         self.now = start
         self.events: list[SimEvent] = []
         self.cart: list[tuple[str, float]] = []
+        self.cart_dwell_s = cart_dwell_s
+        self.path, self.page_type = "/", "home"
+        self.step: int | None = None
+        self.entered = start
+        self.visits = 0
 
     def gap(self, mean_s: float = 6.0) -> None:
         self.now += int(self.rnd.expovariate(1.0 / (mean_s * 1000 * self.config.length))) + 200
 
-    def emit(self, kind: str, path: str, page_type: str, **fields) -> None:
+    def emit(self, kind: str, **fields) -> None:
         index = len(self.events)
         event = Event(id=f"e-{self.sid[2:]}-{index:04d}", type=kind, ts=self.now, **fields)
-        self.events.append(SimEvent(self.now, path, page_type, event))
+        self.events.append(SimEvent(self.now, self.path, self.page_type, event))
         self.gap(2.0)
 
     def cart_fields(self) -> dict:
         return {"cart_value": round(sum(p for _, p in self.cart), 2), "cart_items": len(self.cart)}
+
+    def cart_stretch(self) -> None:
+        """The end of a visible stretch on the cart page: its ``cart_dwell``."""
+        dwell_ms = int(self.rnd.expovariate(1 / (self.cart_dwell_s * 1000)))
+        self.now += dwell_ms
+        self.emit("cart_dwell", dwell_ms=dwell_ms, **self.cart_fields())
+
+    def leave(self) -> None:
+        """Pagehide: what the snippet sends as the current page is left."""
+        if self.visits and self.page_type == "cart":
+            self.cart_stretch()
+        if self.step is not None:
+            self.emit("checkout_step_leave", step=self.step, dwell_ms=self.now - self.entered)
+
+    def visit(self, path: str, page_type: str, step: int | None = None, **fields) -> None:
+        """Leave the current page and open another one."""
+        self.leave()
+        self.path, self.page_type, self.step = path, page_type, step
+        self.entered = self.now
+        self.visits += 1
+        if page_type == "cart":
+            fields |= self.cart_fields()
+        self.emit("page_view", page_type=page_type, step=step, **fields)
+        if page_type == "cart":
+            self.emit("cart_view", **self.cart_fields())
+        if step is not None:
+            self.emit("checkout_step_enter", step=step)
+
+    def tab_switch(self) -> None:
+        self.emit("tab_hidden")
+        if self.page_type == "cart":
+            self.cart_stretch()
+        hidden = self.now
+        self.gap(20.0)
+        self.emit("tab_visible", dwell_ms=self.now - hidden)
 
 
 def _session(config: SimulatorConfig, index: int) -> SimSession:
@@ -225,105 +286,103 @@ def _session(config: SimulatorConfig, index: int) -> SimSession:
             rates[signal] *= factor
     counts = {s: _poisson(rnd, r) for s, r in rates.items()}
 
-    j = _Journey(rnd, config, sid, start)
-    brand = _pick(rnd, {"premium": 0.2, "standard": 0.6, "value": 0.2})
-    j.emit("page_view", "/", "home", dwell_ms=int(rnd.expovariate(1 / 8000)))
-    listing = "/c/all"
+    cart_dwell_s = max(CART_DWELL_S.get(persona or "", CART_DWELL_OTHERS_S), CART_DWELL_S.get(second or "", 0))
+    j = _Journey(rnd, config, sid, start, cart_dwell_s)
+    j.visit("/", "home")
+    j.visit("/c/all", "listing")
     for _ in range(counts.pop("price_filter")):
-        j.emit("price_filter", listing, "listing")
+        j.emit("price_filter")
     for _ in range(counts.pop("price_sort")):
-        j.emit("price_sort", listing, "listing")
+        j.emit("price_sort")
 
     products = []
     for p in range(max(1, round(rnd.uniform(1, 4) * config.length))):
         pid = f"p{rnd.randrange(500):03d}"
         mu = PRICE_INDEX_MU["price" if "price" in (persona, second) else "other"]
         price_index = rnd.lognormvariate(mu, PRICE_INDEX_SIGMA)
-        price = round(40 * price_index * rnd.lognormvariate(0, 0.6), 2)
+        price = round(PRODUCT_PRICE * price_index * rnd.lognormvariate(0, PRICE_SPREAD), 2)
         products.append((pid, price))
-        props = {"stock": _pick(rnd, {"low": 0.15, "normal": 0.7, "overstock": 0.15}),
-                 "brand_tier": brand, "price_index": round(price_index, 2)}  # fmt: skip
-        path = f"/p/{pid}"
-        j.emit("page_view", path, "product", product_id=pid, price=price, props=props,
-               dwell_ms=int(rnd.expovariate(1 / 20000)))  # fmt: skip
     # Product-page signals land on the products viewed (trust rereads the same one).
+    on_product: list[list[tuple[str, dict]]] = [[] for _ in products]
     for signal in PRODUCT_SIGNALS:
         for _ in range(counts.pop(signal)):
-            pid, price = products[0] if persona == "trust" else rnd.choice(products)
+            at = 0 if persona == "trust" else rnd.randrange(len(products))
             extra = {}
             if signal == "review_view":
                 depth = rnd.betavariate(*REVIEW_DEPTH["trust" if "trust" in (persona, second) else "other"])
-                extra = {"depth": round(depth, 3), "dwell_ms": int(depth * rnd.uniform(5e3, 6e4))}
-            j.emit(signal, f"/p/{pid}", "product", product_id=pid, **extra)
-
-    # The cart.
+                extra = {"depth": round(depth, 3), "dwell_ms": 1000 + int(depth * rnd.uniform(5e3, 6e4))}
+            on_product[at].append((signal, extra))
     wanted = products if kind != "browsing" else products[:1]
     if kind == "browsing" and rnd.random() < 0.6:
         wanted = []
-    for pid, price in wanted[: max(1, len(wanted) - rnd.randrange(2))]:
-        j.cart.append((pid, price))
-        j.emit("cart_add", f"/p/{pid}", "product", product_id=pid, price=price, quantity=1,
-               **j.cart_fields())  # fmt: skip
+    wanted = wanted[: max(1, len(wanted) - rnd.randrange(2))]
+    for (pid, price), signals in zip(products, on_product):
+        j.visit(f"/p/{pid}", "product", product_id=pid, price=price)
+        for signal, extra in signals:
+            j.emit(signal, product_id=pid, price=price, **extra)
+        if (pid, price) in wanted:
+            j.cart.append((pid, price))
+            j.emit("cart_add", product_id=pid, price=price, quantity=1, **j.cart_fields())
+
     purchased = rnd.random() < PURCHASE[kind] and bool(j.cart)
     if j.cart:
-        j.emit("cart_view", "/cart", "cart", **j.cart_fields())
+        j.visit("/cart", "cart")
         for _ in range(counts.pop("coupon_focus")):
-            j.emit("coupon_focus", "/cart", "cart")
+            j.emit("coupon_focus", **j.cart_fields())
         for _ in range(counts.pop("cart_to_product")):
             pid, price = rnd.choice(products)
-            j.emit("cart_to_product", "/cart", "cart", product_id=pid)
-            j.emit("page_view", f"/p/{pid}", "product", product_id=pid, price=price)
-            j.emit("cart_view", "/cart", "cart", **j.cart_fields())
-        motive_dwell = max(CART_DWELL_S.get(persona or "", CART_DWELL_OTHERS_S), CART_DWELL_S.get(second or "", 0))
-        j.emit("cart_dwell", "/cart", "cart", dwell_ms=int(rnd.expovariate(1 / (motive_dwell * 1000))))
+            j.visit(f"/p/{pid}", "product", product_id=pid, price=price)
+            j.emit("cart_to_product", product_id=pid)
+            j.visit("/cart", "cart")
         remove_p = (REMOVE_DEAREST.get(persona or "", REMOVE_DEAREST_OTHERS)
-                    + 0.5 * REMOVE_DEAREST.get(second or "", 0))
+                    + 0.5 * REMOVE_DEAREST.get(second or "", 0))  # fmt: skip
         if len(j.cart) > 1 and rnd.random() < remove_p:
             dearest = max(j.cart, key=lambda item: item[1])
             j.cart.remove(dearest)
-            j.emit("cart_remove", "/cart", "cart", product_id=dearest[0], price=dearest[1],
-                   **j.cart_fields())  # fmt: skip
+            j.emit("cart_remove", product_id=dearest[0], price=dearest[1], quantity=1, **j.cart_fields())
     for _ in range(counts.pop("idle")):
-        j.emit("idle", "/cart" if j.cart else "/", "cart" if j.cart else "home",
-               dwell_ms=int(rnd.expovariate(1 / 60000)))  # fmt: skip
+        j.emit("idle", dwell_ms=IDLE_MS)
     for _ in range(counts.pop("tab_hidden")):
-        path, page_type = ("/cart", "cart") if j.cart else ("/", "home")
-        j.emit("tab_hidden", path, page_type)
-        j.gap(20.0)
-        j.emit("tab_visible", path, page_type)
+        j.tab_switch()
 
-    # Checkout: buyers go through; price and shipping shoppers leave where costs and dates
-    # appear (step 2); friction shoppers stumble on forms and payment.
+    # Checkout: buyers go through; price and shipping shoppers go back from the step
+    # where costs and dates appear; friction shoppers stumble on forms and payment.
+    # A step left backwards (to the step before, or to the cart from the first) and
+    # entered again is the snippet's "step exit": every step left sends a step leave.
     in_checkout = bool(j.cart) and (
         purchased or kind == "buyer" or rnd.random() < CHECKOUT_ENTRY.get(persona or "", CHECKOUT_ENTRY_OTHERS)
     )
-    leaves, errors, failures = (counts.pop(s) for s in ("checkout_step_leave", "form_error", "payment_failed"))
+    back_steps, errors, failures = (counts.pop(s) for s in ("checkout_step_leave", "form_error", "payment_failed"))
     if in_checkout:
-        last_step = 4 if purchased else rnd.randint(1, 4)
+        last_step = CHECKOUT_STEPS if purchased else rnd.randint(1, CHECKOUT_STEPS)
         for step in range(1, last_step + 1):
-            j.emit("checkout_step_enter", f"/checkout/{step}", "checkout", step=step)
+            j.visit(f"/checkout/{step}", "checkout", step=step)
             for _ in range(errors if step == min(last_step, 2) else 0):
-                j.emit("form_error", f"/checkout/{step}", "checkout", step=step,
-                       field=rnd.choice(["email", "phone", "postcode", "card"]), error="invalid")  # fmt: skip
-            if step == last_step and failures and step >= 3:
-                for _ in range(failures):
-                    j.emit("payment_failed", f"/checkout/{step}", "checkout", step=step)
-        for _ in range(leaves if not purchased else 0):
-            j.emit("checkout_step_leave", f"/checkout/{last_step}", "checkout", step=last_step)
+                j.emit("form_error", field=rnd.choice(["email", "phone", "postcode", "card"]), error="invalid")
+        for _ in range(back_steps if not purchased else 0):
+            if last_step > 1:
+                j.visit(f"/checkout/{last_step - 1}", "checkout", step=last_step - 1)
+            else:
+                j.visit("/cart", "cart")
+            j.visit(f"/checkout/{last_step}", "checkout", step=last_step)
+        if failures and last_step >= 3:
+            for _ in range(failures):
+                j.emit("payment_failed", step=last_step)
     answer = None
     if purchased:
         amount = sum(p for _, p in j.cart)
-        j.emit("purchase", "/checkout/4", "checkout", order_id=f"o-{sid[2:]}", amount=round(amount, 2))
-        j.emit("page_view", "/thank-you", "thank_you")
+        j.visit("/thank-you", "thank_you")
+        j.emit("purchase", order_id=f"o-{sid[2:]}", amount=round(amount, 2))
     else:
-        path, page_type = j.events[-1].path, j.events[-1].page_type
-        j.emit("exit_intent", path, page_type)
-        if rnd.random() < config.label_rate:
-            j.emit("overlay_impression", path, page_type, experiment="survey", arm="survey")
+        j.emit("exit_intent")
+        # The snippet asks for an overlay (the survey here) only with something in the cart.
+        if j.cart and rnd.random() < config.label_rate:
+            j.emit("overlay_impression", experiment="survey", arm="survey")
             answer = persona or "other"
             if persona and rnd.random() < config.answer_noise:
                 answer = second or rnd.choice(REASONS)
-            j.emit("survey_answer", path, page_type, experiment="survey", answer=answer)
+            j.emit("survey_answer", experiment="survey", answer=answer)
+    j.leave()  # the tab closes, or the shopper goes elsewhere
     return SimSession(
         session_id=sid,
         visitor_id=f"v-{config.seed}-{index:07d}",

@@ -86,10 +86,14 @@ def prequential(rows: Sequence[Row], make_model: Callable[[], base.Classifier]) 
     """Test-then-train over the rows in order; figures for predicting a purchase."""
     model = make_model()
     scores = []
+    trained_at = None
     for r in rows:
         scores.append(1.0 - model.predict_proba_one(r.x).get(True, 0.0))
         model.learn_one(r.x, not r.purchased)
-    return _scores(scores, rows)
+        if trained_at is None and getattr(model, "ranks", False):
+            trained_at = len(scores)
+    # When a profile would stop saying "risk not yet trained" (RiskModel.ranks).
+    return _scores(scores, rows) | {"trained_at_session": trained_at}
 
 
 def batch(

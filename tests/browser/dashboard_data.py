@@ -64,7 +64,7 @@ def mix_profiles(store_id: str) -> list[AbandonmentProfile]:
         for i in range(count):
             profiles.append(AbandonmentProfile(
                 store_id=store_id, session_id=f"s-fixed-{reason}-{i}", visitor_id=f"v-fixed-{reason}-{i}",
-                at=now, reasons={reason: 0.8}, top_reason=reason, confidence=0.8, risk=0.6,
+                at=now, reasons={reason: 0.8}, top_reason=reason, confidence=0.8, risk=0.35 + 0.1 * i,
                 evidence=EVIDENCE[reason], cart_value=250.0 + 40 * i, device="mobile",
-                events_seen=5, model_version="fixed@r0.o0"))
+                events_seen=5, model_version="fixed@r0.o0", risk_trained=i % 2 == 1))
     return profiles

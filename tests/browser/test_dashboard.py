@@ -153,6 +153,10 @@ def test_charts_show_the_reports_numbers(page: Page, tmp_path: Path) -> None:
             expect(page.locator(f'#mix-chart rect[data-reason="{reason}"]')).to_have_attribute("data-count", str(count))
         # The evidence is shown as text, never parsed as markup.
         expect(page.locator("#feed tbody tr")).to_have_count(sum(MIX.values()))
+        # A risk model not yet shown to rank says so instead of one number for everyone.
+        for profile in mix_profiles("demo"):
+            cell = page.locator(f'#feed tr[data-session="{profile.session_id}"] td.risk')
+            expect(cell).to_have_text(f"{profile.risk * 100:.1f}%" if profile.risk_trained else "risk not yet trained")
         expect(page.locator("#feed td.evidence").first).to_contain_text("<b>")
         assert page.locator("#feed td.evidence b").count() == 0
         expect(page.locator("#h-version")).to_have_text("fixed@r0.o0")

@@ -64,9 +64,12 @@ def wait_for_profile(app, session: str, reason: str, timeout_s: float = 10.0) ->
     raise AssertionError(f"no {reason} profile for {session}: {profile}")
 
 
-def reread_shipping_info(shop) -> str:
+def reread_shipping_info(shop, add_to_cart: bool = True) -> str:
     page = shop.open("/demo/en/product/p2")
     page.wait_for_selector("details[data-cartcoach=shipping-info]")
+    if add_to_cart:  # an empty cart gets no overlay: nothing to recover
+        page.click("text=Add to cart")
+        shop.wait_for("cart_add")
     summary = page.locator("details[data-cartcoach=shipping-info] summary")
     for _ in range(3):
         summary.click()  # open: a look
@@ -79,6 +82,8 @@ def reread_reviews(shop) -> str:
     page = shop.open("/demo/en/product/p2")
     reviews = page.locator("#reviews")
     reviews.wait_for()
+    page.click("text=Add to cart")
+    shop.wait_for("cart_add")
     for _ in range(4):
         reviews.scroll_into_view_if_needed()
         page.wait_for_timeout(700)  # longer than minViewMs: a reading
@@ -141,5 +146,17 @@ def test_in_the_holdout_nothing_is_shown(browser, holding_out) -> None:
         assert not shop.events("overlay_impression")
         exposure = run(app.state.ledger.exposure("demo", "nudges-v1", session))
         assert exposure is not None and exposure.arm == "holdout"
+    finally:
+        shop.context.close()
+
+
+def test_an_empty_cart_gets_no_overlay(browser, showing) -> None:
+    live, app = showing
+    shop = new_shop(browser, live, [], viewport={"width": 1000, "height": 500})
+    try:
+        session = reread_shipping_info(shop, add_to_cart=False)
+        wait_for_profile(app, session, "shipping_speed")
+        assert ask_for_overlay(shop).status == 204
+        assert run(app.state.ledger.exposure("demo", "nudges-v1", session)) is None
     finally:
         shop.context.close()

@@ -6,7 +6,6 @@ import asyncio
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from itertools import groupby
 from pathlib import Path
 
 import msgspec
@@ -143,7 +142,8 @@ async def test_two_workers_share_four_partitions_and_a_rebalance_loses_nothing(
     stream: StreamEnv, workers: list[WorkerProcess]
 ) -> None:
     first = await start_worker(stream, workers, "a")
-    events = simulated(stream, 60, seed=11)
+    # Sessions last minutes (median ~100 s): spread them so that the last third has its own.
+    events = simulated(stream, 60, seed=11, arrival_ms=15_000)
     third = len(events) // 3
     await publish(stream, events[:third])
     # The second worker joins once the first has caught up: a rebalance between bursts.
@@ -175,7 +175,8 @@ async def test_a_rebalance_under_load_loses_nothing(
     stream: StreamEnv, workers: list[WorkerProcess]
 ) -> None:
     await start_worker(stream, workers, "a")
-    events = simulated(stream, 60, seed=11)
+    # Sessions last minutes (median ~100 s): spread them so that the last third has its own.
+    events = simulated(stream, 60, seed=11, arrival_ms=15_000)
     third = len(events) // 3
     await publish(stream, events[:third])
     await start_worker(stream, workers, "b")  # joins while the first still works through the burst
@@ -232,13 +233,19 @@ async def test_quiet_sessions_are_closed_by_the_idle_sweep_once_each(
     """More sessions than the sweep looks at between two yields to the event loop."""
     stream = StreamEnv(services, tmp_path, extra={"CARTCOACH_SESSION_IDLE_TIMEOUT_S": "15"})
     await start_worker(stream, workers, "a")
-    # Each session's last event happens now: none is quiet before the worker has them all.
+    # Each session's last event happens now, its events within the last few seconds (a
+    # session lasts minutes, the idle timeout is 15 s), published session after session:
+    # none is quiet before the worker has them all.
     now = int(time.time() * 1000)
+    sessions_events: dict[str, list[CollectedEvent]] = {}
+    for e in simulated(stream, SWEEP_CHUNK + 100, seed=13, arrival_ms=200):
+        sessions_events.setdefault(e.session_id, []).append(e)
     events: list[CollectedEvent] = []
-    for _, run in groupby(simulated(stream, SWEEP_CHUNK + 100, seed=13, arrival_ms=200), key=lambda e: e.session_id):
-        session = list(run)
-        shift = now - max(e.at for e in session)
-        events += [msgspec.structs.replace(e, at=e.at + shift, ts=e.ts + shift, received_at=now) for e in session]
+    for session in sessions_events.values():
+        last = max(e.at for e in session)
+        for e in session:
+            at = now - (last - e.at) // 50
+            events.append(msgspec.structs.replace(e, at=at, ts=e.ts + at - e.at, received_at=now))
     bought = {e.session_id for e in events if e.type == "purchase"}
     sessions = set(expected_counts(events))
     assert bought and bought != sessions

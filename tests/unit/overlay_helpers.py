@@ -14,8 +14,8 @@ from scorer.profile import AbandonmentProfile
 
 FULL_POLICY = {
     "allowed_incentives": [
-        "delivery_promise", "free_express_shipping", "free_shipping_threshold", "reviews",
-        "return_guarantee", "low_stock", "price_lock", "installments", "coupon",
+        "delivery_promise", "delivery_date", "free_express_shipping", "free_shipping_threshold", "reviews",
+        "return_guarantee", "warranty", "low_stock", "price_lock", "installments", "coupon",
         "guest_checkout", "saved_cart", "help",
     ],
     "max_coupon_pct": 15,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import msgspec
 import pytest
 from typer.testing import CliRunner
 
@@ -70,6 +71,19 @@ def test_learning_models_are_tested_before_they_learn():
     # The first answer is predicted by the untrained model: the rule prior alone.
     assert model.reason_pred[0] == "shipping_speed"
     assert model.reason.n_learned == 4
+
+
+def test_a_redelivered_survey_answer_counts_once():
+    # The snippet retries a batch whose response it never saw: the same answer (same
+    # event id) reaches the collector twice. The reducer drops the copy; so must the scores.
+    stream = _tiny_stream()
+    answer_b = next(e for e in stream if e.session_id == "s-B-0000" and e.type == "survey_answer")
+    again = [*stream, msgspec.structs.replace(answer_b, at=answer_b.at + 5_000, received_at=answer_b.at + 5_000)]
+    once, twice = Candidate("softmax", reason=reason_model("softmax")), Candidate("softmax", reason=reason_model("softmax"))
+    replay(stream, [once])
+    replay(again, [twice])
+    assert twice.reason_true == once.reason_true == ["shipping_speed", "price", "trust", "indecision"]
+    assert twice.reason.n_learned == 4
 
 
 def test_metrics_by_hand():

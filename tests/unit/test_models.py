@@ -103,3 +103,26 @@ def test_survey_answer_other_teaches_nothing():
     scorer.learn(session("a", "page_view"), "other")
     scorer.learn_outcome(session("a", "page_view"), purchased=True)
     assert scorer.model_version.endswith("@r0.o1")
+
+
+def test_the_risk_says_it_ranks_only_once_it_has_shown_it():
+    import random
+
+    from scorer.features import FEATURES
+    from scorer.models import RISK_MIN_OUTCOMES, risk_model
+
+    zero = dict.fromkeys(FEATURES, 0.0)
+    rnd = random.Random(3)
+    ranking, guessing, prior = risk_model("logreg"), risk_model("logreg"), risk_model("base_rate")
+    for i in range(1500):
+        left = rnd.random() < 0.6
+        # Leavers fill dearer carts here; the guessing model gets a coin flip for a label.
+        x = zero | {"cart_value": 100.0 + (80.0 if left else 0.0) + rnd.gauss(0, 40)}
+        ranking.learn_one(x, left)
+        guessing.learn_one(x, rnd.random() < 0.6)
+        prior.learn_one(x, left)
+        if i < RISK_MIN_OUTCOMES:  # too few outcomes of each kind, however good
+            assert not ranking.ranks
+    assert ranking.ranks and ranking.progressive_auc > 0.8
+    assert not guessing.ranks and abs(guessing.progressive_auc - 0.5) < 0.1
+    assert not prior.ranks and prior.progressive_auc is None  # the base rate never learns

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import msgspec
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from nudges.catalogue import Catalogue
+from nudges.decision import Moment, decide
+from nudges.ledger import MemoryLedger
 
 from nudges.copy_templates import TEMPLATES, write
 from nudges.guardrails import ReviewsBlock, violations
 from nudges.incentives import build_offer
-from nudges.scenarios import propose, variant_for
+from nudges.scenarios import FOCUS_FROM, propose, variant_for
 from nudges.stores import INCENTIVE_TYPES
 from scorer.events import REASONS
-from tests.unit.overlay_helpers import ctx, make_product, make_profile, make_store
+from scorer.profile import NO_EVIDENCE
+from tests.unit.overlay_helpers import FULL_POLICY, ctx, make_product, make_profile, make_store
 
 reasons_st = st.lists(st.floats(0.01, 1.0), min_size=5, max_size=5).map(
     lambda w: {r: x / sum(w) for r, x in zip(REASONS, w)}
@@ -54,12 +63,60 @@ def test_any_profile_gets_exactly_three_ranked_variants_that_pass_the_guardrails
             assert v.incentive != "coupon"
     real = [v.incentive for v in variants if v.incentive != "survey"]
     assert len(real) == len(set(real))
+    # A confident profile is answered on its reason alone; only an uncertain one hedges.
+    focused = profile.confidence >= FOCUS_FROM
+    assert {v.mode for v in variants} == {"focused" if focused else "hedged"}
+    if focused:
+        assert {v.reason for v in variants if v.incentive != "survey"} <= {top}
 
 
-def test_shipping_hesitation_ranks_a_shipping_speed_nudge_first() -> None:
-    variants = propose(make_profile("shipping_speed"), ctx(product=make_product()))
-    assert variants[0].reason == "shipping_speed" and variants[0].incentive == "delivery_promise"
-    assert {v.reason for v in variants[:2]} == {"shipping_speed"}
+@pytest.mark.parametrize(("reason", "ways"), [
+    ("shipping_speed", ["delivery_promise", "free_express_shipping", "delivery_date"]),
+    ("trust", ["reviews", "return_guarantee", "warranty"]),
+    ("price", ["installments", "coupon", "price_lock"]),
+    ("checkout_friction", ["guest_checkout", "help", "saved_cart"]),
+])  # fmt: skip
+def test_a_confident_reason_is_answered_three_different_ways(reason, ways) -> None:
+    variants = propose(make_profile(reason, confidence=0.85), ctx(product=make_product(), cart_value=420.0))
+    assert [v.incentive for v in variants] == ways
+    assert {v.reason for v in variants} == {reason} and {v.mode for v in variants} == {"focused"}
+    assert len({v.title for v in variants}) == 3
+
+
+def test_a_trust_shopper_is_never_sold_speed_and_a_speed_shopper_no_free_shipping_threshold() -> None:
+    # The complaint in issue 18: a trust shopper at 0.98 saw "ships tomorrow"; a speed
+    # shopper "add 110 for free shipping".
+    trust = propose(make_profile("trust", confidence=0.98), ctx(product=make_product(), cart_value=390.0))
+    assert not {"delivery_promise", "free_express_shipping", "delivery_date"} & {v.incentive for v in trust}
+    speed = propose(make_profile("shipping_speed", confidence=0.9), ctx(product=make_product(), cart_value=390.0))
+    assert "free_shipping_threshold" not in {v.incentive for v in speed}
+
+
+def test_an_uncertain_profile_hedges_across_reasons() -> None:
+    profile = make_profile("shipping_speed", confidence=0.4)
+    reasons = dict(profile.reasons) | {"trust": 0.35, "price": 0.1, "indecision": 0.1, "checkout_friction": 0.05}
+    profile = msgspec.structs.replace(profile, reasons=reasons)
+    variants = propose(profile, ctx(product=make_product(), cart_value=420.0))
+    assert {v.mode for v in variants} == {"hedged"}
+    assert {v.reason for v in variants} >= {"shipping_speed", "trust"}
+
+
+def test_no_overlay_for_an_empty_cart_or_no_evidence_unless_the_store_asks() -> None:
+    moment = Moment(session_id="s-test-0001", visitor_id=None, trigger="exit_intent", locale="en",
+                    product_id=None, now_ms=1_000)  # fmt: skip
+
+    def decision(profile, **policy):
+        store = make_store(policy=dict(FULL_POLICY) | policy)
+        return asyncio.run(decide(store, profile, moment, MemoryLedger(), Catalogue()))
+
+    confident = make_profile("trust", confidence=0.9)
+    shown = decision(confident)
+    assert shown is not None and shown.event.props["mode"] == "focused"
+    empty = msgspec.structs.replace(confident, cart_value=0.0)
+    blank = msgspec.structs.replace(confident, evidence=[NO_EVIDENCE])
+    assert decision(empty) is None and decision(blank) is None
+    assert decision(empty, overlay_empty_cart=True) is not None
+    assert decision(blank, overlay_without_evidence=True) is not None
 
 
 def test_trust_hesitation_shows_the_products_own_reviews() -> None:

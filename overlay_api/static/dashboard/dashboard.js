@@ -121,8 +121,14 @@
     tag.style.background = color(p.top_reason);
     reason.append(tag, el("span", { class: "confidence" }, " " + pct(p.confidence)));
     const evidence = el("td", { class: "evidence" }, (p.evidence || []).join("; "));
-    const overlay = p.overlay ? (p.overlay.arm === "holdout" ? "holdout (nothing shown)" : p.overlay.incentive + " · " + p.overlay.arm) : "–";
-    tr.append(reason, el("td", {}, pct(p.risk)), evidence, el("td", { class: "overlay" }, overlay),
+    // focused: the variants all answered the top reason; hedged: they spread over the likely ones.
+    const mode = p.overlay && p.overlay.mode && p.overlay.mode !== "none" ? " · " + p.overlay.mode : "";
+    const overlay = p.overlay ? (p.overlay.arm === "holdout" ? "holdout (nothing shown)" + mode : p.overlay.incentive + " · " + p.overlay.arm + mode) : "–";
+    // Until the risk model has shown it orders sessions, its number is the same prior for all.
+    const risk = p.risk_trained
+      ? el("td", { class: "risk" }, pct(p.risk))
+      : el("td", { class: "risk untrained", title: "The risk model has not yet learned enough outcomes to rank sessions" }, "risk not yet trained");
+    tr.append(reason, risk, evidence, el("td", { class: "overlay" }, overlay),
               el("td", { class: "outcome" }, p.outcome || "open"));
     body.prepend(tr);
     while (body.rows.length > MAX_ROWS) body.deleteRow(body.rows.length - 1);
