@@ -54,6 +54,9 @@ class Moment(NamedTuple):
     locale: str | None
     product_id: str | None
     now_ms: int
+    #: The cart's value as the page saw it when asking: used only when the profile has
+    #: none yet (the same shopper's claim as the events' cart values, never more).
+    cart_value: float | None = None
 
 
 class Decision(NamedTuple):
@@ -93,7 +96,7 @@ async def decide(
     ctx = Context(
         store=store,
         product=catalogue.product(store.id, moment.product_id),
-        cart_value=profile.cart_value,
+        cart_value=profile.cart_value or moment.cart_value or 0.0,
         now_ms=now,
         locale=lang,
         coupon_eligible=coupons == 0,

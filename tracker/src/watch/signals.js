@@ -1,0 +1,170 @@
+// The reasons' signals from delegated listeners on the document (one per kind
+// of DOM event, whatever the store renders later). Each control is recognised
+// by the most explicit means there is: data-cartcoach="NAME" ("attr"), the
+// store's selector map from cartcoach('config', {selectors}) ("api"), class
+// names common to themes ("markup"), then what it says ("text").
+import { on } from '../guard.js'
+import { ADD, COUPON, FILTER_LINK, label, PRICE, PRICE_RANGE, REMOVE, SORT_LINK, SORT_PRICE, fieldText, topicOf } from './text.js'
+
+// Class names and attributes themes commonly use (the pre-heuristics map).
+export const SELECTORS = {
+  'shipping-info': '.shipping-info,a[href*=shipping]',
+  reviews: '#reviews,.reviews,#tab-reviews,#product-reviews,.product-reviews,.woocommerce-Reviews,#customer-reviews,.spr-container,#yorumlar,.yorumlar',
+  'return-policy': '.return-policy,a[href*=return]',
+  warranty: '.warranty',
+  'price-filter': '.price-filter,.price_slider,.price-range,.widget_price_filter',
+  'price-sort': 'select[name*=sort],select[name=orderby],select[id*=sort]',
+  coupon: '[name*=coupon],[name*=promo],[id*=coupon]',
+  installments: '.installments',
+  'add-to-cart': '.add-to-cart,.add_to_cart_button,.single_add_to_cart_button,[name=add-to-cart],#button-cart,.btn-addtocart',
+  'remove-from-cart': '.remove-from-cart,.cart .remove,a.remove,.remove-item,.cart-remove',
+  'product-info': '[itemprop=name],[itemprop=price]',
+}
+
+// Clicks on these open something the shopper reads.
+export const OPENS = {
+  'shipping-info': 'shipping_info_open',
+  'return-policy': 'return_policy_view',
+  warranty: 'warranty_view',
+  installments: 'installment_view',
+}
+const CLICKABLE = 'a,button,summary,[role=tab],[role=button],[role=option],input[type=submit],input[type=button],label,li,span,[onclick]'
+
+/** (element, name) -> [matched element, src] by attribute, the store's map or common markup. */
+export function createMatcher(cfg) {
+  const own = cfg.selectors || {}
+  return (t, name) => {
+    if (!t?.closest) return
+    let el = t.closest(`[data-cartcoach="${name}"]`)
+    if (el) return [el, 'attr']
+    if (own[name] && (el = t.closest(own[name]))) return [el, 'api']
+    if (SELECTORS[name] && (el = t.closest(SELECTORS[name]))) return [el, 'markup']
+  }
+}
+
+/** The panel a tab, accordion header or <summary> shows, or undefined. */
+export function panelOf(el) {
+  if (el.tagName == 'SUMMARY') return el.parentElement
+  const id = el.getAttribute('aria-controls') || (/^#[\w-]+$/.test(el.getAttribute('href') || '') && el.getAttribute('href').slice(1))
+  const target = el.dataset.bsTarget || el.dataset.target
+  try {
+    return (id && document.getElementById(id)) || (target && document.querySelector(target)) || undefined
+  } catch (e) {}
+}
+
+/** Shown to the shopper: in the layout, with a size, not visibility:hidden. */
+export const visible = (el) => !!el && el.getClientRects().length > 0 && el.offsetHeight > 0 && getComputedStyle(el).visibility != 'hidden'
+
+// The first broken constraint, e.g. "valueMissing"; never the value itself.
+function validityError(el) {
+  for (const k in el.validity) if (k != 'valid' && el.validity[k]) return k
+  return 'invalid'
+}
+
+export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
+  const match = createMatcher(cfg)
+
+  // An opener (tab, accordion, <details>, link) counts once its panel is shown;
+  // one that is already shown and clicked again is a re-look at it.
+  function opened(el, topic, src) {
+    const details = el.closest('details')
+    const panel = details && el.closest('summary') ? details : panelOf(el)
+    const before = panel && (panel.tagName == 'DETAILS' ? panel.open : visible(panel))
+    const expanded = el.getAttribute('aria-expanded')
+    const report = () => (topic == 'reviews' ? reviews.reopened(panel) : signal(OPENS[topic], product(), src, el))
+    if (panel?.tagName == 'DETAILS') return !before && report()
+    if (!panel && expanded == null) return report()
+    if (before) return topic == 'reviews' && report()
+    let done = false
+    for (const ms of [60, 400]) setTimeout(() => !done && (panel ? visible(panel) : el.getAttribute('aria-expanded') == 'true') && ((done = true), report()), ms)
+  }
+
+  on(document, 'click', (ev) => {
+    const t = ev.target
+    for (const name in OPENS) {
+      const m = match(t, name)
+      // Inside an open <details> but not on its summary: reading it, not opening it.
+      if (m && m[0].tagName == 'DETAILS' && !t.closest('summary')) return
+      if (m) return opened(m[0].tagName == 'DETAILS' ? t.closest('summary') || m[0] : m[0], name, m[1])
+    }
+    for (const [name, type] of [['add-to-cart', 'cart_add'], ['remove-from-cart', 'cart_remove']]) {
+      const m = match(t, name)
+      if (m) return cartClick(type, m[0], m[1])
+    }
+    const c = t.closest?.(CLICKABLE)
+    const text = label(c)
+    const href = t.closest?.('a')?.href || ''
+    if (!c) return
+    const topic = text && topicOf(text)
+    if (topic) return opened(c, topic, 'text')
+    if (ADD.test(text)) return cartClick('cart_add', c, 'text')
+    // A remove control is often an icon: its class or label says so, in a cart row.
+    const row = c.closest('tr,[class*=item],[class*=product],[class*=line]')
+    if (row && (REMOVE.test(text) || (page().type == 'cart' && /remove|delete|close|trash|sil\b/i.test(c.className + ' ' + (c.parentElement?.className || ''))))) return cartClick('cart_remove', c, 'text')
+    if (SORT_LINK.test(href) || SORT_PRICE.test(text)) return signal('price_sort', {}, SORT_LINK.test(href) ? 'markup' : 'text', c)
+    if (FILTER_LINK.test(href)) return signal('price_filter', {}, 'markup', c)
+    if (PRICE_RANGE.test(text) && priceBox(c)) return signal('price_filter', {}, 'text', c)
+  })
+
+  function cartClick(type, el, src) {
+    // The product: data-product-id / data-product_id / data-price / data-quantity on the
+    // control or around it, else the product page's. The cart is as it was before.
+    const d = (el.closest('[data-product-id],[data-product_id]') || el).dataset
+    const id = d.productId || d.product_id
+    signal(type, { ...product(), ...cart(), ...(id && { product_id: id, price: d.price }), quantity: d.quantity || 1 }, src, el)
+  }
+
+  // A price filter: a container that says "price" (class, id or its heading).
+  const priceBox = (el) => {
+    for (let x = el, i = 0; x && i < 6; x = x.parentElement, i++) {
+      if (PRICE.test(((typeof x.className == 'string' ? x.className : '') + ' ' + x.id).toLowerCase())) return x
+      const h = x.querySelector?.(':scope > h2,:scope > h3,:scope > h4,:scope > h5,:scope > .title,:scope > .widget-title')
+      if (h && PRICE.test(label(h))) return x
+    }
+  }
+  // Range sliders (jQuery UI, noUiSlider, ion.rangeSlider, role=slider): a drag in a price box.
+  let dragging = null
+  on(document, 'pointerdown', (ev) => {
+    const s = ev.target.closest?.('.ui-slider,.noUi-target,.irs,[role=slider],.price_slider,.price-range')
+    dragging = s && (match(s, 'price-filter') || (priceBox(s) && [s, 'text']))
+  }, true)
+  on(document, 'pointerup', () => dragging && (signal('price_filter', {}, dragging[1], dragging[0]), (dragging = null)), true)
+
+  on(document, 'focusin', (ev) => {
+    const t = ev.target
+    const m = match(t, 'coupon')
+    if (m) return signal('coupon_focus', cart(), m[1], m[0])
+    if (t.tagName == 'INPUT' && !/email|password|tel/.test(t.type) && COUPON.test(fieldText(t))) signal('coupon_focus', cart(), 'text', t)
+  })
+
+  on(document, 'change', (ev) => {
+    const t = ev.target
+    let m
+    if ((m = match(t, 'price-sort'))) return signal('price_sort', {}, m[1], m[0])
+    if ((m = match(t, 'price-filter'))) return signal('price_filter', {}, m[1], m[0])
+    if (t.tagName == 'SELECT' && SORT_PRICE.test(label(t.selectedOptions?.[0]))) return signal('price_sort', {}, 'text', t)
+    if (t.tagName == 'INPUT' && (PRICE.test(fieldText(t)) || ((t.type == 'range' || t.type == 'number') && priceBox(t)))) signal('price_filter', {}, 'text', t)
+  })
+
+  // Form validation errors: which field and which rule, never what was typed.
+  on(document, 'invalid', (ev) => {
+    const el = ev.target
+    signal('form_error', { field: el.name || el.id || el.type, error: validityError(el) }, 'markup', el)
+  }, true)
+  // Themes that validate in script mark fields (aria-invalid, error classes) instead.
+  on(document, 'submit', (ev) => {
+    const form = ev.target
+    setTimeout(() => {
+      for (const el of form.querySelectorAll('[aria-invalid=true],.is-invalid,input.error,.woocommerce-invalid input,.has-error input,.mage-error')) {
+        if (el.name || el.id) signal('form_error', { field: el.name || el.id, error: 'invalid' }, 'markup', el)
+      }
+    }, 600)
+  }, true)
+
+  // Copying a product's name or price (to compare elsewhere); the text stays here.
+  on(document, 'copy', () => {
+    const n = getSelection().anchorNode
+    const el = n && (n.nodeType == 1 ? n : n.parentElement)
+    if (match(el, 'product-info') || (page().type == 'product' && el?.closest('h1'))) signal('copy_product_info', product(), 'markup', el)
+  })
+}
