@@ -8,7 +8,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 
 const dist = (name) => new URL('dist/' + name, import.meta.url)
 const manifest = JSON.parse(readFileSync(dist('manifest.json')))
-const BUDGETS = { 'cartcoach.js': 5 * 1024, [manifest.watch]: 8 * 1024, [manifest.platform]: 2 * 1024, [manifest.ui]: 3 * 1024, [manifest.debug]: 1024 }
+const BUDGETS = { 'cartcoach.js': 5 * 1024, [manifest.watch]: 10 * 1024, [manifest.platform]: 2 * 1024, [manifest.ui]: 3 * 1024, [manifest.debug]: 1024 }
 
 let over = false
 for (const [name, budget] of Object.entries(BUDGETS)) {

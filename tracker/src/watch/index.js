@@ -7,7 +7,8 @@ import { safe } from '../guard.js'
 import { guessType } from '../page.js'
 import { watchDataLayer } from './datalayer.js'
 import { GENERIC, watchNetwork } from './network.js'
-import { cartFromMarkup, productFromMarkup, typeFromText } from './page.js'
+import { watchInfos } from './infos.js'
+import { cartFromMarkup, productFromMarkup, stepFromPath, typeFromText } from './page.js'
 import { sniff } from './platform.js'
 import { watchReviews } from './reviews.js'
 import { fromSchema } from './schema.js'
@@ -43,6 +44,7 @@ export async function watch(ctx) {
   }
   // What the page shows when nothing more explicit said it.
   const type = () => ctx.info().type || document.documentElement.dataset.cartcoachPage || found.type || guessType(location.pathname)
+  if (type() == 'checkout' && !found.step) found.step = stepFromPath(location.pathname)
   if (!found.product?.id && type() == 'product') found.product = { ...productFromMarkup(), ...defined(found.product) }
   const refreshCart = () => {
     if (adapter.cart) adapter.cart().then((c) => (found.cart = c)).catch(log)
@@ -52,6 +54,7 @@ export async function watch(ctx) {
 
   watchNetwork(adapter.add ? adapter : GENERIC, platform || 'markup', signal, refreshCart)
   const reviews = watchReviews({ cfg, selector: '[data-cartcoach="reviews"],' + (cfg.selectors?.reviews || SELECTORS.reviews), signal, product: ctx.product, ctx })
+  watchInfos({ cfg, signal, product: ctx.product, ctx })
   watchSignals({ cfg, signal, product: ctx.product, cart: ctx.cart, page: () => ctx.page() || {}, reviews })
   if (cfg.debug) import(cfg.chunk('debug')).then((m) => m.panel(ctx)).catch(log)
 }

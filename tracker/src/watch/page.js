@@ -2,11 +2,12 @@
 // when nothing more explicit says so: one add-to-cart control and a price make
 // a product page, a coupon field or "proceed to checkout" a cart, address and
 // card fields a checkout.
-import { ADD, label, norm, parseMoney } from './text.js'
+import { ADD, fieldText, label, norm, parseMoney } from './text.js'
 
 const TOTAL = /^(order |cart |grand |genel |sepet )?(total|toplam|subtotal|ara toplam|tutar)/
-const CART_HEAD = /shopping cart|your cart|my cart|cart totals|sepetim|alisveris sepeti|sepetiniz/
-const CHECKOUT_HEAD = /billing details|checkout|shipping address|odeme|fatura (bilgileri|adresi)|teslimat adresi/
+const CART_HEAD = /shopping (cart|bag|basket)|your (cart|bag|basket)|my cart|cart totals|^(cart|basket|sepet)\b|sepetim|alisveris sepeti|sepetiniz/
+const CHECKOUT_HEAD = /billing|checkout|shipping address|payment|odeme|fatura (bilgileri|adresi)|teslimat adresi|kart bilgileri/
+const CHECKOUT_FIELD = /address|adres|postcode|postal|zip|card|cvv|cvc|expir|city|sehir|kart|son kullanma/
 const THANKS = /thank you|order (received|confirmed|complete)|siparisiniz (alindi|olusturuldu)|tesekkur/
 const TO_CHECKOUT = /proceed to checkout|checkout|odemeye gec|alisverisi tamamla|sepeti onayla/
 
@@ -17,12 +18,17 @@ export function typeFromText() {
   const heads = texts('h1,h2,h3,h4,.title,.breadcrumb li,.breadcrumb a,.breadcrumb span')
   const controls = texts('a,button,input[type=submit]')
   if (heads.some((t) => THANKS.test(t))) return 'thank_you'
-  const fields = [...document.querySelectorAll('input,select')].map((el) => norm(el.name + ' ' + el.id + ' ' + el.autocomplete))
-  if (fields.filter((f) => /address|adres|postcode|postal|zip|cc-number|card|city|sehir/.test(f)).length >= 2 && heads.some((t) => CHECKOUT_HEAD.test(t))) return 'checkout'
-  if (heads.some((t) => CART_HEAD.test(t)) || (controls.some((t) => TO_CHECKOUT.test(t)) && document.querySelector('input[name*=qty i],input[name*=quantity i],input[type=number],.pro-qty,.quantity'))) return 'cart'
-  const adds = controls.filter((t) => ADD.test(t)).length
-  if (adds == 1 && document.querySelectorAll('h1').length == 1) return 'product'
-  if (adds > 2) return 'listing'
+  const fields = [...document.querySelectorAll('input:not([type=hidden]),select')].map((el) => fieldText(el) + ' ' + el.autocomplete)
+  if (fields.filter((f) => CHECKOUT_FIELD.test(f)).length >= 2 && heads.some((t) => CHECKOUT_HEAD.test(t))) return 'checkout'
+  if (heads.some((t) => CART_HEAD.test(t)) || (controls.some((t) => TO_CHECKOUT.test(t)) && document.querySelector('input[name*=qty],input[name*=quantity],input[type=number],.pro-qty,.quantity'))) return 'cart'
+  // A product page: its one h1 shares a block with an add-to-cart control (related
+  // products below may have their own); a listing: several, none beside an h1.
+  const h1 = document.querySelectorAll('h1')
+  let box = h1.length == 1 && h1[0].parentElement
+  for (let i = 0; box && box != document.body && i < 4; box = box.parentElement, i++) {
+    if ([...box.querySelectorAll('a,button,input[type=submit]')].some((el) => ADD.test(label(el)))) return 'product'
+  }
+  if (controls.filter((t) => ADD.test(t)).length > 2) return 'listing'
 }
 
 /** The product on a product page, from the fields and attributes themes use. */
@@ -41,6 +47,12 @@ export function cartFromMarkup() {
     const t = norm(el.textContent)
     if (t.length < 40 && TOTAL.test(t) && /\d/.test(t)) value = parseMoney(t.replace(TOTAL, ''))
   }
-  const qty = [...document.querySelectorAll('input[name*=qty i],input[name*=quantity i],.pro-qty input,input.qty')]
+  const qty = [...document.querySelectorAll('input[name*=qty],input[name*=quantity],.pro-qty input,input.qty')]
   return { value, items: qty.length ? qty.reduce((n, el) => n + (+el.value || 1), 0) : undefined }
 }
+
+// Checkout steps named in the path (/checkout/shipping-address/, /odeme/adres).
+const STEPS = [[/payment|odeme-?yontemi|kart/, 3], [/preview|review|confirm|onay|ozet/, 4], [/address|shipping|delivery|adres|teslimat|kargo/, 2]]
+
+/** The checkout step by the path's words, or undefined (then 1). */
+export const stepFromPath = (path) => STEPS.find(([re]) => re.test(norm(path).replace(/^.*?(checkout|odeme)/, '')))?.[1]

@@ -9,7 +9,7 @@ export const MARKERS = {
   shopify: () => window.Shopify?.shop || asset('cdn.shopify.com'),
   woocommerce: () => /\bwoocommerce(-page|-cart|-checkout)?\b/.test(document.body.className) || window.wc_add_to_cart_params || window.woocommerce_params,
   magento: () => has('script[type="text/x-magento-init"],[data-mage-init]'),
-  prestashop: () => window.prestashop?.urls || has('meta[name=generator][content*=PrestaShop i]'),
+  prestashop: () => window.prestashop?.urls || has('meta[name=generator][content*=PrestaShop]'),
   opencart: () => has('a[href*="route=checkout/cart"],a[href*="route=product/"],link[href*="catalog/view/theme"],script[src*="catalog/view/javascript"]'),
   ikas: () => asset('myikas.com') || asset('cdn.ikas'),
   ideasoft: () => asset('myideasoft.com') || has('a[href*="ideasoft.com.tr"]'),

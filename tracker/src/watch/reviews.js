@@ -9,11 +9,11 @@ import { label, TOPICS } from './text.js'
 /** Review sections: the store's selectors, then sections headed "Reviews"/"Yorumlar". */
 export function findReviews(selector, root = document) {
   const found = [...root.querySelectorAll(selector)]
-  for (const h of root.querySelectorAll('h2,h3,h4,[role=tab],.nav-link,.tabs a')) {
+  for (const h of root.querySelectorAll('h2,h3,h4,h5,[role=tab],.nav-link,.tabs a,.card-header')) {
     if (!TOPICS.reviews.test(label(h))) continue
     // A tab's panel, else the section the heading opens.
     const id = h.getAttribute('aria-controls') || (/^#[\w-]+$/.test(h.getAttribute('href') || '') && h.getAttribute('href').slice(1))
-    const el = id ? root.getElementById?.(id) : /^H/.test(h.tagName) && h.parentElement != root.body && h.parentElement
+    const el = id ? root.getElementById?.(id) : !h.matches('[role=tab],.nav-link,.tabs a') && h.parentElement != root.body && h.parentElement
     if (el && !found.some((f) => f.contains(el) || el.contains(f))) found.push(el)
   }
   return found.filter((el, i) => !found.some((f, j) => j != i && f.contains(el) && f != el))

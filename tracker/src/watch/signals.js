@@ -4,7 +4,7 @@
 // store's selector map from cartcoach('config', {selectors}) ("api"), class
 // names common to themes ("markup"), then what it says ("text").
 import { on } from '../guard.js'
-import { ADD, COUPON, FILTER_LINK, label, PRICE, PRICE_RANGE, REMOVE, SORT_LINK, SORT_PRICE, fieldText, topicOf } from './text.js'
+import { ADD, COUPON, FILTER_LINK, label, PRICE, PRICE_RANGE, REMOVE, REMOVE_ICON, REMOVE_SHORT, SORT_LINK, SORT_PRICE, fieldText, topicOf } from './text.js'
 
 // Class names and attributes themes commonly use (the pre-heuristics map).
 export const SELECTORS = {
@@ -91,20 +91,32 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
       const m = match(t, name)
       if (m) return cartClick(type, m[0], m[1])
     }
+    // A <select> whose choices are about delivery (a shipping method) is looked at when opened.
+    if (t.tagName == 'SELECT') {
+      const topic = topicOf(fieldText(t) + ' ' + label(t.selectedOptions?.[0]))
+      return topic && topic != 'reviews' && opened(t, topic, 'text')
+    }
     const c = t.closest?.(CLICKABLE)
-    const text = label(c)
-    const href = t.closest?.('a')?.href || ''
     if (!c) return
+    const text = label(c)
+    const href = t.closest('a')?.href || ''
     const topic = text && topicOf(text)
     if (topic) return opened(c, topic, 'text')
     if (ADD.test(text)) return cartClick('cart_add', c, 'text')
-    // A remove control is often an icon: its class or label says so, in a cart row.
-    const row = c.closest('tr,[class*=item],[class*=product],[class*=line]')
-    if (row && (REMOVE.test(text) || (page().type == 'cart' && /remove|delete|close|trash|sil\b/i.test(c.className + ' ' + (c.parentElement?.className || ''))))) return cartClick('cart_remove', c, 'text')
+    if (REMOVE.test(text) || ((REMOVE_SHORT.test(text) || iconRemove(c)) && inCartLine(c))) return cartClick('cart_remove', c, 'text')
     if (SORT_LINK.test(href) || SORT_PRICE.test(text)) return signal('price_sort', {}, SORT_LINK.test(href) ? 'markup' : 'text', c)
     if (FILTER_LINK.test(href)) return signal('price_filter', {}, 'markup', c)
     if (PRICE_RANGE.test(text) && priceBox(c)) return signal('price_filter', {}, 'text', c)
   })
+
+  // An icon-only control (×, a trash can) whose classes say remove.
+  const iconRemove = (c) => !label(c) && [c, ...c.querySelectorAll('i,svg,span')].some((x) => REMOVE_ICON.test(String(x.className?.baseVal ?? x.className)))
+  // A cart line: a block up the tree with a quantity field or a price, on the cart page or in a mini cart.
+  const inCartLine = (c) => {
+    for (let x = c.parentElement, i = 0; x && i < 5; x = x.parentElement, i++) {
+      if (x.querySelector('input[type=number],input[name*=qty],input[name*=quantity]') || /[$€£₺]|\btl\b/i.test(x.textContent.length < 400 ? x.textContent : '')) return page().type == 'cart' || !!c.closest('[class*=cart],[class*=basket],[class*=sepet]')
+    }
+  }
 
   function cartClick(type, el, src) {
     // The product: data-product-id / data-product_id / data-price / data-quantity on the
@@ -147,19 +159,21 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
   })
 
   // Form validation errors: which field and which rule, never what was typed.
-  on(document, 'invalid', (ev) => {
-    const el = ev.target
-    signal('form_error', { field: el.name || el.id || el.type, error: validityError(el) }, 'markup', el)
-  }, true)
-  // Themes that validate in script mark fields (aria-invalid, error classes) instead.
-  on(document, 'submit', (ev) => {
-    const form = ev.target
-    setTimeout(() => {
-      for (const el of form.querySelectorAll('[aria-invalid=true],.is-invalid,input.error,.woocommerce-invalid input,.has-error input,.mage-error')) {
-        if (el.name || el.id) signal('form_error', { field: el.name || el.id, error: 'invalid' }, 'markup', el)
-      }
-    }, 600)
-  }, true)
+  // Once per field per second: the browser's check and the theme's marks often both say it.
+  const said = {}
+  const formError = (el, error) => {
+    const field = el.name || el.id || el.type
+    if (!field || Date.now() - (said[field] || 0) < 1000) return
+    said[field] = Date.now()
+    signal('form_error', { field, error }, 'markup', el)
+  }
+  on(document, 'invalid', (ev) => formError(ev.target, validityError(ev.target)), true)
+  // Themes that validate in script mark fields instead (aria-invalid, error classes),
+  // after a submit or in the page the server sent back.
+  const MARKED = '[aria-invalid=true],.is-invalid,input.error,.error input,.has-error input,.woocommerce-invalid input,.mage-error,.was-validated :invalid'
+  const marked = (root) => root.querySelectorAll(MARKED).forEach((el) => /INPUT|SELECT|TEXTAREA/.test(el.tagName) && formError(el, 'invalid'))
+  on(document, 'submit', (ev) => setTimeout(() => marked(ev.target), 600), true)
+  document.querySelectorAll('form').forEach(marked)
 
   // Copying a product's name or price (to compare elsewhere); the text stays here.
   on(document, 'copy', () => {

@@ -21,8 +21,12 @@ export const TOPICS = {
   installments: /installment|taksit/,
 }
 export const ADD = /add to (cart|bag|basket)|sepete (ekle|at)|^(buy now|hemen al|satin al)$/
-export const REMOVE = /^(remove|delete|sil|kaldir|cikar|[x×✕✖])$|remove (item|from)|sepetten (cikar|sil)/
-export const COUPON = /coupon|promo|voucher|discount|gift ?card|indirim|kupon|hediye ?ceki/
+// "Remove item" says it anywhere; a bare "×" or "Sil" only in a cart line.
+export const REMOVE = /remove (item|from|product)|delete (item|product)|sepetten (cikar|sil)|urunu (sil|kaldir)/
+export const REMOVE_SHORT = /^(remove|delete|sil|kaldir|cikar|[x×✕✖])$/
+// An icon that means remove: its class names (Font Awesome, Bootstrap Icons, themes' own).
+export const REMOVE_ICON = /\b(fa-times|fa-trash\S*|fa-close|fa-remove|bi-trash\S*|bi-x\S*|icon[-_]close|icon[-_]trash|trash|delete|remove)\b/
+export const COUPON = /coupon|promo|voucher|discount|gift ?card|(give|enter|your) code|indirim|kupon|(promosyon|hediye) ?(kodu|ceki)/
 export const SORT_PRICE = /(price|fiyat).{0,20}(low|high|asc|desc|artan|azalan|dusuk|yuksek|[↑↓<>])|(low|high|lowest|highest|dusuk|yuksek|artan|azalan|cheap).{0,20}(price|fiyat)|ucuzdan|pahalidan|en (ucuz|pahali)/
 export const PRICE = /price|fiyat/
 export const PRICE_RANGE = /\d[\d.,]*\s*(tl|₺|\$|€|£|usd|try|eur)?\s*[-–]\s*(tl|₺|\$|€|£)?\s*\d/
