@@ -11,7 +11,7 @@ const RULES = {
   cart: /[/_-](cart|basket|sepet(im)?)\b|shop+ing[-_]?cart/,
   checkout: /checkout|odeme|ödeme/,
   search: /search|arama/,
-  product: /\/(products?|urun|item|p)\/[^/]|product[-_]?(detail|page)|shop[-_]?(details?|single)|single[-_]?product/,
+  product: /\/(products?|urun|item|p)\/[^/]|product[-_]?(detail|page)|(shop|product)[-_]?(details?|single|item)\b|single[-_]?product/,
   listing: /collection|categor|kategori|products|catalog|\/shop\b|shop[-_](grid|list)/,
   home: /^\/(index\.\w+)?$/,
 }

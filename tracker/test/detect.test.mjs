@@ -29,6 +29,7 @@ test('money as themes write it', () => {
 test('URLs of real themes are typed, cart before checkout, thank-you first', () => {
   const cases = {
     '/shop-details.html': 'product',
+    '/shop-item/index.html': 'product',
     '/shoping-cart.html': 'cart',
     '/shopping-cart.html': 'cart',
     '/bootstrap-shopping-carts/shopping-carts-3.html': 'cart',
@@ -138,4 +139,12 @@ test('one add to cart seen by three detectors is sent once, from the most explic
   await new Promise((r) => setTimeout(r, 40))
   assert.deepEqual(sent, [['shipping_info_open', {}, 'text'], ['cart_add', { quantity: 1, product_id: '42', price: 9.5 }, 'woocommerce']])
   assert.deepEqual(ctx.found.matches.cart_add, ['text', 'woocommerce', 'datalayer'])
+})
+
+test('a control indented in the markup is read by its words, not its whitespace', () => {
+  page(`<section><h1>Shop item</h1><button type="button">
+                                <i class="bi-cart-fill me-1"></i>
+                                Add to cart
+                            </button></section>`)
+  assert.equal(typeFromText(), 'product')
 })

@@ -3,7 +3,7 @@
 // source first: the store's own calls and data-cartcoach attributes (read by
 // the core), a platform adapter, the data layer, schema.org, text and markup,
 // the URL last (the core's fallback). See DETECTION.md beside this folder.
-import { safe } from '../guard.js'
+import { onError, safe } from '../guard.js'
 import { guessType } from '../page.js'
 import { watchDataLayer } from './datalayer.js'
 import { GENERIC, watchNetwork } from './network.js'
@@ -20,6 +20,8 @@ const defined = (o) => Object.fromEntries(Object.entries(o || {}).filter(([, v])
 
 export async function watch(ctx) {
   const { cfg, log } = ctx
+  // This chunk's own guard: its swallowed errors show in the console with data-debug, as the core's do.
+  onError(log)
   await ready()
   const found = ctx.found
   const platform = sniff()

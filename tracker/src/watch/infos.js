@@ -3,6 +3,7 @@
 // look, as opening its tab would be: each stretch of at least minViewMs on
 // screen counts, except one that begins when the page opens (it was just there).
 import { safe } from '../guard.js'
+import { observeLooks } from './views.js'
 import { OPENS } from './signals.js'
 import { label, topicOf } from './text.js'
 
@@ -25,15 +26,15 @@ export function findInfos(root = document) {
 export function watchInfos({ cfg, signal, product, ctx }) {
   const topics = new Map()
   const since = new Map()
-  const io = new IntersectionObserver(safe((entries) => entries.forEach((x) => {
-    const el = x.target
-    if (x.isIntersecting) since.set(el, x.time < 1500 && !since.has(el) ? 0 : Date.now())
-    else {
+  // A look that begins as the page opens does not count (the information was just there).
+  const io = observeLooks(
+    (el, first) => since.set(el, first ? 0 : Date.now()),
+    (el) => {
       const t = since.get(el)
       since.set(el, null)
       if (t && Date.now() - t >= cfg.minViewMs) signal(OPENS[topics.get(el)], product(), 'text', el)
-    }
-  })))
+    },
+  )
   const scan = () => findInfos().forEach(([el, topic]) => topics.has(el) || (topics.set(el, topic), (ctx.found.matches[OPENS[topic]] ||= []).push('section ' + label(el).slice(0, 30)), io.observe(el)))
   scan()
   setInterval(safe(scan), 2000)

@@ -5,6 +5,7 @@
 // when the shopper opens them again while they are already there.
 import { on, safe } from '../guard.js'
 import { label, TOPICS } from './text.js'
+import { observeLooks } from './views.js'
 
 /** Review sections: the store's selectors, then sections headed "Reviews"/"Yorumlar". */
 export function findReviews(selector, root = document) {
@@ -32,7 +33,7 @@ export function watchReviews({ cfg, selector, signal, product, ctx }) {
     const dwell = v && Date.now() - v.t
     if (dwell >= cfg.minViewMs) signal('review_view', { ...product(), dwell_ms: dwell, depth: Math.round(Math.max(v.d, depth(el)) * 100) / 100 }, v.src || 'text', el)
   }
-  const io = new IntersectionObserver(safe((entries) => entries.forEach((x) => (x.isIntersecting ? start(x.target) : end(x.target)))))
+  const io = observeLooks(start, end)
   const watched = new Set()
   const scan = () => findReviews(selector).forEach((el) => watched.has(el) || (watched.add(el), (ctx.found.matches.reviews ||= []).push('section ' + el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')), io.observe(el)))
 
@@ -43,7 +44,7 @@ export function watchReviews({ cfg, selector, signal, product, ctx }) {
 
   // The page is hidden: close the open stretches. The next scan observes them
   // anew, which reports what is on screen once the page is visible again.
-  ctx.hide.push(() => active.forEach((v, el) => (end(el), io.unobserve(el), watched.delete(el))))
+  ctx.hide.push(() => active.forEach((v, el) => (end(el), io.forget(el), watched.delete(el))))
   return {
     /** Their tab was clicked while they were on screen: the last look ends, a new one starts. */
     reopened(panel) {

@@ -36,7 +36,7 @@ export const FILTER_LINK = /[?&](min_price|max_price|price|fiyat|pmin|pmax|price
 /** The short label of a control: its aria-label, value, title or text; '' for big containers. */
 export function label(el) {
   if (!el) return ''
-  const text = el.getAttribute?.('aria-label') || (el.tagName == 'INPUT' ? el.value : '') || el.textContent || el.title || ''
+  const text = (el.getAttribute?.('aria-label') || (el.tagName == 'INPUT' ? el.value : '') || el.textContent || el.title || '').replace(/\s+/g, ' ').trim()
   return text.length > 80 ? '' : norm(text)
 }
 
