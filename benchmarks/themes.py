@@ -93,8 +93,7 @@ def main() -> int:
     args = parser.parse_args()
     names = [HELD_OUT] if args.held_out else (args.theme or DEVELOPMENT)
     if not args.skip_install:
-        install.install_npm()
-        install.install_oscar()
+        install.install_all()
     started = time.monotonic()
     results = run(names)
     for name in names:

@@ -17,10 +17,10 @@ tunes the snippet against it (see README.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["static", "oscar"]
+Kind = Literal["static", "oscar", "cartridge"]
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,11 @@ class Theme:
     notes: str = ""
     language: str = "en"
     held_out: bool = False
-    #: settings of the platform (e.g. Oscar's language), passed as environment variables
-    env: dict[str, str] = field(default_factory=dict)
 
 
 OSCAR = Source("django-oscar", "4.2.1", "PyPI", "BSD-3-Clause")
+CARTRIDGE = Source("Cartridge", "1.3.4", "PyPI", "BSD-2-Clause")
+MEZZANINE = Source("Mezzanine", "6.1.1", "PyPI", "BSD-2-Clause")
 SB_HOME = Source("startbootstrap-shop-homepage", "5.0.6", "npm", "MIT")
 SB_ITEM = Source("startbootstrap-shop-item", "5.0.6", "npm", "MIT")
 ORBIT_ITEM = Source("shop-item", "1.0.1", "npm", "MIT")
@@ -65,6 +65,14 @@ OSCAR_PAGES = {
     "checkout": "/checkout/",
 }
 
+CARTRIDGE_PAGES = {
+    "home": "/",
+    "listing": "/shop/",
+    "product": "/shop/product/{product}/",
+    "cart": "/shop/cart/",
+    "checkout": "/shop/checkout/",
+}
+
 THEMES: dict[str, Theme] = {
     theme.name: theme
     for theme in (
@@ -77,7 +85,6 @@ THEMES: dict[str, Theme] = {
             notes="product page with stars and a Customer Reviews section and a reviews list page, "
             "basket with a voucher form and Remove links, search results sorted by a <select>, "
             "guest checkout: gateway, shipping address, payment, preview",
-            env={"OSCAR_LANGUAGE": "en"},
         ),
         Theme(
             "oscar-tr",
@@ -88,7 +95,26 @@ THEMES: dict[str, Theme] = {
             notes="the same templates rendered in Turkish: 'Sepete ekle', 'Sepet', 'Ödeme', "
             "'İndirim kodu' labels; prices in TRY",
             language="tr",
-            env={"OSCAR_LANGUAGE": "tr"},
+        ),
+        Theme(
+            "cartridge",
+            "Cartridge (Mezzanine's shop) default theme (English)",
+            "cartridge",
+            (CARTRIDGE, MEZZANINE),
+            CARTRIDGE_PAGES,
+            notes="Bootstrap 3 shop: category page, product page with options, quantity and a star "
+            "rating panel (no written reviews), cart with a discount code form and remove checkboxes, "
+            "checkout in steps (billing/shipping, payment, confirmation). Its sort <select> never shows: "
+            "the template tests settings.SHOP_PRODUCT_SORT_OPTIONS.count, a method on Python 3",
+        ),
+        Theme(
+            "cartridge-tr",
+            "Cartridge default theme (Cartridge's and Mezzanine's own Turkish translations)",
+            "cartridge",
+            (CARTRIDGE, MEZZANINE),
+            CARTRIDGE_PAGES,
+            notes="the same templates in Turkish, prices formatted with the tr_TR locale",
+            language="tr",
         ),
         Theme(
             "kit-startbootstrap",

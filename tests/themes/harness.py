@@ -161,11 +161,10 @@ def run_shopper(browser: Browser, site: Site, theme: Theme, shopper: Shopper) ->
     overlay = False
     try:
         shopper.walk(visit)
-        deadline = time.monotonic() + 6
+        deadline = time.monotonic() + 4
         while time.monotonic() < deadline and not (overlay := visit.overlay_visible()):
             visit.pause(200)
-        visit.pause(1500)  # the impression and the last batch
-        visit.page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+        visit.pause(1200)  # the impression's batch
     except Exception as exc:  # a broken walk is a result, not a crash of the whole table
         error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
     events = visit.events()

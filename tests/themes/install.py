@@ -1,9 +1,11 @@
 """Install the theme corpus from the registries, by pinned version (``make themes``).
 
 * npm templates: ``npm ci`` from ``package-lock.json`` into ``tests/themes/node_modules``;
-* django-oscar: a virtualenv of its own (``.venv-oscar``, from ``requirements-oscar.txt``:
-  Oscar pins a Django that the project itself does not use) and one SQLite store per
-  language, seeded by ``platforms/oscar/seed.py``.
+* django-oscar and Cartridge (Mezzanine's shop): a virtualenv each (``.venv-oscar``,
+  ``.venv-cartridge``, from ``requirements-*.txt``: each pins a Django the project itself
+  does not use) and one SQLite store per language, seeded by ``platforms/*/seed.py``;
+* the two locales Cartridge formats money with (``en_US``, ``tr_TR``), compiled by glibc's
+  ``localedef`` (Debian's ``locales``) into ``.locale/`` for ``LOCPATH``: no system change.
 
 Idempotent: a step is skipped while the stamp written after it matches its inputs.
 Nothing installed here is committed (``.gitignore``).
@@ -22,17 +24,28 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-OSCAR_DIR = HERE / "platforms" / "oscar"
-OSCAR_VENV = HERE / ".venv-oscar"
-OSCAR_LANGUAGES = ("en", "tr")
+PLATFORMS = ("oscar", "cartridge")
+LANGUAGES = ("en", "tr")
+LOCALES = HERE / ".locale"
 
 
-def oscar_python() -> Path:
-    return OSCAR_VENV / "bin" / "python"
+def platform_dir(platform: str) -> Path:
+    return HERE / "platforms" / platform
 
 
-def oscar_data(language: str) -> Path:
-    return HERE / f"data-{language}"
+def platform_python(platform: str) -> Path:
+    return HERE / f".venv-{platform}" / "bin" / "python"
+
+
+def platform_data(platform: str, language: str) -> Path:
+    return HERE / f"data-{platform}-{language}"
+
+
+def platform_env(platform: str, language: str) -> dict[str, str]:
+    """What the platform's settings read: its language and data directory (and the locales)."""
+    prefix = platform.upper()
+    return {f"{prefix}_LANGUAGE": language, f"{prefix}_DATA": str(platform_data(platform, language)),
+            "LOCPATH": str(LOCALES), "PYTHONWARNINGS": "ignore"}  # fmt: skip
 
 
 def _digest(*paths: Path) -> str:
@@ -62,26 +75,42 @@ def install_npm() -> None:
     stamp.write_text(digest)
 
 
-def install_oscar() -> None:
-    stamp = HERE / ".installed-oscar"
-    requirements = HERE / "requirements-oscar.txt"
-    digest = _digest(requirements, OSCAR_DIR / "seed.py", OSCAR_DIR / "settings.py")
-    if _fresh(stamp, digest) and oscar_python().exists():
+def install_locales() -> None:
+    for name, source in (("en_US.UTF-8", "en_US"), ("tr_TR.UTF-8", "tr_TR")):
+        if not (LOCALES / name).exists():
+            LOCALES.mkdir(exist_ok=True)
+            subprocess.run(["localedef", "-i", source, "-f", "UTF-8", str(LOCALES / name)], check=True)
+
+
+def install_platform(platform: str) -> None:
+    """The platform's virtualenv and one seeded store per language."""
+    stamp = HERE / f".installed-{platform}"
+    requirements = HERE / f"requirements-{platform}.txt"
+    code = platform_dir(platform)
+    digest = _digest(requirements, code / "seed.py", code / "settings.py")
+    python = platform_python(platform)
+    if _fresh(stamp, digest) and python.exists():
         return
-    if not oscar_python().exists():
-        subprocess.run([_python_for_venv(), "-m", "venv", str(OSCAR_VENV)], check=True)
-    pip = [str(oscar_python()), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    install_locales()
+    if not python.exists():
+        subprocess.run([_python_for_venv(), "-m", "venv", str(python.parent.parent)], check=True)
+    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     subprocess.run([*pip, "-r", str(requirements)], check=True)
-    for language in OSCAR_LANGUAGES:
-        data = oscar_data(language)
-        shutil.rmtree(data, ignore_errors=True)
-        env = {**os.environ, "OSCAR_LANGUAGE": language, "OSCAR_DATA": str(data)}
-        subprocess.run([str(oscar_python()), str(OSCAR_DIR / "seed.py")], env=env, check=True)
+    for language in LANGUAGES:
+        shutil.rmtree(platform_data(platform, language), ignore_errors=True)
+        env = {**os.environ, **platform_env(platform, language)}
+        subprocess.run([str(python), str(code / "seed.py")], env=env, check=True, stdout=subprocess.DEVNULL)
     stamp.write_text(digest)
 
 
+def install_all() -> None:
+    install_npm()
+    for platform in PLATFORMS:
+        install_platform(platform)
+
+
 def installed() -> bool:
-    return (HERE / ".installed-npm").exists() and (HERE / ".installed-oscar").exists()
+    return all((HERE / f".installed-{part}").exists() for part in ("npm", *PLATFORMS))
 
 
 def main() -> int:
@@ -90,8 +119,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.check:
         return 0 if installed() else 1
-    install_npm()
-    install_oscar()
+    install_all()
     return 0
 
 

@@ -2,8 +2,8 @@
 
 * :class:`StaticThemes`: the npm templates' files from ``node_modules``; an HTML page
   gets the tag inserted before ``</body>``, every other file is sent as it is;
-* :class:`OscarStore`: django-oscar's own ``runserver`` in the corpus's virtualenv,
-  whose one middleware inserts the same tag;
+* :class:`PlatformStore`: django-oscar's or Cartridge's own ``runserver`` in the
+  corpus's virtualenv, whose one middleware inserts the same tag;
 * :class:`CoachApi`: the cartcoach app in this process (embedded pipeline, memory
   profiles) behind a real uvicorn server, with a ``themes`` store whose allowed origins
   are the theme servers' and no holdout (every trigger with a confident profile shows
@@ -97,35 +97,31 @@ class StaticThemes:
         self._server.server_close()
 
 
-class OscarStore:
-    """django-oscar's development server for one language of the corpus store."""
+class PlatformStore:
+    """A storefront platform's own development server (django-oscar, Cartridge) for one language."""
 
-    def __init__(self, language: str, api_url: str, port: int | None = None) -> None:
+    def __init__(self, platform: str, language: str, api_url: str, port: int | None = None) -> None:
+        self.platform = platform
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._env = {
-            **os.environ,
-            "OSCAR_LANGUAGE": language,
-            "OSCAR_DATA": str(install.oscar_data(language)),
-            "CARTCOACH_TAG": tag(api_url),
-            "PYTHONWARNINGS": "ignore",
-        }
+        self._env = {**os.environ, **install.platform_env(platform, language), "CARTCOACH_TAG": tag(api_url)}
         self._process: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> OscarStore:
-        manage = install.OSCAR_DIR / "manage.py"
+    def __enter__(self) -> PlatformStore:
+        manage = install.platform_dir(self.platform) / "manage.py"
+        python = install.platform_python(self.platform)
         self._process = subprocess.Popen(
-            [str(install.oscar_python()), str(manage), "runserver", f"127.0.0.1:{self.port}", "--noreload"],
+            [str(python), str(manage), "runserver", f"127.0.0.1:{self.port}", "--noreload"],
             env=self._env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError("Oscar's server stopped at start (run python -m tests.themes.install)")
+                raise RuntimeError(f"{self.platform}'s server stopped at start (run python -m tests.themes.install)")
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                 return self
             time.sleep(0.1)
-        raise RuntimeError("Oscar's server did not start within 60 s")
+        raise RuntimeError(f"{self.platform}'s server did not start within 60 s")
 
     def __exit__(self, *exc: object) -> None:
         if self._process is not None:
@@ -220,14 +216,14 @@ def corpus_site(themes: list[Theme]) -> Iterator[Site]:
     """Start the API and every server the given themes need; stop them all on exit."""
     ports = {"api": free_port(), "static": free_port()}
     for theme in themes:
-        if theme.kind == "oscar":
+        if theme.kind != "static":
             ports[theme.name] = free_port()
     origins = [f"http://127.0.0.1:{port}" for key, port in ports.items() if key != "api"]
     with contextlib.ExitStack() as stack:
         api = stack.enter_context(CoachApi(origins, ports["api"]))
         bases = {"static": stack.enter_context(StaticThemes(api.url, ports["static"])).url}
         for theme in themes:
-            if theme.kind == "oscar":
-                store = OscarStore(theme.env["OSCAR_LANGUAGE"], api.url, ports[theme.name])
+            if theme.kind != "static":
+                store = PlatformStore(theme.kind, theme.language, api.url, ports[theme.name])
                 bases[theme.name] = stack.enter_context(store).url
         yield Site(api, bases)

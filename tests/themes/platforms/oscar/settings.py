@@ -89,7 +89,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "tag.CartcoachTagMiddleware",
+    "tag.CartcoachTagMiddleware",  # platforms/tag.py, on the path set by manage.py
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
