@@ -25,6 +25,7 @@ from overlay_api.dashboard import Dashboard
 from overlay_api.dashboard_token import TokenSigner
 from overlay_api.experiments_api import ExperimentsApi
 from overlay_api.health import Readiness, healthz
+from overlay_api.installation import InstallationCensus, MemoryCensus, RedisCensus
 from overlay_api.live_feed import LiveFeed
 from nudges.llm_generator import LlmGenerator
 from overlay_api.outcomes import OutcomesEndpoint
@@ -84,6 +85,13 @@ def build_generator(settings: Settings) -> LlmGenerator | None:
     )
 
 
+def build_census(settings: Settings) -> InstallationCensus:
+    """The Installation view's counts: Redis when configured (every API process adds up), else memory."""
+    if settings.redis_url:
+        return RedisCensus.from_url(settings.redis_url)
+    return MemoryCensus()
+
+
 def create_app(
     settings: Settings,
     *,
@@ -101,6 +109,7 @@ def create_app(
     generator = build_generator(settings)
     model_health = build_model_health(settings)
     event_sink = sink or build_sink(settings, profile_store, experiment_ledger, model_health)
+    census = build_census(settings)
 
     checks = {"events": event_sink.ready}
     if isinstance(profile_store, RedisProfileStore):
@@ -119,7 +128,7 @@ def create_app(
     experiments = ExperimentsApi(registry, experiment_ledger)
     signer = TokenSigner(settings.model_signing_key)
     live_feed = LiveFeed(registry, profile_store, experiment_ledger, signer)
-    dashboard = Dashboard(registry, live_feed, model_health, signer)
+    dashboard = Dashboard(registry, live_feed, model_health, signer, census)
     # Only a registry read from the file follows the file (a test's own registry does not).
     stores_watch = None if stores is not None else StoresFileWatcher(
         settings.stores_file, registry, catalogue, live_feed,
@@ -131,7 +140,7 @@ def create_app(
         Route("/readyz", readiness.handle),
         Route(
             "/v1/collect",
-            Collector(registry, event_sink, settings.retry_after_s).handle,
+            Collector(registry, event_sink, settings.retry_after_s, census).handle,
             methods=["POST"],
             max_body_size=settings.max_body_bytes,
         ),
@@ -170,6 +179,7 @@ def create_app(
             await event_sink.stop()
             await experiment_ledger.close()
             await profile_store.close()
+            await census.close()
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
@@ -182,4 +192,5 @@ def create_app(
     app.state.generator = generator
     app.state.live_feed = live_feed
     app.state.model_health = model_health
+    app.state.census = census
     return app

@@ -11,6 +11,7 @@ origin (403), then the sink (202 or 503 with Retry-After).
 
 from __future__ import annotations
 
+import logging
 import time
 
 from starlette.requests import Request
@@ -20,7 +21,10 @@ from overlay_api.cors import allow_origin, origin_allowed, request_origin
 from overlay_api.errors import error_response
 from nudges.stores import StoreRegistry
 from scorer.events import BatchRejected, MalformedBatch, collect, decode_batch
+from overlay_api.installation import InstallationCensus
 from stream.event_sink import EventSink, SinkUnavailable
+
+log = logging.getLogger(__name__)
 
 #: ``text/plain`` is how browsers send without a CORS preflight (sendBeacon strings).
 ACCEPTED_MEDIA_TYPES = frozenset({"application/json", "text/plain"})
@@ -29,10 +33,13 @@ ACCEPTED_MEDIA_TYPES = frozenset({"application/json", "text/plain"})
 class Collector:
     """The collect endpoint, bound to the stores and the sink it publishes to."""
 
-    def __init__(self, registry: StoreRegistry, sink: EventSink, retry_after_s: int) -> None:
+    def __init__(
+        self, registry: StoreRegistry, sink: EventSink, retry_after_s: int, census: InstallationCensus | None = None
+    ) -> None:
         self._registry = registry
         self._sink = sink
         self._retry_after = str(retry_after_s)
+        self._census = census
 
     async def handle(self, request: Request) -> Response:
         origin = request_origin(request)
@@ -71,4 +78,9 @@ class Collector:
                     headers={"Retry-After": self._retry_after},
                 )
             )
+        if self._census is not None:
+            try:
+                await self._census.record(events)
+            except Exception:  # the Installation view may lag; accepted events are never refused for it
+                log.warning("installation census: could not count a batch", exc_info=True)
         return reply(JSONResponse({"accepted": len(events)}, status_code=202))

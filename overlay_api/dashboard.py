@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 from overlay_api.auth import store_from_bearer
 from overlay_api.dashboard_token import TokenSigner
 from overlay_api.errors import error_response
+from overlay_api.installation import InstallationCensus, MemoryCensus
 from overlay_api.live_feed import LiveFeed, matches
 from overlay_api.reason_mix import reason_mix
 from nudges.stores import StoreRegistry
@@ -46,12 +47,18 @@ _PAGE_HEADERS: Final = {
 
 class Dashboard:
     def __init__(
-        self, registry: StoreRegistry, feed: LiveFeed, health: ModelHealth, signer: TokenSigner
+        self,
+        registry: StoreRegistry,
+        feed: LiveFeed,
+        health: ModelHealth,
+        signer: TokenSigner,
+        census: InstallationCensus | None = None,
     ) -> None:
         self._registry = registry
         self._feed = feed
         self._health = health
         self._signer = signer
+        self._census = census or MemoryCensus()
 
     async def page(self, request: Request) -> Response:
         return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
@@ -89,11 +96,21 @@ class Dashboard:
         }
         return Response(_encode(body), media_type="application/json", headers={"Cache-Control": "no-store"})
 
+    async def installation(self, request: Request) -> Response:
+        """``GET /dashboard/api/installation``: per page type, the signals and detectors of the
+        last 24 hours, pages typed ``other``, and what to add for each missing signal."""
+        store = store_from_bearer(request, self._registry)
+        if store is None:
+            return error_response(401, _UNAUTHORIZED)
+        body = await self._census.report(store.id)
+        return Response(_encode(body), media_type="application/json", headers={"Cache-Control": "no-store"})
+
     def routes(self) -> list[Route | Mount]:
         return [
             Route("/dashboard", self.page, methods=["GET"]),
             Route("/dashboard/api/token", self.token, methods=["POST"]),
             Route("/dashboard/api/summary", self.summary, methods=["GET"]),
+            Route("/dashboard/api/installation", self.installation, methods=["GET"]),
             Route("/dashboard/stream", self._feed.stream, methods=["GET"]),
             Mount("/dashboard/assets", StaticFiles(directory=STATIC_DIR), name="dashboard-assets"),
         ]
