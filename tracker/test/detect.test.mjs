@@ -102,6 +102,8 @@ test('page types from what the page says', () => {
   page('<section><h1>Linen shirt</h1><p class="price">$45.00</p><button>Add to basket</button></section><section><h2>Related</h2><a>Add to cart</a><a>Add to cart</a><a>Add to cart</a></section>')
   assert.equal(typeFromText(), 'product')
   assert.equal(productFromMarkup().price, 45)
+  page('<h1>Linen shirt</h1><form action="/basket/add/42/" method="post"><input name="quantity" value="1"><button>Add to basket</button></form>')
+  assert.equal(productFromMarkup().id, '42')
   page('<header><h1>Shop in style</h1></header><div><a>Add to cart</a><a>Add to cart</a><a>Add to cart</a></div>')
   assert.equal(typeFromText(), 'listing')
   page('<h1>Sepetim</h1><input name="qty" value="2"><div>Toplam ₺1.299,90</div>')

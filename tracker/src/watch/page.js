@@ -35,7 +35,9 @@ export function typeFromText() {
 export function productFromMarkup() {
   const q = (sel) => document.querySelector(sel)
   const field = q('[name=product_id],[name=id_product],[name=add-to-cart],form[action*="cart"] [name=product],[data-product-id],[data-product_id]')
-  const id = field && (field.dataset.productId || field.dataset.product_id || field.value)
+  // Or the add form's action names it (/basket/add/42/, /cart/add/42).
+  const action = q('form[action*="/add/"],form[action*="/ekle/"]')?.getAttribute('action')
+  const id = (field && (field.dataset.productId || field.dataset.product_id || field.value)) || /\/(?:add|ekle)\/([\w-]{1,64})\/?$/.exec(action || '')?.[1]
   const price = q('[itemprop=price],[class*=product] [class*=price],[class*=price]')
   return { id: id || undefined, price: price ? parseMoney(price.getAttribute('content') || price.textContent) : undefined }
 }

@@ -146,7 +146,8 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
     const t = ev.target
     const m = match(t, 'coupon')
     if (m) return signal('coupon_focus', cart(), m[1], m[0])
-    if (t.tagName == 'INPUT' && !/email|password|tel/.test(t.type) && COUPON.test(fieldText(t))) signal('coupon_focus', cart(), 'text', t)
+    // By its own words or its form's (Oscar's voucher form: id voucher_form, action /basket/vouchers/add/).
+    if (t.tagName == 'INPUT' && !/email|password|tel/.test(t.type) && COUPON.test(fieldText(t) + ' ' + (t.form ? t.form.id + ' ' + t.form.getAttribute('action') : ''))) signal('coupon_focus', cart(), 'text', t)
   })
 
   on(document, 'change', (ev) => {
