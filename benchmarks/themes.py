@@ -71,16 +71,16 @@ def summary_line(results: list[ShopperResult]) -> str:
     )
 
 
-def run(names: list[str]) -> dict[str, list[ShopperResult]]:
-    from tests.themes.harness import chromium, run_shopper
+def run(names: list[str], workers: int) -> dict[str, list[ShopperResult]]:
+    from tests.themes.harness import run_shoppers
     from tests.themes.server import corpus_site
     from tests.themes.shoppers import SHOPPERS
 
     themes = [THEMES[n] for n in names]
     results: dict[str, list[ShopperResult]] = {}
-    with corpus_site(themes) as site, chromium() as browser:
+    with corpus_site(themes) as site:
         for theme in themes:
-            results[theme.name] = [run_shopper(browser, site, theme, s) for s in SHOPPERS[theme.name]]
+            results[theme.name] = run_shoppers(site, theme, SHOPPERS[theme.name], workers)
     return results
 
 
@@ -90,12 +90,13 @@ def main() -> int:
     which.add_argument("--theme", action="append", choices=sorted(THEMES), help="run this theme (repeatable)")
     which.add_argument("--held-out", action="store_true", help=f"run only the held-out theme ({HELD_OUT})")
     parser.add_argument("--skip-install", action="store_true", help="use the corpus as installed")
+    parser.add_argument("--workers", type=int, default=3, help="shoppers at a time, each in its own browser (3)")
     args = parser.parse_args()
     names = [HELD_OUT] if args.held_out else (args.theme or DEVELOPMENT)
     if not args.skip_install:
         install.install_all()
     started = time.monotonic()
-    results = run(names)
+    results = run(names, args.workers)
     for name in names:
         print(theme_table(name, results[name]))
         print()

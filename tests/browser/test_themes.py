@@ -18,7 +18,7 @@ import pytest
 
 from tests.themes import install
 from tests.themes.corpus import DEVELOPMENT, THEMES
-from tests.themes.harness import CHROMIUM, ShopperResult, chromium, run_shopper
+from tests.themes.harness import CHROMIUM, ShopperResult, chromium, run_shopper, run_shoppers
 from tests.themes.server import SECRET_KEY, Site, corpus_site
 from tests.themes.shoppers import SHOPPERS
 
@@ -45,9 +45,7 @@ def describe(results: list[ShopperResult]) -> str:
 
 @pytest.mark.parametrize("name", DEVELOPMENT)
 def test_theme_meets_the_bar(site: Site, name: str) -> None:
-    theme = THEMES[name]
-    with chromium() as browser:
-        results = [run_shopper(browser, site, theme, shopper) for shopper in SHOPPERS[name]]
+    results = run_shoppers(site, THEMES[name], SHOPPERS[name], workers=3)
     report = describe(results)
     assert not [r for r in results if r.error], report
     expected = sum(len(r.expected) for r in results)

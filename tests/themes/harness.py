@@ -12,6 +12,7 @@ whether an overlay appeared at the trigger. Shopper scripts live in
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -188,6 +189,36 @@ def run_shopper(browser: Browser, site: Site, theme: Theme, shopper: Shopper) ->
     )
     visit.close()
     return result
+
+
+def run_shoppers(site: Site, theme: Theme, shoppers: list[Shopper], workers: int = 3) -> list[ShopperResult]:
+    """Every shopper of a theme, ``workers`` at a time, each worker with its own browser.
+
+    Shoppers are independent visitors (own context, own session), as on a real store;
+    Playwright's sync API wants one instance per thread, hence a browser per worker.
+    """
+    if workers <= 1:
+        with chromium() as browser:
+            return [run_shopper(browser, site, theme, shopper) for shopper in shoppers]
+    queue = list(enumerate(shoppers))
+    results: dict[int, ShopperResult] = {}
+    lock = threading.Lock()
+
+    def work() -> None:
+        with chromium() as browser:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    index, shopper = queue.pop(0)
+                results[index] = run_shopper(browser, site, theme, shopper)
+
+    threads = [threading.Thread(target=work, name=f"shopper-{n}") for n in range(min(workers, len(shoppers)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [results[index] for index in range(len(shoppers))]
 
 
 @contextmanager
