@@ -34,6 +34,7 @@ export function watchInfos({ cfg, signal, product, ctx }) {
       since.set(el, null)
       if (t && Date.now() - t >= cfg.minViewMs) signal(OPENS[topics.get(el)], product(), 'text', el)
     },
+    (el) => since.set(el, null),
   )
   const scan = () => findInfos().forEach(([el, topic]) => topics.has(el) || (topics.set(el, topic), (ctx.found.matches[OPENS[topic]] ||= []).push('section ' + label(el).slice(0, 30)), io.observe(el)))
   scan()

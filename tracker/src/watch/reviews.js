@@ -33,7 +33,7 @@ export function watchReviews({ cfg, selector, signal, product, ctx }) {
     const dwell = v && Date.now() - v.t
     if (dwell >= cfg.minViewMs) signal('review_view', { ...product(), dwell_ms: dwell, depth: Math.round(Math.max(v.d, depth(el)) * 100) / 100 }, v.src || 'text', el)
   }
-  const io = observeLooks(start, end)
+  const io = observeLooks(start, end, (el) => active.delete(el))
   const watched = new Set()
   const scan = () => findReviews(selector).forEach((el) => watched.has(el) || (watched.add(el), (ctx.found.matches.reviews ||= []).push('section ' + el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')), io.observe(el)))
 
