@@ -100,6 +100,15 @@ def main() -> int:
     for name in names:
         print(theme_table(name, results[name]))
         print()
+    print("## summary")
+    print()
+    print("| theme | signals fired/expected | false exits | intended top reason | overlay at the trigger | bar met |")
+    print("|---|---|---|---|---|---|")
+    for name in names:
+        v = verdict(results[name])
+        print(f"| `{name}` | {v['fired']}/{v['expected']} ({v['share']:.0%}) | {v['false_exits']} | "
+              f"{v['reasons']}/{v['shoppers']} | {v['overlays']}/{v['shoppers']} | {'yes' if v['pass'] else 'no'} |")
+    print()
     every = [r for name in names for r in results[name]]
     print(f"## total over {len(names)} theme(s), {len(every)} shoppers")
     print(summary_line(every))

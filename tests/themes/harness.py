@@ -121,6 +121,14 @@ class Visit:
         target.click()
         self.pause(400)
 
+    def follow(self, selector: str) -> None:
+        """Click a link or a submit button that loads another page, and wait for that page."""
+        target = self.page.locator(selector).first
+        target.scroll_into_view_if_needed()
+        with self.page.expect_navigation(wait_until="load"):
+            target.click()
+        self.pause(600)
+
     def scroll_to(self, selector: str, dwell_ms: int = 1500) -> None:
         self.page.locator(selector).first.scroll_into_view_if_needed()
         self.page.mouse.wheel(0, 200)

@@ -28,26 +28,22 @@ def _oscar_product(v: Visit, index: int = 0) -> None:
 
 
 def _oscar_add(v: Visit) -> None:
-    v.click("#add_to_basket_form button[type=submit]")
-    v.page.wait_for_load_state("load")
-    v.pause(500)
+    v.follow("#add_to_basket_form button[type=submit]")
 
 
 def _oscar_to_basket(v: Visit) -> None:
     """The header's 'View cart' / 'Sepeti görüntüle' button."""
-    v.click(".basket-mini button.btn-outline-secondary:not(.dropdown-toggle)")
-    v.page.wait_for_load_state("load")
-    v.pause(600)
+    v.follow(".basket-mini button.btn-outline-secondary:not(.dropdown-toggle)")
 
 
 def oscar_price(v: Visit) -> None:
     v.open("home")
     v.page.fill("#id_q", OSCAR_SEARCH[v.theme.language])
-    v.page.press("#id_q", "Enter")
-    v.page.wait_for_load_state("load")
+    with v.page.expect_navigation(wait_until="load"):
+        v.page.press("#id_q", "Enter")
     v.pause(600)
-    v.page.select_option("select[name=sort_by]", "price-desc")
-    v.page.wait_for_load_state("load")
+    with v.page.expect_navigation(wait_until="load"):  # Oscar's script sends the form on change
+        v.page.select_option("select[name=sort_by]", "price-desc")
     v.pause(800)
     _oscar_product(v, 1)
     _oscar_add(v)
@@ -58,7 +54,7 @@ def oscar_price(v: Visit) -> None:
     v.click("#voucher_form input[name=code]")
     v.pause(1500)
     v.click("a[data-behaviours~=remove] >> nth=0")  # the first line is the dearer wallet
-    v.page.wait_for_load_state("load")
+    v.page.wait_for_load_state("load")  # Oscar's script updates the basket in place
     v.pause(1200)
     v.leave_through_top()
 
@@ -69,8 +65,7 @@ def oscar_trust(v: Visit) -> None:
     v.scroll_top()
     v.scroll_to("#reviews", 2500)
     v.scroll_top()
-    v.click(".star-rating a[href*='/reviews/']")
-    v.page.wait_for_load_state("load")
+    v.follow(".star-rating a[href*='/reviews/']")
     v.scroll_to(".review-list, #reviews, article", 2500)
     _oscar_product(v, 0)
     _oscar_add(v)
@@ -94,9 +89,8 @@ def oscar_indecision(v: Visit) -> None:
     for _ in range(2):
         _oscar_to_basket(v)
         v.pause(2500)
-        v.click("#basket_formset a[href*='/catalogue/'] >> nth=0")  # the line's product link
-        v.page.wait_for_load_state("load")
-        v.pause(1500)
+        v.follow("#basket_formset a[href*='/catalogue/']:not(:has(img))")  # the line's product name
+        v.pause(900)
     _oscar_to_basket(v)
     v.pause(4000)
     v.leave_through_top()
@@ -106,17 +100,15 @@ def oscar_friction(v: Visit) -> None:
     _oscar_product(v, 0)
     _oscar_add(v)
     _oscar_to_basket(v)
-    v.click("#content_inner a[href='/checkout/']")  # 'Proceed to checkout' / 'Ödemeye geç'
-    v.page.wait_for_load_state("load")
-    v.pause(800)
+    v.follow("#content_inner a[href='/checkout/']")  # 'Proceed to checkout' / 'Ödemeye geç'
+    v.pause(200)
     submit = "form[method=post] button[type=submit]"  # 'Continue' (the header's search form is a GET)
     v.page.fill("#id_username", "not-an-email")
     v.click(submit)  # the browser refuses the address
     v.pause(1000)
     v.page.fill("#id_username", "shopper@example.com")
-    v.click(submit)  # as a guest, the default choice
-    v.page.wait_for_load_state("load")
-    v.pause(800)
+    v.follow(submit)  # as a guest, the default choice
+    v.pause(200)
     v.click(submit)  # the shipping address form, sent empty
     v.pause(1500)
     v.open("cart")  # the checkout pages have no cart link: back to the basket by its address
@@ -140,15 +132,11 @@ OSCAR = [
 # ---------------------------------------------------------------- Cartridge (en, tr)
 def _cartridge_product(v: Visit, slug: str) -> None:
     v.open("listing")
-    v.click(f"a.thumbnail[href$='/product/{slug}/']")
-    v.page.wait_for_load_state("load")
-    v.pause(600)
+    v.follow(f"a.thumbnail[href$='/product/{slug}/']")
 
 
 def _cartridge_buy(v: Visit) -> None:
-    v.click("#add-cart input[name=add_cart]")  # 'Buy' / 'Satın al'
-    v.page.wait_for_load_state("load")  # Cartridge goes on to the cart
-    v.pause(600)
+    v.follow("#add-cart input[name=add_cart]")  # 'Buy' / 'Satın al': Cartridge goes on to the cart
 
 
 def cartridge_price(v: Visit) -> None:
@@ -159,9 +147,8 @@ def cartridge_price(v: Visit) -> None:
     v.click(".discount-form input[type=text]")  # the discount code
     v.pause(1500)
     v.page.locator("input[name$='-DELETE']").first.check()  # the dearer shirt, added first
-    v.click("input[name=update_cart]")
-    v.page.wait_for_load_state("load")
-    v.pause(1000)
+    v.follow("input[name=update_cart]")
+    v.pause(400)
     v.leave_through_top()
 
 
@@ -189,11 +176,9 @@ def cartridge_indecision(v: Visit) -> None:
     _cartridge_buy(v)
     for _ in range(2):
         v.pause(2500)
-        v.click("td a[href*='/shop/product/'] >> nth=-1")  # the line's product link
-        v.page.wait_for_load_state("load")
-        v.pause(1500)
-        v.click("a[href='/shop/cart/'] >> nth=0")  # the header's cart link
-        v.page.wait_for_load_state("load")
+        v.follow("td a[href*='/shop/product/']:not(:has(img))")  # the line's product name
+        v.pause(900)
+        v.follow("a[href='/shop/cart/'] >> nth=0")  # the header's cart link
     v.pause(4000)
     v.leave_through_top()
 
@@ -201,14 +186,12 @@ def cartridge_indecision(v: Visit) -> None:
 def cartridge_friction(v: Visit) -> None:
     _cartridge_product(v, "django-pony")
     _cartridge_buy(v)
-    v.click("a[href='/shop/checkout/'].btn")  # 'Go to Checkout'
-    v.page.wait_for_load_state("load")
-    v.pause(800)
+    v.follow("a[href='/shop/checkout/'].btn")  # 'Go to Checkout'
+    v.pause(200)
     v.click("form input[type=submit].btn-primary, form button[type=submit].btn-primary")  # 'Next', sent empty
     v.pause(1500)
-    v.click("a[href='/shop/cart/'] >> nth=0")
-    v.page.wait_for_load_state("load")
-    v.pause(1500)
+    v.follow("a[href='/shop/cart/'] >> nth=0")
+    v.pause(900)
     v.leave_through_top()
 
 
