@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the tests need and a fresh machine lacks: Redis and Chromium (for
-# Playwright; its own browser download does not work here). Java and Maven (Kafka)
+# Playwright; its own browser download does not work here), glibc's locale sources. Java and Maven (Kafka)
 # and Node (the snippet's build) come with the machine.
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The theme corpus compiles en_US and tr_TR with localedef (Cartridge formats money with them).
+[ -f /usr/share/i18n/locales/tr_TR ] || missing+=(locales)
 if ((${#missing[@]})); then
   echo "system_deps: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
