@@ -13,14 +13,16 @@ const TO_CHECKOUT = /proceed to checkout|checkout|odemeye gec|alisverisi tamamla
 
 const texts = (sel) => [...document.querySelectorAll(sel)].map(label).filter(Boolean)
 
+// Headings in the page's own content, not a sidebar's mini cart or a menu.
+const CHROME = 'aside,nav,header,footer,[class*=sidebar],[class*=mini],[class*=dropdown],[class*=widget],[class*=modal]'
+
 /** The page type by what it says, or undefined. */
 export function typeFromText() {
-  const heads = texts('h1,h2,h3,h4,.title,.breadcrumb li,.breadcrumb a,.breadcrumb span')
+  const heads = [...document.querySelectorAll('h1,h2,h3,h4,h5,.title,.breadcrumb li,.breadcrumb a,.breadcrumb span')].filter((el) => !el.closest(CHROME)).map(label).filter(Boolean)
   const controls = texts('a,button,input[type=submit]')
   if (heads.some((t) => THANKS.test(t))) return 'thank_you'
   const fields = [...document.querySelectorAll('input:not([type=hidden]),select')].map((el) => fieldText(el) + ' ' + el.autocomplete)
   if (fields.filter((f) => CHECKOUT_FIELD.test(f)).length >= 2 && heads.some((t) => CHECKOUT_HEAD.test(t))) return 'checkout'
-  if (heads.some((t) => CART_HEAD.test(t)) || (controls.some((t) => TO_CHECKOUT.test(t)) && document.querySelector('input[name*=qty],input[name*=quantity],input[type=number],.pro-qty,.quantity'))) return 'cart'
   // A product page: its one h1 shares a block with an add-to-cart control (related
   // products below may have their own); a listing: several, none beside an h1.
   const h1 = document.querySelectorAll('h1')
@@ -28,6 +30,7 @@ export function typeFromText() {
   for (let i = 0; box && box != document.body && i < 4; box = box.parentElement, i++) {
     if ([...box.querySelectorAll('a,button,input[type=submit]')].some((el) => ADD.test(label(el)))) return 'product'
   }
+  if (heads.some((t) => CART_HEAD.test(t)) || (controls.some((t) => TO_CHECKOUT.test(t)) && document.querySelector('input[name*=qty],input[name*=quantity],input[type=number],.pro-qty,.quantity'))) return 'cart'
   if (controls.filter((t) => ADD.test(t)).length > 2) return 'listing'
 }
 

@@ -9,14 +9,14 @@ import { ADD, COUPON, FILTER_LINK, label, PRICE, PRICE_RANGE, REMOVE, REMOVE_ICO
 // Class names and attributes themes commonly use (the pre-heuristics map).
 export const SELECTORS = {
   'shipping-info': '.shipping-info,a[href*=shipping]',
-  reviews: '#reviews,.reviews,#tab-reviews,#product-reviews,.product-reviews,.woocommerce-Reviews,#customer-reviews,.spr-container,#yorumlar,.yorumlar',
+  reviews: '#reviews,.reviews,#tab-reviews,#product-reviews,.product-reviews,.woocommerce-Reviews,#customer-reviews,.spr-container,#yorumlar,.yorumlar,.panel.rating,.card.rating,section.rating',
   'return-policy': '.return-policy,a[href*=return]',
   warranty: '.warranty',
   'price-filter': '.price-filter,.price_slider,.price-range,.widget_price_filter',
   'price-sort': 'select[name*=sort],select[name=orderby],select[id*=sort]',
   coupon: '[name*=coupon],[name*=promo],[id*=coupon]',
   installments: '.installments',
-  'add-to-cart': '.add-to-cart,.add_to_cart_button,.single_add_to_cart_button,[name=add-to-cart],#button-cart,.btn-addtocart',
+  'add-to-cart': '.add-to-cart,.add_to_cart_button,.single_add_to_cart_button,[name=add-to-cart],[name=add_cart],#button-cart,.btn-addtocart',
   'remove-from-cart': '.remove-from-cart,.cart .remove,a.remove,.remove-item,.cart-remove',
   'product-info': '[itemprop=name],[itemprop=price]',
 }
@@ -96,6 +96,8 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
       const topic = topicOf(fieldText(t) + ' ' + label(t.selectedOptions?.[0]))
       return topic && topic != 'reviews' && opened(t, topic, 'text')
     }
+    // A cart line's "remove" checkbox (Django formsets: items-0-DELETE), ticked.
+    if (t.type == 'checkbox' && t.checked && /delete|remove|\bsil\b|kaldir/.test(fieldText(t))) return cartClick('cart_remove', t, 'markup')
     const c = t.closest?.(CLICKABLE)
     if (!c) return
     const text = label(c)

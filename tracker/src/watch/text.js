@@ -20,7 +20,7 @@ export const TOPICS = {
   warranty: /warrant|guarantee|garanti/,
   installments: /installment|taksit/,
 }
-export const ADD = /add to (cart|bag|basket)|sepete (ekle|at)|^(buy now|hemen al|satin al)$/
+export const ADD = /add to (cart|bag|basket)|sepete (ekle|at)|^(buy|buy now|hemen al|satin al)$/
 // "Remove item" says it anywhere; a bare "×" or "Sil" only in a cart line.
 export const REMOVE = /remove (item|from|product)|delete (item|product)|sepetten (cikar|sil)|urunu (sil|kaldir)/
 export const REMOVE_SHORT = /^(remove|delete|sil|kaldir|cikar|[x×✕✖])$/
