@@ -70,3 +70,11 @@ def test_the_list_of_other_paths_is_bounded() -> None:
     asyncio.run(census.record([event("page_view", "other", path=f"/p{i}", n=i) for i in range(MAX_OTHER_PATHS + 20)],
                               now_ms=NOW))  # fmt: skip
     assert len(report(census)["other_pages"]) == MAX_OTHER_PATHS
+
+
+def test_the_module_examples_hold() -> None:
+    import doctest
+
+    import overlay_api.installation
+
+    assert doctest.testmod(overlay_api.installation).failed == 0
