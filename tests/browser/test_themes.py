@@ -54,3 +54,30 @@ def test_theme_meets_the_bar(site: Site, name: str) -> None:
     assert sum(r.false_exits for r in results) == 0, f"false exit intents\n{report}"
     assert sum(r.reason_ok for r in results) >= 4, f"intended top reasons\n{report}"
     assert all(r.overlay_shown for r in results), f"overlays at the trigger\n{report}"
+
+
+def test_installation_view_shows_what_a_theme_shopper_produced(site: Site) -> None:
+    """Item 6: the store owner's Installation view lists, per page type, the signals and the
+    detectors a real shopper on an unchanged theme produced, and what to add for the rest."""
+    theme = THEMES["oscar"]
+    trust = next(s for s in SHOPPERS["oscar"] if s.name == "trust")
+    with chromium() as browser:
+        result = run_shopper(browser, site, theme, trust)
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(site.api.url + "/dashboard")
+        page.fill("#secret", SECRET_KEY)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_selector("#installation tr[data-page-type=product]", timeout=15000)
+        rows = {
+            row.get_attribute("data-page-type"): row.inner_text()
+            for row in page.locator("#installation tr[data-page-type]").all()
+        }
+        context.close()
+    assert result.error is None, result.error
+    assert result.fired, "the shopper produced no expected signal to look for"
+    product = rows["product"]
+    for signal in result.fired & {"review_view", "cart_add"}:  # sent from the product page
+        assert f"{signal} · " in product, rows  # with the detector that found it
+    # Oscar shows no returns information: the view says what to add, as an attribute
+    assert 'data-cartcoach="return-policy"' in product, rows
