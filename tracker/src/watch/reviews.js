@@ -26,12 +26,14 @@ export function watchReviews({ cfg, selector, signal, product, ctx }) {
     const r = el.getBoundingClientRect()
     return Math.min(Math.max((innerHeight - r.top) / (r.height || 1), 0), 1)
   }
-  const start = (el) => active.set(el, { t: Date.now(), d: depth(el) })
+  // A rating panel (stars, "Current rating: 4.5") on screen as the page opens is just
+  // there; brought back into view, it is looked at. Written reviews count either way.
+  const start = (el, first) => active.set(el, { t: Date.now(), d: depth(el), skip: first && /rating/.test(el.className) })
   const end = (el) => {
     const v = active.get(el)
     active.delete(el)
     const dwell = v && Date.now() - v.t
-    if (dwell >= cfg.minViewMs) signal('review_view', { ...product(), dwell_ms: dwell, depth: Math.round(Math.max(v.d, depth(el)) * 100) / 100 }, v.src || 'text', el)
+    if (dwell >= cfg.minViewMs && !v.skip) signal('review_view', { ...product(), dwell_ms: dwell, depth: Math.round(Math.max(v.d, depth(el)) * 100) / 100 }, v.src || 'text', el)
   }
   const io = observeLooks(start, end, (el) => active.delete(el))
   const watched = new Set()
@@ -51,7 +53,7 @@ export function watchReviews({ cfg, selector, signal, product, ctx }) {
       const el = panel && [...watched].find((w) => w == panel || panel.contains(w) || w.contains(panel))
       if (el && active.has(el)) {
         end(el)
-        start(el)
+        start(el, false)
       }
     },
   }
