@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install system-deps services-up services-down unit integration tracker-test bench clean
+.PHONY: run test install system-deps services-up services-down unit integration tracker-test themes bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -31,10 +31,14 @@ services-down:
 tracker-test:
 	cd tracker && npm ci --no-audit --no-fund --loglevel=error && npm test
 
+# The theme corpus (tests/themes): npm templates and django-oscar by pinned version, never committed.
+themes: install
+	$(BIN)/python -m tests.themes.install
+
 # Services are stopped even when a test fails; the exit code is the tests'.
 # The browser tests run in their own pytest: sync Playwright keeps an event loop
 # running in the main thread, which the asyncio tests cannot share.
-test: install system-deps
+test: install system-deps themes
 	bash scripts/services.sh up
 	status=0; \
 	  $(MAKE) --no-print-directory tracker-test || status=$$?; \
@@ -48,4 +52,4 @@ bench: install services-up
 
 clean:
 	bash scripts/services.sh down
-	rm -rf $(VENV) .services tracker/node_modules
+	rm -rf $(VENV) .services tracker/node_modules tests/themes/node_modules tests/themes/.venv-oscar tests/themes/data-* tests/themes/.installed-*

@@ -65,6 +65,9 @@ class Moment(NamedTuple):
     coupon_allowed: bool = True
     #: False for follow-up flows, whose steps are paced by their own delays and caps.
     respect_cooldown: bool = True
+    #: The cart's value as the page saw it when asking: used only when the profile has
+    #: none yet (the same shopper's claim as the events' cart values, never more).
+    cart_value: float | None = None
 
 
 class Decision(NamedTuple):
@@ -118,7 +121,7 @@ async def decide(
     ctx = Context(
         store=store,
         product=catalogue.product(store.id, moment.product_id),
-        cart_value=profile.cart_value,
+        cart_value=profile.cart_value or moment.cart_value or 0.0,
         now_ms=now,
         locale=lang,
         coupon_eligible=coupons == 0 and moment.coupon_allowed,

@@ -34,6 +34,7 @@ from overlay_api.dashboard_token import TokenSigner
 from overlay_api.errors import http_exception
 from overlay_api.experiments_api import ExperimentsApi
 from overlay_api.health import Readiness, healthz
+from overlay_api.installation import InstallationCensus, MemoryCensus, RedisCensus
 from overlay_api.live_feed import LiveFeed
 from overlay_api.metrics import metrics_middleware
 from nudges.llm_generator import LlmGenerator
@@ -115,6 +116,13 @@ def build_generator(settings: Settings) -> LlmGenerator | None:
     )
 
 
+def build_census(settings: Settings) -> InstallationCensus:
+    """The Installation view's counts: Redis when configured (every API process adds up), else memory."""
+    if settings.redis_url:
+        return RedisCensus.from_url(settings.redis_url)
+    return MemoryCensus()
+
+
 def create_app(
     settings: Settings,
     *,
@@ -133,6 +141,7 @@ def create_app(
     generator = build_generator(settings)
     model_health = build_model_health(settings)
     event_sink = sink or build_sink(settings, profile_store, experiment_ledger, model_health)
+    census = build_census(settings)
 
     # Embedded, the steps run in this process; on the full path `cartcoach flows` workers run them.
     flows_runtime = flows or build_flows(
@@ -160,10 +169,11 @@ def create_app(
     experiments = ExperimentsApi(registry, experiment_ledger, guard)
     signer = TokenSigner(settings.model_signing_key)
     live_feed = LiveFeed(registry, profile_store, experiment_ledger, signer, guard)
-    dashboard = Dashboard(live_feed, model_health, signer, guard)
+    dashboard = Dashboard(live_feed, model_health, signer, guard, census)
     collector = Collector(
         registry, event_sink, settings.retry_after_s,
         catalogue=catalogue, limiter=limiter, pseudonym=ClientPseudonym(settings.model_signing_key),
+        census=census,
         on_purchase=flow_service.cancel_for_visitor,
     )  # fmt: skip
     # Only a registry read from the file follows the file (a test's own registry does not).
@@ -226,6 +236,7 @@ def create_app(
             await flows_runtime.stop()
             await experiment_ledger.close()
             await profile_store.close()
+            await census.close()
 
     app = Starlette(
         routes=routes,
@@ -245,4 +256,5 @@ def create_app(
     app.state.model_health = model_health
     app.state.limiter = limiter
     app.state.flows = flows_runtime
+    app.state.census = census
     return app

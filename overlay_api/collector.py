@@ -18,6 +18,7 @@ marked ``verified`` accordingly and stamped with the client's daily pseudonym.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 
@@ -33,10 +34,13 @@ from overlay_api.errors import error_response
 from overlay_api.rate_limits import RateLimiter, client_of, too_many_requests
 from overlay_api.metrics import EVENTS_ACCEPTED
 from scorer.events import BatchRejected, MalformedBatch, collect, decode_batch
+from overlay_api.installation import InstallationCensus
 from stream.event_sink import EventSink, SinkUnavailable
 
 #: Called with (store id, visitor id) when a shopper has bought: stops their follow-up flows.
 PurchaseHook = Callable[[str, str], Awaitable[object]]
+
+log = logging.getLogger(__name__)
 
 #: ``text/plain`` is how browsers send without a CORS preflight (sendBeacon strings).
 ACCEPTED_MEDIA_TYPES = frozenset({"application/json", "text/plain"})
@@ -54,6 +58,7 @@ class Collector:
         catalogue: Catalogue,
         limiter: RateLimiter,
         pseudonym: ClientPseudonym,
+        census: InstallationCensus | None = None,
         on_purchase: PurchaseHook | None = None,
     ) -> None:
         self._registry = registry
@@ -63,6 +68,7 @@ class Collector:
         self._limiter = limiter
         self._pseudonym = pseudonym
         self._on_purchase = on_purchase
+        self._census = census
 
     async def handle(self, request: Request) -> Response:
         origin = request_origin(request)
@@ -121,4 +127,9 @@ class Collector:
             # It only ever stops messages; money counts only from the back end (outcomes).
             for visitor in {e.visitor_id for e in events if e.type == "purchase"}:
                 await self._on_purchase(store.id, visitor)
+        if self._census is not None:
+            try:
+                await self._census.record(events)
+            except Exception:  # the Installation view may lag; accepted events are never refused for it
+                log.warning("installation census: could not count a batch", exc_info=True)
         return reply(JSONResponse({"accepted": len(events)}, status_code=202))

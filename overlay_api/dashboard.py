@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 from overlay_api.auth import SecretKeyGuard
 from overlay_api.dashboard_token import TokenSigner
 from overlay_api.live_feed import LiveFeed, matches, parse_filters
+from overlay_api.installation import InstallationCensus, MemoryCensus
 from overlay_api.reason_mix import reason_mix
 from stream.model_health import ModelHealth
 
@@ -43,12 +44,18 @@ _PAGE_HEADERS: Final = {
 
 class Dashboard:
     def __init__(
-        self, feed: LiveFeed, health: ModelHealth, signer: TokenSigner, guard: SecretKeyGuard
+        self,
+        feed: LiveFeed,
+        health: ModelHealth,
+        signer: TokenSigner,
+        guard: SecretKeyGuard,
+        census: InstallationCensus | None = None,
     ) -> None:
         self._guard = guard
         self._feed = feed
         self._health = health
         self._signer = signer
+        self._census = census or MemoryCensus()
 
     async def page(self, request: Request) -> Response:
         return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
@@ -88,11 +95,21 @@ class Dashboard:
         }
         return Response(_encode(body), media_type="application/json", headers={"Cache-Control": "no-store"})
 
+    async def installation(self, request: Request) -> Response:
+        """``GET /dashboard/api/installation``: per page type, the signals and detectors of the
+        last 24 hours, pages typed ``other``, and what to add for each missing signal."""
+        store = await self._guard.store(request)
+        if isinstance(store, Response):
+            return store
+        body = await self._census.report(store.id)
+        return Response(_encode(body), media_type="application/json", headers={"Cache-Control": "no-store"})
+
     def routes(self) -> list[Route | Mount]:
         return [
             Route("/dashboard", self.page, methods=["GET"]),
             Route("/dashboard/api/token", self.token, methods=["POST"]),
             Route("/dashboard/api/summary", self.summary, methods=["GET"]),
+            Route("/dashboard/api/installation", self.installation, methods=["GET"]),
             Route("/dashboard/stream", self._feed.stream, methods=["GET"]),
             Mount("/dashboard/assets", StaticFiles(directory=STATIC_DIR), name="dashboard-assets"),
         ]

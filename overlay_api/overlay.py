@@ -15,6 +15,12 @@ contract in ``docs/overlay.md``. In order:
 4. the holdout arm gets 204 (its decision is logged all the same: it is the
    baseline), the others the variant of their rank.
 
+The snippet sends its queue just before asking and says how long ago that began
+(``age``, ms): the route waits up to 400 ms for a profile that reflects events that
+recent, so the decision sees the coupon focus of two seconds ago. ``product`` and
+``cart`` (the cart's value) name the moment; ``cart`` is used only when the profile
+has no cart value yet.
+
 If the decision cannot be logged (the sink is down) the answer is 204: an exposure
 the ledger never hears of would bias the experiment.
 
@@ -26,9 +32,11 @@ pure Python on a handful of offers; a language model is never waited for here
 
 from __future__ import annotations
 
+import asyncio
+import math
 import re
 import time
-from typing import Final
+from typing import Final, Literal
 
 import msgspec
 from starlette.requests import Request
@@ -46,12 +54,18 @@ from overlay_api.errors import error_response
 from overlay_api.metrics import OVERLAY_DECISIONS
 from overlay_api.rate_limits import RateLimiter, client_of, too_many_requests
 from stream.event_sink import EventSink, SinkUnavailable
+from scorer.profile import AbandonmentProfile
 from stream.profile_store import ProfileStore
 
 TRIGGERS: Final = frozenset({"exit_intent", "cart_idle", "checkout_back"})
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 _PRODUCT = re.compile(r"^.{1,64}$")
 _encode = msgspec.json.Encoder().encode
+#: Longest wait for the profile to catch up with the events the snippet just sent.
+FRESH_WAIT_S: Final = 0.4
+#: The newest event's time on the server clock may trail the snippet's estimate by this much.
+FRESH_SLACK_MS: Final = 250
+MAX_AGE_MS: Final = 60_000
 
 
 def overlay_body(decision_id: str, experiment: str, arm: str, variant: Variant) -> dict:
@@ -131,6 +145,12 @@ class OverlayEndpoint:
             locale = None  # a language we do not write: the store's own
         if product_id is not None and not _PRODUCT.match(product_id):
             return await refuse(422, "product must be 1-64 characters", "$.query.product")
+        cart_value = _number(q.get("cart"), 1e9)
+        if cart_value is False:
+            return await refuse(422, "cart must be a number from 0 to 1000000000", "$.query.cart")
+        age = _number(q.get("age"), MAX_AGE_MS)
+        if age is False:
+            return await refuse(422, f"age must be a number of ms from 0 to {MAX_AGE_MS}", "$.query.age")
         store = self._registry.by_write_key(key)
         if store is None:
             return await refuse(401, "Unknown write key", "$.query.key")
@@ -140,8 +160,9 @@ class OverlayEndpoint:
         if wait:
             return reply(too_many_requests(wait))
 
-        profile = await self._profiles.get(store.id, session)
-        moment = Moment(session, visitor, trigger, locale, product_id, int(time.time() * 1000))
+        now_ms = int(time.time() * 1000)
+        profile = await self._fresh_profile(store.id, session, None if age is None else now_ms - age - FRESH_SLACK_MS)
+        moment = Moment(session, visitor, trigger, locale, product_id, now_ms, cart_value=cart_value if cart_value is None else min(cart_value, store.max_cart_value))
         decision = await decide(store, profile, moment, self._ledger, self._catalogue, self._generator, self._learners)
         if decision is None:
             OVERLAY_DECISIONS.labels(store.experiment.name, "none").inc()
@@ -156,3 +177,27 @@ class OverlayEndpoint:
         experiment = store.experiment.name
         body = _encode(overlay_body(decision.event.id, experiment, decision.arm.name, decision.shown))
         return reply(Response(body, media_type="application/json"))
+
+    async def _fresh_profile(self, store_id: str, session: str, since_ms: float | None) -> AbandonmentProfile | None:
+        """The session's profile, once it reflects events up to ``since_ms`` (or after FRESH_WAIT_S)."""
+        deadline = time.monotonic() + FRESH_WAIT_S
+        while True:
+            profile = await self._profiles.get(store_id, session)
+            if since_ms is None or (profile is not None and profile.at >= since_ms) or time.monotonic() >= deadline:
+                return profile
+            await asyncio.sleep(0.025)
+
+
+def _number(raw: str | None, most: float) -> float | None | Literal[False]:
+    """A query number within 0..most, ``None`` when absent, ``False`` when unusable.
+
+    >>> _number("249.9", 1e9), _number(None, 1e9), _number("-1", 1e9), _number("nan", 1e9)
+    (249.9, None, False, False)
+    """
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        return False
+    return value if math.isfinite(value) and 0 <= value <= most else False

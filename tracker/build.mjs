@@ -1,7 +1,10 @@
 // Builds the snippet from src/ (minified, no runtime dependencies):
-//   dist/cartcoach.js           the tag's script (IIFE), served at /cartcoach.js
-//   dist/cartcoach-ui.HASH.js   the overlay UI (ES module), imported only when an overlay is shown
-//   dist/manifest.json          content hashes, for immutable URLs
+//   dist/cartcoach.js                 the tag's script (IIFE), served at /cartcoach.js: the core
+//   dist/cartcoach-watch.HASH.js      page understanding and signals (ES module), loaded by every page
+//   dist/cartcoach-platform.HASH.js   platform adapters, loaded only where a platform is recognised
+//   dist/cartcoach-ui.HASH.js         the overlay UI, imported only when an overlay is shown
+//   dist/cartcoach-debug.HASH.js      the data-debug panel, only with data-debug on the tag
+//   dist/manifest.json                content hashes, for immutable URLs
 //   node build.mjs          write dist/
 //   node build.mjs --check  fail if the committed dist/ is not what the source builds
 import { createHash } from 'node:crypto'
@@ -19,11 +22,16 @@ async function bundle(entry, options) {
 }
 
 const css = (await transform(readFileSync(here('src/ui/overlay.css'), 'utf8'), { loader: 'css', minify: true })).code.trim()
-const ui = await bundle('src/ui/show.js', { format: 'esm', define: { __OVERLAY_CSS__: JSON.stringify(css) } })
-const uiFile = `cartcoach-ui.${hashOf(ui)}.js`
-const js = await bundle('src/index.js', { format: 'iife', define: { __UI_FILE__: JSON.stringify(uiFile) }, banner: { js: `/* cartcoach ${pkg.version} */` } })
-const manifest = JSON.stringify({ version: pkg.version, hash: hashOf(js), file: `cartcoach.${hashOf(js)}.js`, ui: uiFile }, null, 2) + '\n'
-const outputs = { 'cartcoach.js': js, [uiFile]: ui, 'manifest.json': manifest }
+const sources = {
+  ui: await bundle('src/ui/show.js', { format: 'esm', define: { __OVERLAY_CSS__: JSON.stringify(css) } }),
+  watch: await bundle('src/watch/index.js', { format: 'esm' }),
+  platform: await bundle('src/platforms/adapters.js', { format: 'esm' }),
+  debug: await bundle('src/debug/panel.js', { format: 'esm' }),
+}
+const chunks = Object.fromEntries(Object.entries(sources).map(([name, text]) => [name, `cartcoach-${name}.${hashOf(text)}.js`]))
+const js = await bundle('src/index.js', { format: 'iife', define: { __CHUNKS__: JSON.stringify(chunks) }, banner: { js: `/* cartcoach ${pkg.version} */` } })
+const manifest = JSON.stringify({ version: pkg.version, hash: hashOf(js), file: `cartcoach.${hashOf(js)}.js`, ...chunks }, null, 2) + '\n'
+const outputs = { 'cartcoach.js': js, 'manifest.json': manifest, ...Object.fromEntries(Object.entries(chunks).map(([name, file]) => [file, sources[name]])) }
 
 mkdirSync(here('dist'), { recursive: true })
 const existing = readdirSync(here('dist'))
@@ -37,5 +45,5 @@ if (process.argv.includes('--check')) {
 } else {
   for (const name of existing) if (!(name in outputs)) rmSync(here('dist/' + name))
   for (const [name, text] of Object.entries(outputs)) writeFileSync(here('dist/' + name), text)
-  console.log(`dist/cartcoach.js ${js.length} B, dist/${uiFile} ${ui.length} B`)
+  console.log(Object.entries(outputs).map(([name, text]) => `dist/${name} ${text.length} B`).join('\n'))
 }

@@ -12,7 +12,8 @@ def test_listing_price_filter_sort_and_add_to_cart(shop, accepted):
     page.click(".card:has-text('Coffee Pot') >> text=Add to cart")
     view = shop.wait_for("page_view")[0]
     assert view["page_type"] == "listing"
-    assert view["_page"] == {"path": "/demo/en/", "type": "listing", "locale": "en", "device": "desktop", "currency": "TRY"}
+    # The page type came from the page's data-cartcoach-page attribute ("attr").
+    assert view["_page"] == {"path": "/demo/en/", "type": "listing", "locale": "en", "device": "desktop", "currency": "TRY", "src": "attr"}
     shop.wait_for("price_sort")
     shop.wait_for("price_filter")
     add = shop.wait_for("cart_add")[0]

@@ -40,11 +40,11 @@ def stores_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-def profile_for(session: str, signal: str, visitor: str = "v-http-00001", cart_value: float = 389.9):
+def profile_for(session: str, signal: str, visitor: str = "v-http-00001", cart_value: float = 389.9, ago_ms: int = 5000):
     now = int(time.time() * 1000)
 
     def ev(i: int, kind: str, **kw):
-        return CollectedEvent(id=f"e-{session}-{i}", type=kind, ts=now - 5000 + i, at=now - 5000 + i,
+        return CollectedEvent(id=f"e-{session}-{i}", type=kind, ts=now - ago_ms + i, at=now - ago_ms + i,
                               received_at=now, store_id="demo", visitor_id=visitor, session_id=session, **kw)
 
     state = apply(None, ev(0, "cart_view", cart_value=cart_value))
@@ -147,12 +147,37 @@ async def test_the_holdout_sees_nothing_but_its_decision_is_logged(live) -> None
         ({"key": KEY, "session": "s-000000001", "trigger": "whenever"}, 422, "$.query.trigger"),
         ({"key": KEY, "session": "s-000000001", "visitor": "v!"}, 422, "$.query.visitor"),
         ({"key": "wk_nope_00000", "session": "s-000000001"}, 401, "$.query.key"),
+        ({"key": KEY, "session": "s-000000001", "cart": "-5"}, 422, "$.query.cart"),
+        ({"key": KEY, "session": "s-000000001", "cart": "lots"}, 422, "$.query.cart"),
+        ({"key": KEY, "session": "s-000000001", "age": "999999"}, 422, "$.query.age"),
     ],
 )
 async def test_bad_requests_get_a_clear_4xx(live, params, status, path) -> None:
     client, *_ = live
     r = await client.get("/v1/overlay", params=params)
     assert r.status_code == status and r.json()["path"] == path
+
+
+async def test_the_overlay_waits_briefly_for_the_events_the_snippet_just_sent(live) -> None:
+    """The snippet flushes its queue, then asks with ``age``: the answer reflects that flush."""
+    client, profiles, *_ = live
+    session = session_in("v1", "s-fresh")
+    await profiles.put(profile_for(session, "page_view"))  # before the flush: nothing to say yet
+
+    async def stream_catches_up() -> None:
+        await asyncio.sleep(0.15)
+        await profiles.put(profile_for(session, "shipping_info_open", ago_ms=0))
+
+    catching_up = asyncio.create_task(stream_catches_up())
+    r = await client.get("/v1/overlay", params=ask(session, age="20", product="p2", cart="389.9"))
+    await catching_up
+    assert r.status_code == 200 and r.json()["reason"] == "shipping_speed"
+    # Without ``age`` (an older snippet) the route answers from what it has at once.
+    stale = session_in("v1", "s-stale")
+    await profiles.put(profile_for(stale, "page_view"))
+    started = time.monotonic()
+    assert (await client.get("/v1/overlay", params=ask(stale))).status_code == 204
+    assert time.monotonic() - started < 0.3
 
 
 async def test_no_profile_unknown_origin_and_low_confidence(live) -> None:

@@ -1,21 +1,6 @@
 // Settings from the tag's data- attributes, overridden by cartcoach('config', {...})
-// calls queued before the script ran (tunables and the per-store selector map).
-
-// What the default signals look for on a page nobody changed. An element with
-// data-cartcoach="NAME" always matches too; a store's map replaces a default.
-export const SELECTORS = {
-  'shipping-info': '.shipping-info,a[href*=shipping]',
-  reviews: '#reviews,.reviews',
-  'return-policy': '.return-policy,a[href*=return]',
-  warranty: '.warranty',
-  'price-filter': '.price-filter',
-  'price-sort': 'select[name*=sort]',
-  coupon: '[name*=coupon]',
-  installments: '.installments',
-  'add-to-cart': '.add-to-cart',
-  'remove-from-cart': '.remove-from-cart',
-  'product-info': '[itemprop=name],[itemprop=price]',
-}
+// calls queued before the script ran (tunables and the per-store selector map,
+// which the page-understanding chunk reads as cfg.selectors).
 
 export function readConfig(script, overrides) {
   const d = script?.dataset || {}
@@ -23,8 +8,9 @@ export function readConfig(script, overrides) {
   const cfg = {
     key: d.key,
     api: d.api || base.origin,
-    // The overlay UI chunk sits next to the snippet (its hashed name is set at build time).
-    ui: new URL(__UI_FILE__, base).href,
+    // The chunks (overlay UI, page understanding, platform adapters, debug panel) sit
+    // next to the snippet; their hashed names are set at build time.
+    chunk: (name) => new URL(__CHUNKS__[name], base).href,
     consent: d.consent == 'required',
     respectGpc: 'respectGpc' in d,
     debug: 'debug' in d,
@@ -40,8 +26,6 @@ export function readConfig(script, overrides) {
     allowBots: false,
     ...overrides,
   }
-  const map = { ...SELECTORS, ...overrides.selectors }
-  cfg.sel = (name) => `[data-cartcoach="${name}"]` + (map[name] ? ',' + map[name] : '')
   cfg.api = cfg.api.replace(/\/$/, '')
   return cfg
 }

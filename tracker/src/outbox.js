@@ -8,7 +8,8 @@ import { MAX_AGE_MS, nextBatch } from './wire.js'
 
 export function createOutbox({ store, url, key, cfg, log, allowed }) {
   let timer = 0
-  let busy = false
+  // The request in flight, if any: one at a time, and flush() can wait for it.
+  let busy = null
   let failures = 0
   let retryAt = 0
 
@@ -35,18 +36,19 @@ export function createOutbox({ store, url, key, cfg, log, allowed }) {
     })
   }
 
+  /** Send the next batch (one request at a time); resolves when it is answered or failed. */
   function send() {
     const wait = retryAt - Date.now()
     if (wait > 0) return later(wait)
     const b = !busy && batch()
-    if (!b) return
+    if (!b) return busy
     const ids = b.events.map((e) => e.id)
-    busy = true
-    fetch(url, { method: 'POST', body: JSON.stringify(b), keepalive: true, credentials: 'omit' })
+    return (busy = fetch(url, { method: 'POST', body: JSON.stringify(b), keepalive: true, credentials: 'omit' })
       .then((r) => {
         if (r.status > 499 || r.status == 429) throw +r.headers.get('Retry-After')
         remove(ids, !r.ok && 'rejected')
         failures = 0
+        retryAt = 0
         later(0)
       })
       .catch((retryAfter) => {
@@ -56,7 +58,7 @@ export function createOutbox({ store, url, key, cfg, log, allowed }) {
         retryAt = Date.now() + ms
         later(ms)
       })
-      .finally(() => (busy = false))
+      .finally(() => (busy = null)))
   }
 
   return {
@@ -83,5 +85,12 @@ export function createOutbox({ store, url, key, cfg, log, allowed }) {
       }
     },
     send,
+    /**
+     * Deliver everything queued now (a few batches at most), e.g. before asking
+     * for an overlay, so the decision sees every event so far. Never rejects.
+     */
+    async flush() {
+      for (let i = 0; i < 4 && !retryAt && batch(); i++) await (busy || send())
+    },
   }
 }

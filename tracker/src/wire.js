@@ -23,6 +23,9 @@ const NUMBERS = {
 }
 const TEXTS = 'product_id field error experiment arm variant incentive order_id name'.split(' ')
 
+// The detector that found a signal: api, attr, a platform, datalayer, schema, text, url.
+export const SOURCE = /^[a-z0-9_-]{1,16}$/
+
 const text = (v, n = 64) => (v == null || v === '' ? undefined : String(v).slice(0, n))
 
 // A store's own properties: at most 20, short keys, scalar values only.
@@ -52,7 +55,7 @@ export function clean(type, props) {
       if (isFinite(n)) e[k] = Math.min(Math.max(range[2] ? Math.round(n) : n, range[0]), range[1])
     } else if (TEXTS.includes(k)) {
       if (text(v)) e[k] = text(v)
-    } else if ((k == 'answer' && ANSWERS.includes(v)) || (k == 'page_type' && PAGE_TYPES.includes(v))) {
+    } else if ((k == 'answer' && ANSWERS.includes(v)) || (k == 'page_type' && PAGE_TYPES.includes(v)) || (k == 'src' && SOURCE.test(v))) {
       e[k] = v
     } else if (k == 'props') {
       bag(v, extra)

@@ -139,13 +139,47 @@
   async function refresh() {
     const q = new URLSearchParams({ reason: $("f-reason").value, device: $("f-device").value });
     try {
-      const [summary, report] = await Promise.all([
+      const [summary, report, installation] = await Promise.all([
         api("/dashboard/api/summary?" + q),
         api("/v1/experiments/" + encodeURIComponent(state.info ? state.info.experiment : "") + "/report"),
+        api("/dashboard/api/installation"),
       ]);
       drawSummary(summary);
       drawReport(report);
+      drawInstallation(installation);
     } catch (err) { /* shown by the status line; retried on the next tick */ }
+  }
+
+  // ---- installation: signals and detectors per page type, and what to add -------------------
+  function drawInstallation(view) {
+    const body = $("installation").tBodies[0];
+    body.replaceChildren();
+    const types = Object.keys(view.pages);
+    if (!types.length) {
+      const row = el("tr");
+      row.append(el("td", { colspan: "3", class: "muted" }, "Nothing seen yet: is the tag on your pages?"));
+      body.append(row);
+    }
+    for (const type of types) {
+      const page = view.pages[type];
+      const row = el("tr", { "data-page-type": type });
+      row.append(el("th", { scope: "row" }, type));
+      const signals = el("ul", { class: "signals" });
+      for (const s of page.signals) signals.append(el("li", { "data-signal": s.type }, `${s.type} · ${s.src} × ${s.count}`));
+      const missing = el("ul", { class: "missing" });
+      for (const m of page.missing) {
+        const item = el("li", { "data-signal": m.signal });
+        item.append(el("strong", {}, m.signal), document.createTextNode(" — " + m.suggestion));
+        missing.append(item);
+      }
+      const cellSignals = el("td"); cellSignals.append(signals);
+      const cellMissing = el("td"); cellMissing.append(missing);
+      row.append(cellSignals, cellMissing);
+      body.append(row);
+    }
+    const other = $("install-other");
+    other.replaceChildren(...view.other_pages.map((p) => el("li", {}, `${p.path} × ${p.count}`)));
+    $("install-other-hint").textContent = view.other_suggestion || "None: every page got a type.";
   }
 
   function drawSummary(s) {

@@ -1,0 +1,121 @@
+"""Benchmark: the tag on real storefront themes nobody changed, driven by scripted shoppers.
+
+    .venv/bin/python benchmarks/themes.py                     # every development theme
+    .venv/bin/python benchmarks/themes.py --theme oscar        # one theme
+    .venv/bin/python benchmarks/themes.py --held-out           # the held-out theme only (acceptance)
+
+Installs the corpus first the way the tests do (``tests/themes/install.py``: npm ci and
+the django-oscar virtualenv, by pinned version), serves each page unchanged but for the
+cartcoach tag, runs the real API in this process (embedded) and, per theme, five
+scripted shoppers in headless Chromium (price, trust, shipping_speed, indecision,
+checkout_friction; ``tests/themes/shoppers.py``). Prints per theme: expected signals
+fired / expected, false exit intents (ones the shopper did not make), the profile's top
+reason against the intended one, whether an overlay appeared at the trigger, and a total.
+
+The baseline in the same run is the issue's bar: >= 80 % of expected signals, no false
+exit intent, >= 4 of 5 intended top reasons, an overlay at every trigger.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.themes import install  # noqa: E402
+from tests.themes.corpus import DEVELOPMENT, HELD_OUT, THEMES  # noqa: E402
+from tests.themes.harness import ShopperResult  # noqa: E402
+
+
+def theme_table(name: str, results: list[ShopperResult]) -> str:
+    rows = [f"## {name}: {THEMES[name].title}", "",
+            "| shopper | signals fired/expected | missed | false exits | top reason (intended) | overlay |",
+            "|---|---|---|---|---|---|"]  # fmt: skip
+    for r in results:
+        missed = ", ".join(sorted(r.missed)) or "-"
+        mark = "ok" if r.reason_ok else "MISS"
+        top = f"{r.top_reason or 'no profile'} ({r.intended}) {mark}"
+        rows.append(
+            f"| {r.shopper} | {len(r.fired)}/{len(r.expected)} | {missed} | {r.false_exits} | {top} | "
+            f"{'yes' if r.overlay_shown else 'no'} |"
+        )
+        if r.error:
+            rows.append(f"|  ↳ walk failed: {r.error} | | | | | |")
+    rows.append("")
+    rows.append(summary_line(results))
+    return "\n".join(rows)
+
+
+def verdict(results: list[ShopperResult]) -> dict[str, float | int | bool]:
+    expected = sum(len(r.expected) for r in results)
+    fired = sum(len(r.fired) for r in results)
+    share = fired / expected if expected else 1.0
+    reasons = sum(r.reason_ok for r in results)
+    false_exits = sum(r.false_exits for r in results)
+    overlays = sum(r.overlay_shown for r in results)
+    passed = share >= 0.8 and false_exits == 0 and reasons >= 4 and overlays == len(results)
+    return {"share": share, "fired": fired, "expected": expected, "reasons": reasons,
+            "false_exits": false_exits, "overlays": overlays, "shoppers": len(results), "pass": passed}  # fmt: skip
+
+
+def summary_line(results: list[ShopperResult]) -> str:
+    v = verdict(results)
+    return (
+        f"signals {v['fired']}/{v['expected']} ({v['share']:.0%}, bar 80 %), false exits {v['false_exits']} (bar 0), "
+        f"intended top reason {v['reasons']}/{v['shoppers']} (bar 4), overlays {v['overlays']}/{v['shoppers']} "
+        f"(bar {v['shoppers']}): {'PASS' if v['pass'] else 'FAIL'}"
+    )
+
+
+def run(names: list[str], workers: int) -> dict[str, list[ShopperResult]]:
+    from tests.themes.harness import run_shoppers
+    from tests.themes.server import corpus_site
+    from tests.themes.shoppers import SHOPPERS
+
+    themes = [THEMES[n] for n in names]
+    results: dict[str, list[ShopperResult]] = {}
+    with corpus_site(themes) as site:
+        for theme in themes:
+            results[theme.name] = run_shoppers(site, theme, SHOPPERS[theme.name], workers)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--theme", action="append", choices=sorted(THEMES), help="run this theme (repeatable)")
+    which.add_argument("--held-out", action="store_true", help=f"run only the held-out theme ({HELD_OUT})")
+    parser.add_argument("--skip-install", action="store_true", help="use the corpus as installed")
+    parser.add_argument("--workers", type=int, default=3, help="shoppers at a time, each in its own browser (3)")
+    args = parser.parse_args()
+    names = [HELD_OUT] if args.held_out else (args.theme or DEVELOPMENT)
+    if not args.skip_install:
+        install.install_all()
+    started = time.monotonic()
+    results = run(names, args.workers)
+    for name in names:
+        print(theme_table(name, results[name]))
+        print()
+    print("## summary")
+    print()
+    print("| theme | signals fired/expected | false exits | intended top reason | overlay at the trigger | bar met |")
+    print("|---|---|---|---|---|---|")
+    for name in names:
+        v = verdict(results[name])
+        print(f"| `{name}` | {v['fired']}/{v['expected']} ({v['share']:.0%}) | {v['false_exits']} | "
+              f"{v['reasons']}/{v['shoppers']} | {v['overlays']}/{v['shoppers']} | {'yes' if v['pass'] else 'no'} |")
+    print()
+    every = [r for name in names for r in results[name]]
+    print(f"## total over {len(names)} theme(s), {len(every)} shoppers")
+    print(summary_line(every))
+    print(f"themes passing: {sum(verdict(results[n])['pass'] for n in names)}/{len(names)}; "
+          f"browser time {time.monotonic() - started:.0f} s")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""The theme corpus: real storefront markup that we did not write, and where each page is.
+
+Every theme comes from a package registry at a pinned version (``package.json`` /
+``package-lock.json`` for npm, ``requirements-*.txt`` for PyPI) and is installed at
+test time by :mod:`tests.themes.install`; nothing of it is committed. A theme is
+either *static* (HTML files of an npm package, served as they are) or a *platform*
+(a storefront application from PyPI whose own templates are rendered by its own
+engine). Either way, the only change to a page is the cartcoach tag before ``</body>``.
+
+Static templates ship one page each; the ``kit-*`` themes are a store assembled from
+several published Bootstrap templates (a product page, a cart, a checkout), as a small
+store owner would buy them, each page unchanged.
+
+``HELD_OUT`` is chosen before the snippet work and used only for acceptance: nobody
+tunes the snippet against it (see README.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["static", "oscar", "cartridge"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One registry package a theme's markup comes from."""
+
+    package: str
+    version: str
+    registry: Literal["npm", "PyPI"]
+    licence: str
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    title: str
+    kind: Kind
+    sources: tuple[Source, ...]
+    #: page type -> path on the theme's server (what a shopper opens first for that type)
+    pages: dict[str, str]
+    #: what the theme shows a shopper, in words (for README.md and the report)
+    notes: str = ""
+    language: str = "en"
+    held_out: bool = False
+
+
+OSCAR = Source("django-oscar", "4.2.1", "PyPI", "BSD-3-Clause")
+CARTRIDGE = Source("Cartridge", "1.3.4", "PyPI", "BSD-2-Clause")
+MEZZANINE = Source("Mezzanine", "6.1.1", "PyPI", "BSD-2-Clause")
+SB_HOME = Source("startbootstrap-shop-homepage", "5.0.6", "npm", "MIT")
+SB_ITEM = Source("startbootstrap-shop-item", "5.0.6", "npm", "MIT")
+ORBIT_ITEM = Source("shop-item", "1.0.1", "npm", "MIT")
+ORBIT_CHECKOUT = Source("checkout-template", "1.0.1", "npm", "MIT")
+MDB_CARTS = Source("bootstrap-shopping-carts", "1.0.0", "npm", "ISC")
+
+OSCAR_PAGES = {
+    "home": "/",
+    "search": "/search/",
+    "listing": "/catalogue/category/{category}/",
+    "product": "/catalogue/{product}/",
+    "cart": "/basket/",
+    "checkout": "/checkout/",
+}
+
+CARTRIDGE_PAGES = {
+    "home": "/",
+    "listing": "/shop/",
+    "product": "/shop/product/{product}/",
+    "cart": "/shop/cart/",
+    "checkout": "/shop/checkout/",
+}
+
+THEMES: dict[str, Theme] = {
+    theme.name: theme
+    for theme in (
+        Theme(
+            "oscar",
+            "django-oscar default storefront (English)",
+            "oscar",
+            (OSCAR,),
+            OSCAR_PAGES,
+            notes="product page with stars and a Customer Reviews section and a reviews list page, "
+            "basket with a voucher form and Remove links, search results sorted by a <select>, "
+            "guest checkout: gateway, shipping address, payment, preview",
+        ),
+        Theme(
+            "oscar-tr",
+            "django-oscar default storefront (Oscar's own Turkish translation)",
+            "oscar",
+            (OSCAR,),
+            OSCAR_PAGES,
+            notes="the same templates rendered in Turkish: 'Sepete ekle', 'Sepet', 'Ödeme', "
+            "'İndirim kodu' labels; prices in TRY",
+            language="tr",
+        ),
+        Theme(
+            "cartridge",
+            "Cartridge (Mezzanine's shop) default theme (English)",
+            "cartridge",
+            (CARTRIDGE, MEZZANINE),
+            CARTRIDGE_PAGES,
+            notes="Bootstrap 3 shop: category page, product page with options, quantity and a star "
+            "rating panel (no written reviews), cart with a discount code form and remove checkboxes, "
+            "checkout in steps (billing/shipping, payment, confirmation). Its sort <select> never shows: "
+            "the template tests settings.SHOP_PRODUCT_SORT_OPTIONS.count, a method on Python 3",
+        ),
+        Theme(
+            "cartridge-tr",
+            "Cartridge default theme (Cartridge's and Mezzanine's own Turkish translations)",
+            "cartridge",
+            (CARTRIDGE, MEZZANINE),
+            CARTRIDGE_PAGES,
+            notes="the same templates in Turkish, prices formatted with the tr_TR locale",
+            language="tr",
+        ),
+        Theme(
+            "kit-startbootstrap",
+            "Start Bootstrap Shop Homepage + Shop Item, MDB cart, Orbit checkout",
+            "static",
+            (SB_HOME, SB_ITEM, MDB_CARTS, ORBIT_CHECKOUT),
+            {
+                "listing": "/startbootstrap-shop-homepage/dist/index.html",
+                "product": "/startbootstrap-shop-item/dist/index.html",
+                "cart": "/bootstrap-shopping-carts/shopping-carts-3.html",
+                "checkout": "/checkout-template/index.html",
+            },
+            notes="product page with an 'Add to cart' button and related items, no reviews; "
+            "cart with 'Remove item' buttons and 'Expected shipping delivery'; checkout with "
+            "a 'Promo code' input (placeholder only) and a validated billing form",
+        ),
+        Theme(
+            "kit-orbit",
+            "Orbit Themes Shop Item, MDB cart, Orbit checkout",
+            "static",
+            (ORBIT_ITEM, MDB_CARTS, ORBIT_CHECKOUT),
+            {
+                "product": "/shop-item/index.html",
+                "cart": "/bootstrap-shopping-carts/shopping-carts-2.html",
+                "checkout": "/bootstrap-shopping-carts/shopping-carts-5.html",
+            },
+            notes="product page with a 'Product Reviews' card (three reviews) and no add-to-cart; "
+            "cart with quantity steppers and a Shipping <select> ('Standard-Delivery'); "
+            "payment page with card fields and 'Buy now'",
+        ),
+        Theme(
+            "kit-mdb",
+            "Start Bootstrap Shop Homepage + MDB cart with sorting and MDB payment page",
+            "static",
+            (SB_HOME, MDB_CARTS),
+            {
+                "listing": "/startbootstrap-shop-homepage/dist/index.html",
+                "cart": "/bootstrap-shopping-carts/shopping-carts-4.html",
+                "checkout": "/bootstrap-shopping-carts/shopping-carts-7.html",
+            },
+            notes="no product page of its own (the listing's cards); cart with 'Sort by: price' as a "
+            "link, trash links (href='#!'), a 'Discound code' input; payment page with card fields, "
+            "shipping line and Checkout",
+        ),
+    )
+}
+
+#: Chosen now and written down in README.md; run only for acceptance (benchmarks/themes.py --held-out).
+HELD_OUT = "kit-mdb"
+
+DEVELOPMENT = [name for name in THEMES if name != HELD_OUT]

@@ -1,0 +1,239 @@
+"""Run scripted shoppers on a theme and measure what the tag made of them.
+
+A :class:`Visit` is one shopper's own browser context (Debian's Chromium, headless,
+``--disable-blink-features=AutomationControlled``, a desktop window). It records every
+batch the page sends to ``/v1/collect`` and every overlay the page asks for, so a
+:class:`ShopperResult` can say which expected signals fired, how many exit intents the
+shopper did not make, the profile's top reason (from the API's profile store) and
+whether an overlay appeared at the trigger. Shopper scripts live in
+:mod:`tests.themes.shoppers`; they click what a person clicks.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from playwright.sync_api import Browser, Page, Request, sync_playwright
+
+from tests.themes.corpus import Theme
+from tests.themes.server import Site
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-blink-features=AutomationControlled",
+]
+#: Quicker batches than a store's default so a run takes seconds; nothing else is tuned.
+SHOPPER_CONFIG = {"flushMs": 1000}
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+@dataclass(frozen=True)
+class Shopper:
+    """A scripted shopper: who they are, what they should make the tag send, and the walk."""
+
+    name: str
+    intended: str
+    expected: frozenset[str]
+    walk: Callable[[Visit], None]
+    #: why an expected signal is missing from this theme (e.g. "no delivery information on the page")
+    note: str = ""
+
+
+@dataclass
+class ShopperResult:
+    theme: str
+    shopper: str
+    intended: str
+    expected: frozenset[str]
+    fired: frozenset[str]
+    false_exits: int
+    top_reason: str | None
+    overlay_shown: bool
+    sent: list[str] = field(default_factory=list)
+    error: str | None = None
+    note: str = ""
+
+    @property
+    def missed(self) -> frozenset[str]:
+        return self.expected - self.fired
+
+    @property
+    def reason_ok(self) -> bool:
+        return self.top_reason == self.intended
+
+
+class Visit:
+    """One shopper's tab on one theme; the scripts call these as a person acts."""
+
+    def __init__(self, browser: Browser, site: Site, theme: Theme) -> None:
+        self.site = site
+        self.theme = theme
+        self.context = browser.new_context(viewport=VIEWPORT, locale="tr-TR" if theme.language == "tr" else "en-GB")
+        self.context.set_default_timeout(8000)
+        cfg = json.dumps(SHOPPER_CONFIG)
+        self.context.add_init_script(
+            "window.cartcoach=window.cartcoach||function(){(cartcoach.q=cartcoach.q||[]).push(arguments)};"
+            f"cartcoach('config',{cfg});"
+        )
+        self.batches: list[dict[str, Any]] = []
+        self.overlay_requests: list[str] = []
+        self.context.on("request", self._record)
+        self.page: Page = self.context.new_page()
+        #: the page clock when the shopper's own exit began (None: not yet)
+        self.trigger_ts: float | None = None
+
+    def _record(self, request: Request) -> None:
+        if request.url.endswith("/v1/collect") and request.method == "POST":
+            try:
+                self.batches.append(json.loads(request.post_data or "{}"))
+            except ValueError:
+                pass
+        elif "/v1/overlay?" in request.url:
+            self.overlay_requests.append(request.url)
+
+    # --- what a shopper does -------------------------------------------------------
+    def open(self, page_type: str, **parts: str) -> Page:
+        """Type the address of one of the theme's pages (or follow a bookmark)."""
+        self.page.goto(self.site.url(self.theme, page_type, **parts))
+        self.page.wait_for_load_state("load")
+        self.pause(600)
+        return self.page
+
+    def pause(self, ms: int) -> None:
+        self.page.wait_for_timeout(ms)
+
+    def click(self, selector: str) -> None:
+        """Move the pointer to the element and click it, as a person does."""
+        target = self.page.locator(selector).first
+        target.scroll_into_view_if_needed()
+        target.click()
+        self.pause(400)
+
+    def follow(self, selector: str) -> None:
+        """Click a link or a submit button that loads another page, and wait for that page."""
+        target = self.page.locator(selector).first
+        target.scroll_into_view_if_needed()
+        with self.page.expect_navigation(wait_until="load"):
+            target.click()
+        self.pause(600)
+
+    def scroll_to(self, selector: str, dwell_ms: int = 1500) -> None:
+        self.page.locator(selector).first.scroll_into_view_if_needed()
+        self.page.mouse.wheel(0, 200)
+        self.pause(dwell_ms)
+
+    def scroll_top(self, dwell_ms: int = 800) -> None:
+        self.page.mouse.wheel(0, -20000)
+        self.pause(dwell_ms)
+
+    def leave_through_top(self) -> None:
+        """The trigger moment: the pointer leaves the window through the top edge."""
+        self.page.mouse.move(640, 300)
+        self.trigger_ts = self.page.evaluate("Date.now()")
+        self.page.mouse.move(640, 40, steps=5)
+        self.page.mouse.move(640, -10, steps=2)
+
+    # --- what the tag made of it ----------------------------------------------------
+    def events(self) -> list[dict[str, Any]]:
+        """Every event this shopper's tab sent: seen in requests or accepted by the collector."""
+        seen = {e["id"]: e for b in self.batches for e in b.get("events", [])}
+        for visitor in {b["visitor_id"] for b in self.batches}:
+            for event in list(self.site.api.sink.by_visitor.get(visitor, ())):
+                seen.setdefault(event.id, {"id": event.id, "type": event.type, "ts": event.ts, "src": event.src})
+        return sorted(seen.values(), key=lambda e: e["ts"])
+
+    def session_id(self) -> str | None:
+        return self.batches[-1]["session_id"] if self.batches else None
+
+    def overlay_visible(self) -> bool:
+        return self.page.locator("cartcoach-overlay").count() > 0
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def run_shopper(browser: Browser, site: Site, theme: Theme, shopper: Shopper) -> ShopperResult:
+    visit = Visit(browser, site, theme)
+    error = None
+    overlay = False
+    try:
+        shopper.walk(visit)
+        deadline = time.monotonic() + 4
+        while time.monotonic() < deadline and not (overlay := visit.overlay_visible()):
+            visit.pause(200)
+        visit.pause(1200)  # the impression's batch
+    except Exception as exc:  # a broken walk is a result, not a crash of the whole table
+        error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+    events = visit.events()
+    types = [e["type"] for e in events]
+    session = visit.session_id()
+    profile = site.api.profile(session) if session else None
+    cutoff = visit.trigger_ts if visit.trigger_ts is not None else float("inf")
+    false_exits = sum(1 for e in events if e["type"] == "exit_intent" and e["ts"] < cutoff)
+    result = ShopperResult(
+        theme=theme.name,
+        shopper=shopper.name,
+        intended=shopper.intended,
+        expected=shopper.expected,
+        fired=frozenset(types) & shopper.expected,
+        false_exits=false_exits,
+        top_reason=profile.top_reason if profile else None,
+        overlay_shown=overlay or "overlay_impression" in types,
+        sent=types,
+        error=error,
+        note=shopper.note,
+    )
+    visit.close()
+    return result
+
+
+def run_shoppers(site: Site, theme: Theme, shoppers: list[Shopper], workers: int = 3) -> list[ShopperResult]:
+    """Every shopper of a theme, ``workers`` at a time, each worker with its own browser.
+
+    Shoppers are independent visitors (own context, own session), as on a real store;
+    Playwright's sync API wants one instance per thread, hence a browser per worker.
+    """
+    if workers <= 1:
+        with chromium() as browser:
+            return [run_shopper(browser, site, theme, shopper) for shopper in shoppers]
+    queue = list(enumerate(shoppers))
+    results: dict[int, ShopperResult] = {}
+    lock = threading.Lock()
+
+    def work() -> None:
+        with chromium() as browser:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    index, shopper = queue.pop(0)
+                results[index] = run_shopper(browser, site, theme, shopper)
+
+    threads = [threading.Thread(target=work, name=f"shopper-{n}") for n in range(min(workers, len(shoppers)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [results[index] for index in range(len(shoppers))]
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -1,0 +1,411 @@
+"""The scripted shoppers, written against each theme's real markup.
+
+Five shoppers per theme, one per reason. Each clicks what a person would click on
+*that* theme (its own buttons, tabs and links, found by their text or the theme's own
+classes), never a cartcoach attribute: they describe the shopper, not the snippet.
+Where a theme has no working link between pages (template links are ``#!``), the
+shopper types the address, as a person does with a bookmark.
+
+``expected`` lists the signals (event types) a coach should see from that walk on that
+theme. A reason's signal that the theme offers no way to produce (no reviews, no
+delivery information) is left out and said in ``note``; the intended reason stays,
+because that is what the shopper had in mind.
+
+Every walk ends at a trigger moment: the pointer leaves through the top of the window.
+"""
+
+from __future__ import annotations
+
+from tests.themes.harness import Shopper, Visit
+
+# ---------------------------------------------------------------- django-oscar (en, tr)
+OSCAR_PRODUCTS = {"en": ("linen-shirt_1", "leather-wallet_2"), "tr": ("keten-gomlek_1", "deri-cuzdan_2")}
+OSCAR_SEARCH = {"en": "shirt", "tr": "gömlek"}
+
+
+def _oscar_product(v: Visit, index: int = 0) -> None:
+    v.open("product", product=OSCAR_PRODUCTS[v.theme.language][index])
+
+
+def _oscar_add(v: Visit) -> None:
+    v.follow("#add_to_basket_form button[type=submit]")
+
+
+def _oscar_to_basket(v: Visit) -> None:
+    """The header's 'View cart' / 'Sepeti görüntüle' button."""
+    v.follow(".basket-mini button.btn-outline-secondary:not(.dropdown-toggle)")
+
+
+def oscar_price(v: Visit) -> None:
+    v.open("home")
+    v.page.fill("#id_q", OSCAR_SEARCH[v.theme.language])
+    with v.page.expect_navigation(wait_until="load"):
+        v.page.press("#id_q", "Enter")
+    v.pause(600)
+    with v.page.expect_navigation(wait_until="load"):  # Oscar's script sends the form on change
+        v.page.select_option("select[name=sort_by]", "price-desc")
+    v.pause(800)
+    _oscar_product(v, 1)
+    _oscar_add(v)
+    _oscar_product(v, 0)
+    _oscar_add(v)
+    _oscar_to_basket(v)
+    v.click("#voucher_form_link a")
+    v.click("#voucher_form input[name=code]")
+    v.pause(1500)
+    v.click("a[data-behaviours~=remove] >> nth=0")  # the first line is the dearer wallet
+    v.page.wait_for_load_state("load")  # Oscar's script updates the basket in place
+    v.pause(1200)
+    v.leave_through_top()
+
+
+def oscar_trust(v: Visit) -> None:
+    _oscar_product(v, 0)
+    v.scroll_to("#reviews", 2500)
+    v.scroll_top()
+    v.scroll_to("#reviews", 2500)
+    v.scroll_top()
+    v.follow(".star-rating a[href*='/reviews/']")
+    v.scroll_to(".review-list, #reviews, article", 2500)
+    _oscar_product(v, 0)
+    _oscar_add(v)
+    v.pause(800)
+    v.leave_through_top()
+
+
+def oscar_speed(v: Visit) -> None:
+    _oscar_product(v, 0)
+    _oscar_add(v)
+    _oscar_to_basket(v)
+    for _ in range(3):  # the basket's Shipping total, looked at again and again
+        v.scroll_to("#basket_totals", 1500)
+        v.scroll_top(600)
+    v.leave_through_top()
+
+
+def oscar_indecision(v: Visit) -> None:
+    _oscar_product(v, 0)
+    _oscar_add(v)
+    for _ in range(2):
+        _oscar_to_basket(v)
+        v.pause(2500)
+        v.follow("#basket_formset a[href*='/catalogue/']:not(:has(img))")  # the line's product name
+        v.pause(900)
+    _oscar_to_basket(v)
+    v.pause(4000)
+    v.leave_through_top()
+
+
+def oscar_friction(v: Visit) -> None:
+    _oscar_product(v, 0)
+    _oscar_add(v)
+    _oscar_to_basket(v)
+    v.follow("#content_inner a[href='/checkout/']")  # 'Proceed to checkout' / 'Ödemeye geç'
+    v.pause(200)
+    submit = "form[method=post] button[type=submit]"  # 'Continue' (the header's search form is a GET)
+    v.page.fill("#id_username", "not-an-email")
+    v.click(submit)  # the browser refuses the address
+    v.pause(1000)
+    v.page.fill("#id_username", "shopper@example.com")
+    v.follow(submit)  # as a guest, the default choice
+    v.pause(200)
+    v.click(submit)  # the shipping address form, sent empty
+    v.pause(1500)
+    v.open("cart")  # the checkout pages have no cart link: back to the basket by its address
+    v.pause(1500)
+    v.leave_through_top()
+
+
+OSCAR = [
+    Shopper("price", "price", frozenset({"price_sort", "cart_add", "coupon_focus", "cart_remove"}), oscar_price),
+    Shopper("trust", "trust", frozenset({"review_view", "cart_add"}), oscar_trust,
+            note="no returns policy in Oscar's default pages"),
+    Shopper("shipping_speed", "shipping_speed", frozenset({"cart_add", "cart_view"}), oscar_speed,
+            note="Oscar shows no delivery time or shipping information, only a Shipping total in the basket"),
+    Shopper("indecision", "indecision", frozenset({"cart_add", "cart_view", "cart_dwell", "cart_to_product"}),
+            oscar_indecision),
+    Shopper("checkout_friction", "checkout_friction",
+            frozenset({"checkout_step_enter", "form_error", "checkout_step_leave"}), oscar_friction),
+]
+
+
+# ---------------------------------------------------------------- Cartridge (en, tr)
+def _cartridge_product(v: Visit, slug: str) -> None:
+    v.open("listing")
+    v.follow(f"a.thumbnail[href$='/product/{slug}/']")
+
+
+def _cartridge_buy(v: Visit) -> None:
+    v.follow("#add-cart input[name=add_cart]")  # 'Buy' / 'Satın al': Cartridge goes on to the cart
+
+
+def cartridge_price(v: Visit) -> None:
+    _cartridge_product(v, "linen-shirt" if v.theme.language == "en" else "keten-g%C3%B6mlek")
+    _cartridge_buy(v)
+    _cartridge_product(v, "django-pony")
+    _cartridge_buy(v)
+    v.click(".discount-form input[type=text]")  # the discount code
+    v.pause(1500)
+    v.page.locator("input[name$='-DELETE']").first.check()  # the dearer shirt, added first
+    v.follow("input[name=update_cart]")
+    v.pause(400)
+    v.leave_through_top()
+
+
+def cartridge_trust(v: Visit) -> None:
+    _cartridge_product(v, "django-pony")
+    for _ in range(2):
+        v.scroll_to(".panel.rating", 2500)
+        v.scroll_top()
+    _cartridge_buy(v)
+    v.pause(800)
+    v.leave_through_top()
+
+
+def cartridge_speed(v: Visit) -> None:
+    _cartridge_product(v, "django-pony")
+    _cartridge_buy(v)
+    for _ in range(3):  # the cart's totals, looked at again and again
+        v.scroll_to(".cart-total, table", 1500)
+        v.scroll_top(600)
+    v.leave_through_top()
+
+
+def cartridge_indecision(v: Visit) -> None:
+    _cartridge_product(v, "django-pony")
+    _cartridge_buy(v)
+    for _ in range(2):
+        v.pause(2500)
+        v.follow("td a[href*='/shop/product/']:not(:has(img))")  # the line's product name
+        v.pause(900)
+        v.follow("a[href='/shop/cart/'] >> nth=0")  # the header's cart link
+    v.pause(4000)
+    v.leave_through_top()
+
+
+def cartridge_friction(v: Visit) -> None:
+    _cartridge_product(v, "django-pony")
+    _cartridge_buy(v)
+    v.follow("a[href='/shop/checkout/'].btn")  # 'Go to Checkout'
+    v.pause(200)
+    v.click("form input[type=submit].btn-primary, form button[type=submit].btn-primary")  # 'Next', sent empty
+    v.pause(1500)
+    v.follow("a[href='/shop/cart/'] >> nth=0")
+    v.pause(900)
+    v.leave_through_top()
+
+
+CARTRIDGE = [
+    Shopper("price", "price", frozenset({"cart_add", "coupon_focus", "cart_remove"}), cartridge_price,
+            note="the category page's sort <select> does not render (a Python 3 bug in the template)"),
+    Shopper("trust", "trust", frozenset({"review_view", "cart_add"}), cartridge_trust,
+            note="ratings only (a star panel), no written reviews or returns policy"),
+    Shopper("shipping_speed", "shipping_speed", frozenset({"cart_add", "cart_view"}), cartridge_speed,
+            note="no delivery information before the checkout's shipping step"),
+    Shopper("indecision", "indecision", frozenset({"cart_add", "cart_view", "cart_dwell", "cart_to_product"}),
+            cartridge_indecision),
+    Shopper("checkout_friction", "checkout_friction",
+            frozenset({"checkout_step_enter", "form_error", "checkout_step_leave"}), cartridge_friction),
+]
+
+
+# ---------------------------------------------------------------- static kits
+def _text(v: Visit, text: str, tag: str = "*") -> None:
+    v.click(f"{tag}:has-text('{text}')")
+
+
+def kit_sb_price(v: Visit) -> None:
+    v.open("listing")
+    v.scroll_to(".card >> nth=3", 1200)
+    v.open("product")
+    _text(v, "Add to cart", "button")
+    v.open("cart")
+    v.click("button:has(i.fa-trash) >> nth=0")  # 'Remove item' (its title becomes a tooltip)
+    v.open("checkout")
+    v.click("input[placeholder='Promo code']")
+    v.pause(2000)
+    v.leave_through_top()
+
+
+def kit_sb_trust(v: Visit) -> None:
+    v.open("listing")
+    v.scroll_to(".bi-star-fill", 2000)  # the star ratings on the cards, the only trust cue
+    v.open("product")
+    _text(v, "Add to cart", "button")
+    v.pause(1000)
+    v.leave_through_top()
+
+
+def kit_sb_speed(v: Visit) -> None:
+    v.open("product")
+    _text(v, "Add to cart", "button")
+    v.open("cart")
+    for _ in range(3):
+        v.scroll_to("text=Expected shipping delivery", 1500)
+        v.scroll_top(600)
+    v.leave_through_top()
+
+
+def kit_indecision(v: Visit) -> None:
+    v.open("product")
+    if v.page.locator("button:has-text('Add to cart')").count():
+        _text(v, "Add to cart", "button")
+    for _ in range(2):
+        v.open("cart")
+        v.pause(2500)
+        v.open("product")
+        v.pause(1500)
+    v.open("cart")
+    v.pause(4000)
+    v.leave_through_top()
+
+
+def kit_checkout_friction(v: Visit) -> None:
+    v.open("cart")
+    v.open("checkout")
+    v.pause(800)
+    v.click("button[type=submit]:has-text('Continue to checkout')")
+    v.pause(1500)
+    v.open("cart")
+    v.pause(1500)
+    v.leave_through_top()
+
+
+KIT_STARTBOOTSTRAP = [
+    Shopper("price", "price", frozenset({"cart_add", "cart_remove", "coupon_focus"}), kit_sb_price),
+    Shopper("trust", "trust", frozenset({"cart_add"}), kit_sb_trust,
+            note="no reviews, returns or warranty information in this kit: star ratings only"),
+    Shopper("shipping_speed", "shipping_speed", frozenset({"cart_add", "shipping_info_open"}), kit_sb_speed),
+    Shopper("indecision", "indecision", frozenset({"cart_add", "cart_view", "cart_to_product"}), kit_indecision),
+    Shopper("checkout_friction", "checkout_friction",
+            frozenset({"checkout_step_enter", "form_error", "checkout_step_leave"}), kit_checkout_friction),
+]
+
+
+def kit_orbit_price(v: Visit) -> None:
+    v.open("product")
+    v.open("cart")
+    v.click("button:has(i.fa-minus) >> nth=0")  # one shirt fewer
+    v.pause(800)
+    v.click("input[id*=form3], input.form-control-lg >> nth=0")  # 'Enter your code'
+    v.pause(2000)
+    v.leave_through_top()
+
+
+def kit_orbit_trust(v: Visit) -> None:
+    v.open("product")
+    v.scroll_to("text=Product Reviews", 2500)
+    v.scroll_top()
+    v.scroll_to("text=Product Reviews", 2500)
+    v.scroll_top()
+    v.scroll_to("text=Posted by Bob", 2500)
+    v.leave_through_top()
+
+
+def kit_orbit_speed(v: Visit) -> None:
+    v.open("product")
+    v.open("cart")
+    for _ in range(3):
+        v.click("select.select")  # the Shipping choice: 'Standard-Delivery- €5.00'
+        v.page.keyboard.press("Escape")
+        v.pause(1200)
+    v.leave_through_top()
+
+
+def kit_orbit_friction(v: Visit) -> None:
+    v.open("cart")
+    v.open("checkout")
+    v.click("button:has-text('Buy now')")
+    v.pause(1500)
+    v.open("cart")
+    v.pause(1500)
+    v.leave_through_top()
+
+
+KIT_ORBIT = [
+    Shopper("price", "price", frozenset({"coupon_focus", "cart_view"}), kit_orbit_price),
+    Shopper("trust", "trust", frozenset({"review_view"}), kit_orbit_trust),
+    Shopper("shipping_speed", "shipping_speed", frozenset({"shipping_info_open", "cart_view"}), kit_orbit_speed),
+    Shopper("indecision", "indecision", frozenset({"cart_view", "cart_to_product"}), kit_indecision,
+            note="the product page has no add-to-cart button"),
+    Shopper("checkout_friction", "checkout_friction", frozenset({"checkout_step_enter", "checkout_step_leave"}),
+            kit_orbit_friction, note="the payment form's fields are not marked required: no form errors to make"),
+]
+
+
+def kit_mdb_price(v: Visit) -> None:
+    v.open("listing")
+    v.open("cart")
+    v.click("a:has-text('price')")  # 'Sort by: price'
+    v.pause(800)
+    # The first (dearest) line down to nothing with its minus button: its trash link is an icon
+    # alone, and the icon font comes from a CDN this loopback-only test cannot reach.
+    for _ in range(2):
+        v.click("button:has(i.fa-minus) >> nth=0")
+    v.pause(800)
+    code = v.page.locator(".form-outline:has(label:has-text('Discound code')) input")
+    code.scroll_into_view_if_needed()
+    box = code.bounding_box() or {"width": 200.0, "height": 40.0}
+    code.click(position={"x": box["width"] - 12, "y": box["height"] / 2})  # beside its floating label
+    v.pause(2000)
+    v.leave_through_top()
+
+
+def kit_mdb_trust(v: Visit) -> None:
+    v.open("listing")
+    v.scroll_to(".bi-star-fill", 2500)
+    v.scroll_top()
+    v.open("cart")
+    v.leave_through_top()
+
+
+def kit_mdb_speed(v: Visit) -> None:
+    v.open("cart")
+    v.open("checkout")
+    for _ in range(3):
+        v.scroll_to("text=Shipping", 1500)
+        v.scroll_top(600)
+    v.leave_through_top()
+
+
+def kit_mdb_indecision(v: Visit) -> None:
+    for _ in range(2):
+        v.open("cart")
+        v.pause(2500)
+        v.open("listing")
+        v.pause(1500)
+    v.open("cart")
+    v.pause(4000)
+    v.leave_through_top()
+
+
+def kit_mdb_friction(v: Visit) -> None:
+    v.open("cart")
+    _text(v, "Proceed to Pay", "button")
+    v.open("checkout")
+    _text(v, "Checkout", "button")
+    v.pause(1500)
+    v.open("cart")
+    v.pause(1500)
+    v.leave_through_top()
+
+
+KIT_MDB = [
+    Shopper("price", "price", frozenset({"price_sort", "cart_remove", "coupon_focus"}), kit_mdb_price),
+    Shopper("trust", "trust", frozenset(), kit_mdb_trust, note="no reviews or policies: star ratings only"),
+    Shopper("shipping_speed", "shipping_speed", frozenset({"cart_view"}), kit_mdb_speed,
+            note="delivery shows only as a Shipping price line"),
+    Shopper("indecision", "indecision", frozenset({"cart_view", "cart_dwell"}), kit_mdb_indecision),
+    Shopper("checkout_friction", "checkout_friction", frozenset({"checkout_step_enter", "checkout_step_leave"}),
+            kit_mdb_friction),
+]
+
+SHOPPERS: dict[str, list[Shopper]] = {
+    "oscar": OSCAR,
+    "oscar-tr": OSCAR,
+    "cartridge": CARTRIDGE,
+    "cartridge-tr": CARTRIDGE,
+    "kit-startbootstrap": KIT_STARTBOOTSTRAP,
+    "kit-orbit": KIT_ORBIT,
+    "kit-mdb": KIT_MDB,
+}

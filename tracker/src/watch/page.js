@@ -1,0 +1,63 @@
+// What kind of page this is and which product it shows, from text and markup
+// when nothing more explicit says so: one add-to-cart control and a price make
+// a product page, a coupon field or "proceed to checkout" a cart, address and
+// card fields a checkout.
+import { ADD, fieldText, label, norm, parseMoney } from './text.js'
+
+const TOTAL = /^(order |cart |grand |genel |sepet )?(total|toplam|subtotal|ara toplam|tutar)/
+const CART_HEAD = /shopping (cart|bag|basket)|your (cart|bag|basket)|my cart|cart totals|^(cart|basket|sepet)\b|sepetim|alisveris sepeti|sepetiniz/
+const CHECKOUT_HEAD = /billing|checkout|shipping address|payment|odeme|fatura (bilgileri|adresi)|teslimat adresi|kart bilgileri/
+const CHECKOUT_FIELD = /address|adres|postcode|postal|zip|card|cvv|cvc|expir|city|sehir|kart|son kullanma/
+const THANKS = /thank you|order (received|confirmed|complete)|siparisiniz (alindi|olusturuldu)|tesekkur/
+const TO_CHECKOUT = /proceed to checkout|checkout|odemeye gec|alisverisi tamamla|sepeti onayla/
+
+const texts = (sel) => [...document.querySelectorAll(sel)].map(label).filter(Boolean)
+
+// Headings in the page's own content, not a sidebar's mini cart or a menu.
+const CHROME = 'aside,nav,header,footer,[class*=sidebar],[class*=mini],[class*=dropdown],[class*=widget],[class*=modal]'
+
+/** The page type by what it says, or undefined. */
+export function typeFromText() {
+  const heads = [...document.querySelectorAll('h1,h2,h3,h4,h5,.title,.breadcrumb li,.breadcrumb a,.breadcrumb span')].filter((el) => !el.closest(CHROME)).map(label).filter(Boolean)
+  const controls = texts('a,button,input[type=submit]')
+  if (heads.some((t) => THANKS.test(t))) return 'thank_you'
+  const fields = [...document.querySelectorAll('input:not([type=hidden]),select')].map((el) => fieldText(el) + ' ' + el.autocomplete)
+  if (fields.filter((f) => CHECKOUT_FIELD.test(f)).length >= 2 && heads.some((t) => CHECKOUT_HEAD.test(t))) return 'checkout'
+  // A product page: its one h1 shares a block with an add-to-cart control (related
+  // products below may have their own); a listing: several, none beside an h1.
+  const h1 = document.querySelectorAll('h1')
+  let box = h1.length == 1 && h1[0].parentElement
+  for (let i = 0; box && box != document.body && i < 4; box = box.parentElement, i++) {
+    if ([...box.querySelectorAll('a,button,input[type=submit]')].some((el) => ADD.test(label(el)))) return 'product'
+  }
+  if (heads.some((t) => CART_HEAD.test(t)) || (controls.some((t) => TO_CHECKOUT.test(t)) && document.querySelector('input[name*=qty],input[name*=quantity],input[type=number],.pro-qty,.quantity'))) return 'cart'
+  if (controls.filter((t) => ADD.test(t)).length > 2) return 'listing'
+}
+
+/** The product on a product page, from the fields and attributes themes use. */
+export function productFromMarkup() {
+  const q = (sel) => document.querySelector(sel)
+  const field = q('[name=product_id],[name=id_product],[name=add-to-cart],form[action*="cart"] [name=product],[data-product-id],[data-product_id]')
+  // Or the add form's action names it (/basket/add/42/, /cart/add/42).
+  const action = q('form[action*="/add/"],form[action*="/ekle/"]')?.getAttribute('action')
+  const id = (field && (field.dataset.productId || field.dataset.product_id || field.value)) || /\/(?:add|ekle)\/([\w-]{1,64})\/?$/.exec(action || '')?.[1]
+  const price = q('[itemprop=price],[class*=product] [class*=price],[class*=price]')
+  return { id: id || undefined, price: price ? parseMoney(price.getAttribute('content') || price.textContent) : undefined }
+}
+
+/** The cart's value and item count on a cart page, from its totals and quantity fields. */
+export function cartFromMarkup() {
+  let value
+  for (const el of document.querySelectorAll('li,tr,div,p')) {
+    const t = norm(el.textContent)
+    if (t.length < 40 && TOTAL.test(t) && /\d/.test(t)) value = parseMoney(t.replace(TOTAL, ''))
+  }
+  const qty = [...document.querySelectorAll('input[name*=qty],input[name*=quantity],.pro-qty input,input.qty')]
+  return { value, items: qty.length ? qty.reduce((n, el) => n + (+el.value || 1), 0) : undefined }
+}
+
+// Checkout steps named in the path (/checkout/shipping-address/, /odeme/adres).
+const STEPS = [[/payment|odeme-?yontemi|kart/, 3], [/preview|review|confirm|onay|ozet/, 4], [/address|shipping|delivery|adres|teslimat|kargo/, 2]]
+
+/** The checkout step by the path's words, or undefined (then 1). */
+export const stepFromPath = (path) => STEPS.find(([re]) => re.test(norm(path).replace(/^.*?(checkout|odeme)/, '')))?.[1]

@@ -1,0 +1,187 @@
+// The reasons' signals from delegated listeners on the document (one per kind
+// of DOM event, whatever the store renders later). Each control is recognised
+// by the most explicit means there is: data-cartcoach="NAME" ("attr"), the
+// store's selector map from cartcoach('config', {selectors}) ("api"), class
+// names common to themes ("markup"), then what it says ("text").
+import { on } from '../guard.js'
+import { ADD, COUPON, FILTER_LINK, label, PRICE, PRICE_RANGE, REMOVE, REMOVE_ICON, REMOVE_SHORT, SORT_LINK, SORT_PRICE, fieldText, topicOf } from './text.js'
+
+// Class names and attributes themes commonly use (the pre-heuristics map).
+export const SELECTORS = {
+  'shipping-info': '.shipping-info,a[href*=shipping]',
+  reviews: '#reviews,.reviews,#tab-reviews,#product-reviews,.product-reviews,.woocommerce-Reviews,#customer-reviews,.spr-container,#yorumlar,.yorumlar,.panel.rating,.card.rating,section.rating',
+  'return-policy': '.return-policy,a[href*=return]',
+  warranty: '.warranty',
+  'price-filter': '.price-filter,.price_slider,.price-range,.widget_price_filter',
+  'price-sort': 'select[name*=sort],select[name=orderby],select[id*=sort]',
+  coupon: '[name*=coupon],[name*=promo],[id*=coupon]',
+  installments: '.installments',
+  'add-to-cart': '.add-to-cart,.add_to_cart_button,.single_add_to_cart_button,[name=add-to-cart],[name=add_cart],#button-cart,.btn-addtocart',
+  'remove-from-cart': '.remove-from-cart,.cart .remove,a.remove,.remove-item,.cart-remove',
+  'product-info': '[itemprop=name],[itemprop=price]',
+}
+
+// Clicks on these open something the shopper reads.
+export const OPENS = {
+  'shipping-info': 'shipping_info_open',
+  'return-policy': 'return_policy_view',
+  warranty: 'warranty_view',
+  installments: 'installment_view',
+}
+const CLICKABLE = 'a,button,summary,[role=tab],[role=button],[role=option],input[type=submit],input[type=button],label,li,span,[onclick]'
+
+/** (element, name) -> [matched element, src] by attribute, the store's map or common markup. */
+export function createMatcher(cfg) {
+  const own = cfg.selectors || {}
+  return (t, name) => {
+    if (!t?.closest) return
+    let el = t.closest(`[data-cartcoach="${name}"]`)
+    if (el) return [el, 'attr']
+    if (own[name] && (el = t.closest(own[name]))) return [el, 'api']
+    if (SELECTORS[name] && (el = t.closest(SELECTORS[name]))) return [el, 'markup']
+  }
+}
+
+/** The panel a tab, accordion header or <summary> shows, or undefined. */
+export function panelOf(el) {
+  if (el.tagName == 'SUMMARY') return el.parentElement
+  const id = el.getAttribute('aria-controls') || (/^#[\w-]+$/.test(el.getAttribute('href') || '') && el.getAttribute('href').slice(1))
+  const target = el.dataset.bsTarget || el.dataset.target
+  try {
+    return (id && document.getElementById(id)) || (target && document.querySelector(target)) || undefined
+  } catch (e) {}
+}
+
+/** Shown to the shopper: in the layout, with a size, not visibility:hidden. */
+export const visible = (el) => !!el && el.getClientRects().length > 0 && el.offsetHeight > 0 && getComputedStyle(el).visibility != 'hidden'
+
+// The first broken constraint, e.g. "valueMissing"; never the value itself.
+function validityError(el) {
+  for (const k in el.validity) if (k != 'valid' && el.validity[k]) return k
+  return 'invalid'
+}
+
+export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
+  const match = createMatcher(cfg)
+
+  // An opener (tab, accordion, <details>, link) counts once its panel is shown;
+  // one that is already shown and clicked again is a re-look at it.
+  function opened(el, topic, src) {
+    const details = el.closest('details')
+    const panel = details && el.closest('summary') ? details : panelOf(el)
+    const before = panel && (panel.tagName == 'DETAILS' ? panel.open : visible(panel))
+    const expanded = el.getAttribute('aria-expanded')
+    const report = () => (topic == 'reviews' ? reviews.reopened(panel) : signal(OPENS[topic], product(), src, el))
+    if (panel?.tagName == 'DETAILS') return !before && report()
+    if (!panel && expanded == null) return report()
+    if (before) return topic == 'reviews' && report()
+    let done = false
+    for (const ms of [60, 400]) setTimeout(() => !done && (panel ? visible(panel) : el.getAttribute('aria-expanded') == 'true') && ((done = true), report()), ms)
+  }
+
+  on(document, 'click', (ev) => {
+    const t = ev.target
+    for (const name in OPENS) {
+      const m = match(t, name)
+      // Inside an open <details> but not on its summary: reading it, not opening it.
+      if (m && m[0].tagName == 'DETAILS' && !t.closest('summary')) return
+      if (m) return opened(m[0].tagName == 'DETAILS' ? t.closest('summary') || m[0] : m[0], name, m[1])
+    }
+    for (const [name, type] of [['add-to-cart', 'cart_add'], ['remove-from-cart', 'cart_remove']]) {
+      const m = match(t, name)
+      if (m) return cartClick(type, m[0], m[1])
+    }
+    // A <select> whose choices are about delivery (a shipping method) is looked at when opened.
+    if (t.tagName == 'SELECT') {
+      const topic = topicOf(fieldText(t) + ' ' + label(t.selectedOptions?.[0]))
+      return topic && topic != 'reviews' && opened(t, topic, 'text')
+    }
+    // A cart line's "remove" checkbox (Django formsets: items-0-DELETE), ticked.
+    if (t.type == 'checkbox' && t.checked && /delete|remove|\bsil\b|kaldir/.test(fieldText(t))) return cartClick('cart_remove', t, 'markup')
+    const c = t.closest?.(CLICKABLE)
+    if (!c) return
+    const text = label(c)
+    const href = t.closest('a')?.href || ''
+    const topic = text && topicOf(text)
+    if (topic) return opened(c, topic, 'text')
+    if (ADD.test(text)) return cartClick('cart_add', c, 'text')
+    if (REMOVE.test(text) || ((REMOVE_SHORT.test(text) || iconRemove(c)) && inCartLine(c))) return cartClick('cart_remove', c, 'text')
+    if (SORT_LINK.test(href) || SORT_PRICE.test(text)) return signal('price_sort', {}, SORT_LINK.test(href) ? 'markup' : 'text', c)
+    if (FILTER_LINK.test(href)) return signal('price_filter', {}, 'markup', c)
+    if (PRICE_RANGE.test(text) && priceBox(c)) return signal('price_filter', {}, 'text', c)
+  })
+
+  // An icon-only control (×, a trash can) whose classes say remove.
+  const iconRemove = (c) => !label(c) && [c, ...c.querySelectorAll('i,svg,span')].some((x) => REMOVE_ICON.test(String(x.className?.baseVal ?? x.className)))
+  // A cart line: a block up the tree with a quantity field or a price, on the cart page or in a mini cart.
+  const inCartLine = (c) => {
+    for (let x = c.parentElement, i = 0; x && i < 5; x = x.parentElement, i++) {
+      if (x.querySelector('input[type=number],input[name*=qty],input[name*=quantity]') || /[$€£₺]|\btl\b/i.test(x.textContent.length < 400 ? x.textContent : '')) return page().type == 'cart' || !!c.closest('[class*=cart],[class*=basket],[class*=sepet]')
+    }
+  }
+
+  function cartClick(type, el, src) {
+    // The product: data-product-id / data-product_id / data-price / data-quantity on the
+    // control or around it, else the product page's. The cart is as it was before.
+    const d = (el.closest('[data-product-id],[data-product_id]') || el).dataset
+    const id = d.productId || d.product_id
+    signal(type, { ...product(), ...cart(), ...(id && { product_id: id, price: d.price }), quantity: d.quantity || 1 }, src, el)
+  }
+
+  // A price filter: a container that says "price" (class, id or its heading).
+  const priceBox = (el) => {
+    for (let x = el, i = 0; x && i < 6; x = x.parentElement, i++) {
+      if (PRICE.test(((typeof x.className == 'string' ? x.className : '') + ' ' + x.id).toLowerCase())) return x
+      const h = x.querySelector?.(':scope > h2,:scope > h3,:scope > h4,:scope > h5,:scope > .title,:scope > .widget-title')
+      if (h && PRICE.test(label(h))) return x
+    }
+  }
+  // Range sliders (jQuery UI, noUiSlider, ion.rangeSlider, role=slider): a drag in a price box.
+  let dragging = null
+  on(document, 'pointerdown', (ev) => {
+    const s = ev.target.closest?.('.ui-slider,.noUi-target,.irs,[role=slider],.price_slider,.price-range')
+    dragging = s && (match(s, 'price-filter') || (priceBox(s) && [s, 'text']))
+  }, true)
+  on(document, 'pointerup', () => dragging && (signal('price_filter', {}, dragging[1], dragging[0]), (dragging = null)), true)
+
+  on(document, 'focusin', (ev) => {
+    const t = ev.target
+    const m = match(t, 'coupon')
+    if (m) return signal('coupon_focus', cart(), m[1], m[0])
+    // By its own words or its form's (Oscar's voucher form: id voucher_form, action /basket/vouchers/add/).
+    if (t.tagName == 'INPUT' && !/email|password|tel/.test(t.type) && COUPON.test(fieldText(t) + ' ' + (t.form ? t.form.id + ' ' + t.form.getAttribute('action') : ''))) signal('coupon_focus', cart(), 'text', t)
+  })
+
+  on(document, 'change', (ev) => {
+    const t = ev.target
+    let m
+    if ((m = match(t, 'price-sort'))) return signal('price_sort', {}, m[1], m[0])
+    if ((m = match(t, 'price-filter'))) return signal('price_filter', {}, m[1], m[0])
+    if (t.tagName == 'SELECT' && SORT_PRICE.test(label(t.selectedOptions?.[0]))) return signal('price_sort', {}, 'text', t)
+    if (t.tagName == 'INPUT' && (PRICE.test(fieldText(t)) || ((t.type == 'range' || t.type == 'number') && priceBox(t)))) signal('price_filter', {}, 'text', t)
+  })
+
+  // Form validation errors: which field and which rule, never what was typed.
+  // Once per field per second: the browser's check and the theme's marks often both say it.
+  const said = {}
+  const formError = (el, error) => {
+    const field = el.name || el.id || el.type
+    if (!field || Date.now() - (said[field] || 0) < 1000) return
+    said[field] = Date.now()
+    signal('form_error', { field, error }, 'markup', el)
+  }
+  on(document, 'invalid', (ev) => formError(ev.target, validityError(ev.target)), true)
+  // Themes that validate in script mark fields instead (aria-invalid, error classes),
+  // after a submit or in the page the server sent back.
+  const MARKED = '[aria-invalid=true],.is-invalid,input.error,.error input,.has-error input,.woocommerce-invalid input,.mage-error,.was-validated :invalid'
+  const marked = (root) => root.querySelectorAll(MARKED).forEach((el) => /INPUT|SELECT|TEXTAREA/.test(el.tagName) && formError(el, 'invalid'))
+  on(document, 'submit', (ev) => setTimeout(() => marked(ev.target), 600), true)
+  document.querySelectorAll('form').forEach(marked)
+
+  // Copying a product's name or price (to compare elsewhere); the text stays here.
+  on(document, 'copy', () => {
+    const n = getSelection().anchorNode
+    const el = n && (n.nodeType == 1 ? n : n.parentElement)
+    if (match(el, 'product-info') || (page().type == 'product' && el?.closest('h1'))) signal('copy_product_info', product(), 'markup', el)
+  })
+}

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { guessType } from '../src/page.js'
+import { meaning, readPush } from '../src/watch/datalayer.js'
+import { findInfos } from '../src/watch/infos.js'
+import { cartAction, GENERIC } from '../src/watch/network.js'
+import { cartFromMarkup, productFromMarkup, stepFromPath, typeFromText } from '../src/watch/page.js'
+import { sniff } from '../src/watch/platform.js'
+import { findReviews } from '../src/watch/reviews.js'
+import { fromSchema } from '../src/watch/schema.js'
+import { createSignal } from '../src/watch/signal.js'
+import { COUPON, norm, parseMoney, topicOf } from '../src/watch/text.js'
+import { ADAPTERS } from '../src/platforms/adapters.js'
+import { page } from './dom.mjs'
+
+test('Turkish and English labels name the same topics', () => {
+  assert.equal(norm('  İade ve   Değişim '), 'iade ve degisim')
+  const cases = { 'Customer Reviews (5)': 'reviews', Yorumlar: 'reviews', 'Değerlendirmeler (12)': 'reviews', 'Kargo & Teslimat': 'shipping-info', 'Shipping & Delivery': 'shipping-info', 'İade Koşulları': 'return-policy', Returns: 'return-policy', Garanti: 'warranty', 'Taksit Seçenekleri': 'installments', Description: undefined }
+  for (const [text, topic] of Object.entries(cases)) assert.equal(topicOf(norm(text)), topic, text)
+  for (const field of ['coupon_code', 'İndirim kodu', 'Promo code', 'Enter your code', 'Kupon kodu']) assert.ok(COUPON.test(norm(field)), field)
+  for (const field of ['Posta kodu', 'email', 'Postal code']) assert.ok(!COUPON.test(norm(field)), field)
+})
+
+test('money as themes write it', () => {
+  const cases = { '₺1.299,90': 1299.9, '$1,299.90': 1299.9, '1.299 TL': 1299, '55.00': 55, 'Total: 2261$': 2261, '€ 44.00': 44, none: undefined }
+  for (const [text, value] of Object.entries(cases)) assert.equal(parseMoney(text), value, text)
+})
+
+test('URLs of real themes are typed, cart before checkout, thank-you first', () => {
+  const cases = {
+    '/shop-details.html': 'product',
+    '/shop-item/index.html': 'product',
+    '/shoping-cart.html': 'cart',
+    '/shopping-cart.html': 'cart',
+    '/bootstrap-shopping-carts/shopping-carts-3.html': 'cart',
+    '/checkout/cart/': 'cart',
+    '/basket/': 'cart',
+    '/checkout.html': 'checkout',
+    '/checkout/order-received/42/': 'thank_you',
+    '/shop-grid.html': 'listing',
+    '/index.html': 'home',
+    '/blog.html': 'other',
+  }
+  for (const [path, type] of Object.entries(cases)) assert.equal(guessType(path), type, path)
+  assert.equal(stepFromPath('/checkout/shipping-address/'), 2)
+  assert.equal(stepFromPath('/checkout/payment-method/'), 3)
+  assert.equal(stepFromPath('/checkout/'), undefined)
+})
+
+test('GA4 pushes, by gtag or a tag manager, become page facts and signals', () => {
+  assert.deepEqual(readPush({ 0: 'event', 1: 'add_to_cart', 2: { value: 5 }, length: 3 }), ['add_to_cart', { value: 5 }])
+  assert.deepEqual(readPush({ event: 'view_item', ecommerce: { items: [] } }), ['view_item', { items: [] }])
+  assert.equal(readPush({ event: 'gtm.js' }), undefined)
+  const item = { items: [{ item_id: 'SKU-1', price: 19.9, quantity: 2 }], value: 39.8 }
+  assert.deepEqual(meaning('view_item', item).product, { id: 'SKU-1', price: 19.9 })
+  assert.deepEqual(meaning('add_to_cart', item).signal, ['cart_add', { product_id: 'SKU-1', price: 19.9, quantity: 2 }])
+  assert.deepEqual(meaning('view_cart', item), { type: 'cart', step: undefined, cart: { value: 39.8, items: 2 } })
+  assert.deepEqual(meaning('add_payment_info', item).signal, ['checkout_step_enter', { step: 3 }])
+  assert.deepEqual(meaning('purchase', { transaction_id: 'T1', value: 10 }).signal, ['purchase', { order_id: 'T1', amount: 10 }])
+})
+
+test('cart requests of each platform are recognised by URL alone', () => {
+  assert.equal(cartAction('/cart/add.js', ADAPTERS.shopify), 'cart_add')
+  assert.equal(cartAction('/cart/change?line=1&quantity=0', ADAPTERS.shopify), 'cart_remove')
+  assert.equal(cartAction('/cart/change.js', ADAPTERS.shopify), undefined)
+  assert.equal(cartAction('/?wc-ajax=add_to_cart', ADAPTERS.woocommerce), 'cart_add')
+  assert.equal(cartAction('/cart/?remove_item=abc&_wpnonce=1', ADAPTERS.woocommerce), 'cart_remove')
+  assert.equal(cartAction('https://m2.example/checkout/cart/add/uenc/x/product/42/', ADAPTERS.magento), 'cart_add')
+  assert.equal(cartAction('/index.php?route=checkout/cart.add', ADAPTERS.opencart), 'cart_add')
+  assert.equal(cartAction('/index.php?route=checkout/cart/remove', ADAPTERS.opencart), 'cart_remove')
+  assert.equal(cartAction('/index.php?controller=cart&add=1&id_product=3', ADAPTERS.prestashop), 'cart_add')
+  assert.equal(cartAction('/api/Sepet/SepeteEkle', GENERIC), 'cart_add')
+  assert.equal(cartAction('https://coach.example/v1/collect?add_to_cart', GENERIC), undefined)
+})
+
+test('platform markers', () => {
+  page('<html><body class="single-product woocommerce woocommerce-page"><button name="add-to-cart" value="77">Add</button></body></html>')
+  assert.equal(sniff(), 'woocommerce')
+  assert.deepEqual(ADAPTERS.woocommerce.page(), { type: 'product', product: { id: '77' } })
+  page('<html><body class="catalog-product-view"><script type="text/x-magento-init">{}</script></body></html>')
+  assert.equal(sniff(), 'magento')
+  assert.equal(ADAPTERS.magento.page().type, 'product')
+  page('<html><body class="product-product-42"><a href="index.php?route=checkout/cart">Cart</a></body></html>', 'https://oc.example/index.php?route=product/product&product_id=42')
+  assert.equal(sniff(), 'opencart')
+  assert.deepEqual(ADAPTERS.opencart.page(), { type: 'product', product: { id: '42' } })
+  page('<html><body><h1>Plain</h1></body></html>')
+  assert.equal(sniff(), undefined)
+})
+
+test('schema.org: one Product is a product page, several a listing', () => {
+  page(`<script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"Product","sku":"K-1","offers":{"@type":"Offer","price":"1299.90","priceCurrency":"TRY"}}]}</script>`)
+  assert.deepEqual(fromSchema(), { type: 'product', product: { id: 'K-1', price: 1299.9 }, currency: 'TRY' })
+  page('<div itemscope itemtype="https://schema.org/Product"><span itemprop="sku">A</span></div><div itemscope itemtype="https://schema.org/Product"><span itemprop="sku">B</span></div>')
+  assert.deepEqual(fromSchema(), { type: 'listing' })
+  page('<meta property="og:type" content="product"><meta property="product:price:amount" content="49.5">')
+  assert.equal(fromSchema().product.price, 49.5)
+  page('<p>nothing</p>')
+  assert.deepEqual(fromSchema(), {})
+})
+
+test('page types from what the page says', () => {
+  page('<section><h1>Linen shirt</h1><p class="price">$45.00</p><button>Add to basket</button></section><section><h2>Related</h2><a>Add to cart</a><a>Add to cart</a><a>Add to cart</a></section>')
+  assert.equal(typeFromText(), 'product')
+  assert.equal(productFromMarkup().price, 45)
+  page('<h1>Linen shirt</h1><form action="/basket/add/42/" method="post"><input name="quantity" value="1"><button>Add to basket</button></form>')
+  assert.equal(productFromMarkup().id, '42')
+  page('<header><h1>Shop in style</h1></header><div><a>Add to cart</a><a>Add to cart</a><a>Add to cart</a></div>')
+  assert.equal(typeFromText(), 'listing')
+  page('<h1>Sepetim</h1><input name="qty" value="2"><div>Toplam ₺1.299,90</div>')
+  assert.equal(typeFromText(), 'cart')
+  assert.deepEqual(cartFromMarkup(), { value: 1299.9, items: 2 })
+  page('<h3>Your products</h3><input type="number" name="quantity"><h3>Payment</h3><label for="a">Card Number</label><input id="a"><label for="b">Cvv</label><input id="b"><button>Buy now</button>')
+  assert.equal(typeFromText(), 'checkout')
+  page('<h1>Siparişiniz alındı</h1>')
+  assert.equal(typeFromText(), 'thank_you')
+})
+
+test('review sections: by selector, by their tab, by their heading; never twice', () => {
+  page(`<ul class="nav"><li><a class="nav-link" href="#tabs-6">Customer Reviews (5)</a></li></ul>
+    <div class="tab-pane" id="tabs-6"><p>Great</p></div>
+    <div class="card"><div class="card-header">Product Reviews</div><div class="card-body">ok</div></div>
+    <section id="reviews"><h2>Reviews</h2></section>`)
+  const found = findReviews('#reviews').map((el) => el.id || el.className)
+  assert.deepEqual(found, ['reviews', 'tabs-6', 'card'])
+})
+
+test('information in the page (delivery, returns), not in forms or the footer', () => {
+  page(`<div class="card"><div class="card-body"><p><strong>Expected shipping delivery</strong></p><p>12.10 - 14.10</p></div></div>
+    <form><h3>Shipping address</h3><input name="a"></form><footer><strong>Free returns</strong></footer>`)
+  assert.deepEqual(findInfos().map(([el, topic]) => [el.className, topic]), [['card', 'shipping-info']])
+})
+
+test('one add to cart seen by three detectors is sent once, from the most explicit', async () => {
+  const sent = []
+  const ctx = { emit: (...a) => sent.push(a), found: { matches: {} }, hide: [] }
+  const signal = createSignal(ctx, 20)
+  signal('cart_add', { quantity: 1, product_id: undefined }, 'text')
+  signal('cart_add', { product_id: '42' }, 'woocommerce')
+  signal('cart_add', { product_id: 'SKU-42', price: 9.5 }, 'datalayer')
+  signal('shipping_info_open', {}, 'text')
+  await new Promise((r) => setTimeout(r, 40))
+  assert.deepEqual(sent, [['shipping_info_open', {}, 'text'], ['cart_add', { quantity: 1, product_id: '42', price: 9.5 }, 'woocommerce']])
+  assert.deepEqual(ctx.found.matches.cart_add, ['text', 'woocommerce', 'datalayer'])
+})
+
+test('a control indented in the markup is read by its words, not its whitespace', () => {
+  page(`<section><h1>Shop item</h1><button type="button">
+                                <i class="bi-cart-fill me-1"></i>
+                                Add to cart
+                            </button></section>`)
+  assert.equal(typeFromText(), 'product')
+})
