@@ -202,6 +202,13 @@
     $("exp-name").textContent = report.experiment;
     $("exp-method").textContent = report.method + " · margin " + report.margin_pct + "% of revenue · revenue " + report.revenue_basis;
     const rows = report.rows.filter((r) => r.reason === "all");
+    $("exp-counts").tBodies[0].replaceChildren(...rows.map((r) => {
+      const tr = el("tr", { "data-arm": r.arm });
+      tr.append(el("th", { scope: "row" }, r.arm),
+        ...["exposures", "clicks", "recoveries", "orders"].map((k) => el("td", { "data-metric": k }, r[k])),
+        el("td", { "data-metric": "revenue", "data-value": r.revenue }, money(r.revenue)));
+      return tr;
+    }));
     bars("chart-recovery", rows, (r) => r.recovery_rate, (r) => r.recovery_rate_low, (r) => r.recovery_rate_high, pct);
     bars("chart-uplift", rows.filter((r) => r.arm !== "holdout"), (r) => r.uplift, (r) => r.uplift_low, (r) => r.uplift_high,
          (v) => (v === null || v === undefined ? "–" : (v >= 0 ? "+" : "") + (v * 100).toFixed(1) + " pt"), true);
