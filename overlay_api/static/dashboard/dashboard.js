@@ -177,7 +177,9 @@
   function bars(target, rows, value, low, high, format, signed) {
     const width = 320, rowH = 26, left = 70, right = 70;
     const height = rows.length * rowH + 10;
-    const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" });
+    // Named by its figure's caption, so a screen reader announces what the chart is.
+    const caption = $(target).closest("figure").querySelector("figcaption");
+    const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": caption ? caption.textContent : target });
     const values = rows.flatMap((r) => [value(r), low ? low(r) : null, high ? high(r) : null]).filter((v) => v !== null && v !== undefined);
     const lo = signed ? Math.min(0, ...values) : 0, hi = Math.max(signed ? 0 : 1e-9, ...values);
     const span = hi - lo || 1;
