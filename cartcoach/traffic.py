@@ -9,6 +9,14 @@ their timelines are compressed by ``speed`` so a session of several minutes play
 out in seconds. Given the store's secret key, the traffic plays the store's back end
 too: each purchase carries the signed order token a real thank-you page would
 (:mod:`nudges.order_proof`), so the experiment report counts its revenue.
+
+A shopper meets the overlay at the moment it would come up: before leaving (the
+last page of a session that ends without an order) or while hesitating before the
+order (the page that places it), never after it, or no purchase could ever be a
+recovery. A shopper shown an overlay reports its impression and, with the
+probabilities below, a click, as the snippet does. Whether a session buys was
+decided by the simulator beforehand, not by the nudge: the demo's uplift is zero by
+construction, and the report shows exactly that.
 """
 
 from __future__ import annotations
@@ -25,11 +33,14 @@ import msgspec
 
 from nudges.browser_values import ORDER_TOKEN_PROP
 from nudges.order_proof import order_token
-from scorer.events import Batch
+from scorer.events import Batch, Event
 from scorer.simulator import SimSession, SimulatorConfig, simulate, to_batches
 
 #: Longest pause between two batches of one session, in seconds (after compression).
 MAX_PAUSE_S = 1.5
+#: Chance that a shopper shown an overlay clicks its call to action, if about to buy / to leave.
+CLICK_IF_BUYING = 0.6
+CLICK_IF_LEAVING = 0.1
 
 
 @dataclass
@@ -38,14 +49,26 @@ class TrafficStats:
     batches: int = 0
     rejected: int = 0
     overlays: int = 0
+    clicks: int = 0
     #: Sessions cut short because the API could not be reached.
     failed: int = 0
 
 
-def _restamp(batch: Batch, now_ms: int) -> Batch:
-    """Move a batch to the shopper's present: same gaps, ``sent_at`` = now."""
+def _restamp(batch: Batch, now_ms: int, floor_ms: int = 0) -> Batch:
+    """Move a batch to the shopper's present: same gaps, ``sent_at`` = now, none before ``floor_ms``.
+
+    The floor is when the shopper left the previous page: a page's events cannot come
+    before it (a purchase stamped before the overlay that preceded it would not count).
+
+    >>> from scorer.events import PageContext
+    >>> b = Batch(v=1, write_key="wk_doctest_0001", visitor_id="v-doctest-1", session_id="s-doctest-1",
+    ...           sent_at=10_000, page=PageContext(path="/checkout/4", type="checkout"), events=[Event(id="e-doctest-1", type="page_view", ts=2_000),
+    ...                                   Event(id="e-doctest-2", type="purchase", ts=9_000)])
+    >>> [e.ts for e in _restamp(b, 50_000, floor_ms=45_000).events]
+    [45000, 49000]
+    """
     shift = now_ms - batch.sent_at
-    events = [msgspec.structs.replace(e, ts=max(0, e.ts + shift)) for e in batch.events]
+    events = [msgspec.structs.replace(e, ts=max(0, floor_ms, e.ts + shift)) for e in batch.events]
     return msgspec.structs.replace(batch, sent_at=now_ms, events=events)
 
 
@@ -65,7 +88,7 @@ async def play(
     secret_key: str | None = None,
     identify: bool = False,
 ) -> None:
-    """Post one session's batches in order, asking for an overlay before its last page.
+    """Post one session's batches in order, asking for an overlay before the page that places the order (or the last).
 
     With the store's ``secret_key`` the shopper's orders are signed as the store's back end
     would sign them (so verified revenue moves), and with ``identify`` a shopper who
@@ -100,23 +123,60 @@ async def _identify(client: httpx.AsyncClient, session: SimSession, write_key: s
     })
 
 
+def exit_moment(batches: list[Batch]) -> int:
+    """Index of the batch before which the overlay comes up: the one placing the order, else the last.
+
+    >>> from scorer.simulator import SimulatorConfig, simulate, to_batches
+    >>> sessions = simulate(SimulatorConfig(sessions=40, seed=1))
+    >>> buyer = next(s for s in sessions if s.purchased)
+    >>> batches = to_batches(buyer, "wk_doctest_0001")
+    >>> [e.type for e in batches[exit_moment(batches)].events if e.type == "purchase"]
+    ['purchase']
+    """
+    for i, batch in enumerate(batches):
+        if any(e.type == "purchase" for e in batch.events):
+            return i
+    return len(batches) - 1
+
+
+async def _post(client: httpx.AsyncClient, batch: Batch, stats: TrafficStats, floor_ms: int = 0) -> None:
+    body = msgspec.json.encode(_restamp(batch, int(time.time() * 1000), floor_ms))
+    response = await client.post("/v1/collect", content=body, headers={"Content-Type": "application/json"})
+    stats.batches += 1
+    stats.rejected += response.status_code != 202
+
+
+def _reaction(session: SimSession, page: Batch, overlay: dict, clicks: bool) -> Batch:
+    """The snippet's report of an overlay seen on ``page``: its impression, and the click if any."""
+    meta = {k: overlay[k] for k in ("experiment", "arm", "variant", "incentive") if isinstance(overlay.get(k), str)}
+    now = int(time.time() * 1000)
+    kinds = ["overlay_impression", *(["overlay_click"] if clicks else [])]
+    events = [Event(id=f"e-{session.session_id[2:]}-ov{n}", type=kind, ts=now, **meta) for n, kind in enumerate(kinds)]
+    return msgspec.structs.replace(page, sent_at=now, events=events)
+
+
 async def _post_all(
     client: httpx.AsyncClient, session: SimSession, batches: list[Batch], write_key: str, speed: float,
     stats: TrafficStats,
 ) -> None:
+    moment = exit_moment(batches)
+    left_ms = 0  # when the shopper left the previous page
     for i, batch in enumerate(batches):
         if i:
             gap_s = (batch.sent_at - batches[i - 1].sent_at) / 1000 / speed
             await asyncio.sleep(min(MAX_PAUSE_S, max(0.0, gap_s)))
-        if i == len(batches) - 1 and i > 0:
+        if i == moment and i > 0:  # on the previous page, about to leave it
             params = {"key": write_key, "session": session.session_id,
                       "visitor": session.visitor_id, "trigger": "exit_intent"}
             response = await client.get("/v1/overlay", params=params)
-            stats.overlays += response.status_code == 200
-        body = msgspec.json.encode(_restamp(batch, int(time.time() * 1000)))
-        response = await client.post("/v1/collect", content=body, headers={"Content-Type": "application/json"})
-        stats.batches += 1
-        stats.rejected += response.status_code != 202
+            if response.status_code == 200:
+                stats.overlays += 1
+                chance = CLICK_IF_BUYING if session.purchased else CLICK_IF_LEAVING
+                clicks = random.Random(session.session_id).random() < chance
+                stats.clicks += clicks
+                await _post(client, _reaction(session, batches[i - 1], response.json(), clicks), stats)
+            left_ms = int(time.time() * 1000) + 1
+        await _post(client, batch, stats, left_ms)
 
 
 async def drive(

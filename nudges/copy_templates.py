@@ -17,30 +17,44 @@ whose claims the offer has is used.
 'Saat 15:00 öncesi sipariş ver, yarın kargoda'
 >>> write(offer, "en", "formal", "TRY").title
 'Order before 15:00 for dispatch tomorrow'
->>> money(1250.5, "TRY", "tr"), money(1250.0, "TRY", "en")
-('1.250,50 TL', '₺1,250')
+>>> money(1250.5, "TRY", "tr")
+'₺1.250,50'
 """
 
 from __future__ import annotations
 
 from typing import Final, NamedTuple
 
+from babel import Locale
+from babel.numbers import format_currency, get_currency_symbol
+
 from nudges.incentives import Offer
 
 Segment = tuple[tuple[str, ...], str]
 
-_SYMBOLS: Final = {"TRY": "₺", "USD": "$", "EUR": "€", "GBP": "£"}
-
-
 def money(amount: float, currency: str, locale: str) -> str:
-    """``1.250 TL`` in Turkish, ``₺1,250`` in English; cents only when there are any."""
-    whole = float(amount).is_integer()
-    text = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
-    if locale == "tr":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-        return f"{text} TL" if currency == "TRY" else f"{text} {currency}"
-    symbol = _SYMBOLS.get(currency)
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+    """The amount as the locale writes money (CLDR, through Babel); cents only when there are any.
+
+    One way per locale everywhere a shopper reads a price: the overlay's copy here, and
+    the demo store's ``Intl.NumberFormat`` (which follows CLDR too). Babel does not apply
+    CLDR's currency spacing, so a symbol made of letters ("TRY" in English) gets the
+    no-break space ``Intl`` puts there.
+
+    >>> money(1250.5, "TRY", "tr"), money(1250.0, "TRY", "tr"), money(389.9, "USD", "en")
+    ('₺1.250,50', '₺1.250', '$389.90')
+    >>> money(389.9, "TRY", "en").replace("\xa0", " ")
+    'TRY 389.90'
+    """
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern
+    if float(amount).is_integer():
+        pattern = pattern.replace(".00", "")
+    text = format_currency(amount, currency, format=pattern, locale=locale, currency_digits=False)
+    symbol = get_currency_symbol(currency, locale)
+    if symbol.isalpha() and text.startswith(symbol) and text[len(symbol):][:1].isdigit():
+        text = symbol + "\u00a0" + text[len(symbol):]
+    elif symbol.isalpha() and text.endswith(symbol) and text[: -len(symbol)][-1:].isdigit():
+        text = text[: -len(symbol)] + "\u00a0" + symbol
+    return text
 
 
 def _number(value: float, locale: str) -> str:

@@ -217,7 +217,9 @@
   function bars(target, rows, value, low, high, format, signed) {
     const width = 320, rowH = 26, left = 70, right = 70;
     const height = rows.length * rowH + 10;
-    const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" });
+    // Named by its figure's caption, so a screen reader announces what the chart is.
+    const caption = $(target).closest("figure").querySelector("figcaption");
+    const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": caption ? caption.textContent : target });
     const values = rows.flatMap((r) => [value(r), low ? low(r) : null, high ? high(r) : null]).filter((v) => v !== null && v !== undefined);
     const lo = signed ? Math.min(0, ...values) : 0, hi = Math.max(signed ? 0 : 1e-9, ...values);
     const span = hi - lo || 1;
@@ -242,6 +244,13 @@
     $("exp-name").textContent = report.experiment;
     $("exp-method").textContent = report.method + " · margin " + report.margin_pct + "% of revenue · revenue " + report.revenue_basis;
     const rows = report.rows.filter((r) => r.reason === "all");
+    $("exp-counts").tBodies[0].replaceChildren(...rows.map((r) => {
+      const tr = el("tr", { "data-arm": r.arm });
+      tr.append(el("th", { scope: "row" }, r.arm),
+        ...["exposures", "clicks", "recoveries", "orders"].map((k) => el("td", { "data-metric": k }, r[k])),
+        el("td", { "data-metric": "revenue", "data-value": r.revenue }, money(r.revenue)));
+      return tr;
+    }));
     bars("chart-recovery", rows, (r) => r.recovery_rate, (r) => r.recovery_rate_low, (r) => r.recovery_rate_high, pct);
     bars("chart-uplift", rows.filter((r) => r.arm !== "holdout"), (r) => r.uplift, (r) => r.uplift_low, (r) => r.uplift_high,
          (v) => (v === null || v === undefined ? "–" : (v >= 0 ? "+" : "") + (v * 100).toFixed(1) + " pt"), true);

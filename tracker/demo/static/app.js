@@ -4,36 +4,39 @@
 const html = document.documentElement
 const lang = html.lang
 const page = html.dataset.cartcoachPage
+// Money as the overlay's copy writes it (CLDR, which Babel follows on the server):
+// ₺389,90 in Turkish, TRY 389.90 in English, cents only when there are any.
+const money = (n) => n.toLocaleString(lang == 'tr' ? 'tr-TR' : 'en-GB',
+  { style: 'currency', currency: 'TRY', minimumFractionDigits: Number.isInteger(n) ? 0 : 2 })
 const T = {
   en: {
     cart: 'Cart', other: 'Türkçe', add: 'Add to cart', filter: 'Filter', min: 'Min price', max: 'Max price', sort: 'Sort',
     relevance: 'Featured', priceAsc: 'Price: low to high', priceDesc: 'Price: high to low', shipping: 'Shipping & delivery',
-    shippingText: 'Ships tomorrow from Istanbul. Free standard delivery over 500 TL (2–4 days); express next day for 49 TL.',
+    shippingText: `Ships tomorrow from Istanbul. Free standard delivery over ${money(500)} (2–4 days); express next day for ${money(49)}.`,
     returns: 'Return policy', returnsText: '30 days to return, free return shipping, refund within 5 working days.',
     warranty: 'Warranty', warrantyText: '2-year warranty against manufacturing defects.',
     installments: 'Installments', installmentsText: 'Up to 6 interest-free installments with major Turkish bank cards.',
     reviews: 'Reviews', empty: 'Your cart is empty.', remove: 'Remove', coupon: 'Coupon code', apply: 'Apply', total: 'Total',
     checkout: 'Checkout', step: 'Step', of: 'of', next: 'Continue', back: 'Back', pay: 'Pay now',
-    name: 'Full name', email: 'Email', address: 'Address', city: 'City', standard: 'Standard (2–4 days, free over 500 TL)',
-    express: 'Express (next day, 49 TL)', card: 'Card number (16 digits)', thanks: 'Thank you! Your order is confirmed.',
+    name: 'Full name', email: 'Email', address: 'Address', city: 'City', standard: `Standard (2–4 days, free over ${money(500)})`,
+    express: `Express (next day, ${money(49)})`, card: 'Card number (16 digits)', thanks: 'Thank you! Your order is confirmed.',
     order: 'Order', continue: 'Continue shopping', inStock: 'in stock',
   },
   tr: {
     cart: 'Sepet', other: 'English', add: 'Sepete ekle', filter: 'Filtrele', min: 'En düşük fiyat', max: 'En yüksek fiyat', sort: 'Sırala',
     relevance: 'Öne çıkanlar', priceAsc: 'Fiyat: artan', priceDesc: 'Fiyat: azalan', shipping: 'Kargo ve teslimat',
-    shippingText: 'Yarın İstanbul’dan kargoda. 500 TL üzeri standart teslimat ücretsiz (2–4 gün); ertesi gün ekspres 49 TL.',
+    shippingText: `Yarın İstanbul’dan kargoda. ${money(500)} üzeri standart teslimat ücretsiz (2–4 gün); ertesi gün ekspres ${money(49)}.`,
     returns: 'İade koşulları', returnsText: '30 gün içinde ücretsiz iade, 5 iş günü içinde para iadesi.',
     warranty: 'Garanti', warrantyText: 'Üretim hatalarına karşı 2 yıl garanti.',
     installments: 'Taksit seçenekleri', installmentsText: 'Banka kartlarına 6 aya varan vade farksız taksit.',
     reviews: 'Değerlendirmeler', empty: 'Sepetiniz boş.', remove: 'Kaldır', coupon: 'Kupon kodu', apply: 'Uygula', total: 'Toplam',
     checkout: 'Ödeme', step: 'Adım', of: '/', next: 'Devam', back: 'Geri', pay: 'Öde',
-    name: 'Ad soyad', email: 'E-posta', address: 'Adres', city: 'Şehir', standard: 'Standart (2–4 gün, 500 TL üzeri ücretsiz)',
-    express: 'Ekspres (ertesi gün, 49 TL)', card: 'Kart numarası (16 hane)', thanks: 'Teşekkürler! Siparişiniz alındı.',
+    name: 'Ad soyad', email: 'E-posta', address: 'Adres', city: 'Şehir', standard: `Standart (2–4 gün, ${money(500)} üzeri ücretsiz)`,
+    express: `Ekspres (ertesi gün, ${money(49)})`, card: 'Kart numarası (16 hane)', thanks: 'Teşekkürler! Siparişiniz alındı.',
     order: 'Sipariş', continue: 'Alışverişe devam', inStock: 'adet stokta',
   },
 }[lang]
 const base = `/demo/${lang}`
-const money = (n) => n.toLocaleString(lang == 'tr' ? 'tr-TR' : 'en-GB', { style: 'currency', currency: 'TRY' })
 
 // A product picture without image files: the product's colour and initial.
 const picture = (p, cls) => el('span', { class: cls, style: `background:${p.colour}`, 'aria-hidden': 'true' }, p.name[lang][0])

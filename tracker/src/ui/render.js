@@ -58,12 +58,13 @@ export function render(d, act, timers) {
   const href = d.cta && sameOrigin(d.cta.href)
   const dismiss = str(d.dismiss_label, 60) || '×'
   return h('dialog', { role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 't', 'aria-describedby': 'b', lang: str(d.locale, 5) },
+    h('button', { class: 'x', type: 'button', 'aria-label': dismiss, onclick: () => act('close') }, '×'),
+    // The text scrolls if the window is short; the actions below it always stay in view.
     h('div', { class: 'w' },
-      h('button', { class: 'x', type: 'button', 'aria-label': dismiss, onclick: () => act('close') }, '×'),
       h('h2', { id: 't' }, str(d.title, 120)),
       h('p', { id: 'b' }, str(d.body, 600)),
-      ...list(d.blocks, 4).map((b) => block(b, act, timers)),
-      h('div', {},
-        href && h('a', { class: 'cta', href, onclick: () => act('click') }, str(d.cta.label, 60)),
-        h('button', { class: 'dm', type: 'button', onclick: () => act('close') }, dismiss))))
+      ...list(d.blocks, 4).map((b) => block(b, act, timers))),
+    h('div', { class: 'acts' },
+      href && h('a', { class: 'cta', href, onclick: () => act('click') }, str(d.cta.label, 60)),
+      h('button', { class: 'dm', type: 'button', onclick: () => act('close') }, dismiss)))
 }
