@@ -80,6 +80,7 @@ OUTAGE_RETRY_FIRST_S = 0.1
 OUTAGE_RETRY_MAX_S = 2.0
 
 Job = TypeVar("Job", bound=Callable[[], Awaitable[Any]])
+Done = TypeVar("Done")
 
 
 def outlasting(job: Job) -> Job:
@@ -191,21 +192,24 @@ def create_stream_app(settings: Settings) -> faust.App:
         stored = sessions.get(session_id.encode())
         return None if stored is None else decode_record(stored)
 
-    async def apply_through_outages(events: list[CollectedEvent], load, save) -> None:
-        """Apply, retrying while Redis or the broker is away: an outage is no reason to
-        dead-letter events. Applying again is safe: records are saved only at the end,
-        and a replayed event id changes nothing."""
+    async def through_outages(what: str, attempt: Callable[[], Awaitable[Done]]) -> Done:
+        """``attempt()``, again and again while Redis or the broker is away: an outage is
+        no reason to dead-letter events or to stop the agent."""
         delay_s = OUTAGE_RETRY_FIRST_S
         while True:
             try:
-                await service.apply(events, load, save)
-                return
+                return await attempt()
             except OUTAGES as exc:
                 if app.should_stop:
                     raise
-                log.warning("applying %d events failed (%r); retrying in %.1f s", len(events), exc, delay_s)
+                log.warning("%s failed (%r); retrying in %.1f s", what, exc, delay_s)
                 await asyncio.sleep(delay_s)
                 delay_s = min(delay_s * 2, OUTAGE_RETRY_MAX_S)
+
+    async def apply_through_outages(events: list[CollectedEvent], load, save) -> None:
+        """Applying again after an outage is safe: records are saved only at the end, and a
+        replayed event id changes nothing."""
+        await through_outages(f"applying {len(events)} events", lambda: service.apply(events, load, save))
 
     durable: DurableOffsets[TP] = DurableOffsets()
     #: Held while a batch is applied, so a rebalance never cuts one in half.
@@ -254,7 +258,10 @@ def create_stream_app(settings: Settings) -> faust.App:
         # The batch's changelog records, one record batch per partition; its offsets are
         # committed once these are acknowledged.
         topic = sessions.changelog_topic.get_topic_name()
-        for sent in await send_in_batches(kafka_producer(), topic, changelog):
+        batches = await through_outages(
+            "writing the changelog", lambda: send_in_batches(kafka_producer(), topic, changelog)
+        )
+        for sent in batches:
             sent.ack.add_done_callback(functools.partial(persisted, TP(topic, sent.partition), sent.records))
             sends.append(sent.ack)
         return sends
