@@ -58,6 +58,7 @@ from scorer.events import CollectedEvent  # noqa: E402
 from scorer.profile import AbandonmentProfile  # noqa: E402
 from stream.embedded_runner import EmbeddedRunner  # noqa: E402
 from stream.event_records import decode_events, encode_events  # noqa: E402
+from stream.event_sink import SinkUnavailable  # noqa: E402
 from stream.kafka_sink import KafkaEventSink  # noqa: E402
 from nudges.ledger import MemoryLedger  # noqa: E402
 from stream.model_health import MemoryModelHealth  # noqa: E402
@@ -160,9 +161,10 @@ async def drain_rate(stream: StreamEnv, backlog: Backlog, warmup: int, pid: int)
         await asyncio.sleep(0.25)
 
 
-async def latency_at(stream: StreamEnv, rate: float, seconds: float) -> dict[str, list[float]]:
+async def latency_at(stream: StreamEnv, rate: float, seconds: float) -> tuple[dict[str, list[float]], int]:
     """Send fresh sessions' tracker batches at ``rate`` events/s; time each event until a
-    profile reflecting it is stored."""
+    profile reflecting it is stored. Also returns how many sends the broker refused (the
+    collector's 503): those are sent again, as the snippet does, and timed from the first."""
     events = simulated(stream, int(rate * seconds / 10) + 10, seed=99, arrival_ms=500)[: int(rate * seconds)]
     client = aioredis.from_url(stream.services.redis_url)
     pubsub = client.pubsub()
@@ -189,6 +191,17 @@ async def latency_at(stream: StreamEnv, rate: float, seconds: float) -> dict[str
     listener = asyncio.create_task(listen())
     sink = KafkaEventSink(stream.services.kafka_bootstrap_servers, stream.settings.events_topic)
     await sink.start()
+    refused = 0
+
+    async def send(events: list[CollectedEvent]) -> None:
+        nonlocal refused
+        while True:
+            try:
+                return await sink.publish(events)
+            except SinkUnavailable:
+                refused += 1
+                await asyncio.sleep(0.5)
+
     sending: set[asyncio.Task[None]] = set()
     started, done = time.perf_counter(), 0
     try:
@@ -200,7 +213,7 @@ async def latency_at(stream: StreamEnv, rate: float, seconds: float) -> dict[str
             for event in run:
                 seen[event.session_id] += 1
                 sent[(event.session_id, seen[event.session_id])] = (time.perf_counter(), event.type)
-            task = asyncio.create_task(sink.publish(fresh))  # as concurrent requests would
+            task = asyncio.create_task(send(fresh))  # as concurrent requests would
             sending.add(task)
             task.add_done_callback(sending.discard)
         await asyncio.gather(*sending)
@@ -210,7 +223,7 @@ async def latency_at(stream: StreamEnv, rate: float, seconds: float) -> dict[str
         await sink.stop()
         await pubsub.aclose()
         await client.aclose()
-    return latencies
+    return latencies, refused
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -227,6 +240,8 @@ class Run:
     worker: tuple[float, float]
     load: float
     latency: dict[str, list[float]] = field(default_factory=dict)
+    #: Sends the broker refused during the latency run (sent again).
+    refused: int = 0
 
     def faust_events(self, i: int) -> float:
         """The no-op agent's rate in events: its records times events per record."""
@@ -261,10 +276,10 @@ async def one_run(services: Services, sessions: int, latency_seconds: float, lat
         await wait_for_group(stream, members=1)
         rate = await drain_rate(stream, backlog, warmup=min(2000, len(backlog.events) // 10), pid=worker.pid)
         load = latency_rate or rate[0] / 2
-        latency = await latency_at(stream, load, latency_seconds)
+        latency, refused = await latency_at(stream, load, latency_seconds)
     finally:
         worker.stop()
-    return Run(len(backlog.events), len(backlog.runs), work_alone, framework, rate, load, latency)
+    return Run(len(backlog.events), len(backlog.runs), work_alone, framework, rate, load, latency, refused)
 
 
 def spread(values: list[float], fmt: str) -> str:
@@ -287,6 +302,7 @@ def report(runs: list[Run]) -> None:
             (f"worker / Faust agent doing nothing, {per}", [r.worker[i] / r.faust_events(i) for r in runs], ".1%"),
         ]
     rows.append(("latency load, events/s (half the worker's rate)", [r.load for r in runs], ",.0f"))
+    rows.append(("  batches the broker refused (sent again)", [r.refused for r in runs], ",.0f"))
     for kind in ("trigger events", "all events"):
         for q in (50, 95, 99):
             rows.append((f"{kind}, produced -> Redis, p{q} ms", [r.p(kind, q) for r in runs], ".0f"))

@@ -13,9 +13,10 @@ Built by :func:`create_stream_app` from a :class:`~cartcoach.settings.Settings`
   next (:class:`~stream.offset_continuity.OffsetContinuity`), so records Faust drops
   around a rebalance are read again. Profiles go to Redis and to the ``profiles``
   topic as soon as their batch is applied (``publish_profiles``); labels to the
-  ``labels`` topic. An outage of Redis or the broker holds the batch and retries it. An event that cannot be decoded or
-  processed goes to the dead-letter topic with the reason, and the agent goes on
-  (an exception escaping a Faust agent would stop it while the worker looks alive).
+  ``labels`` topic. An outage of Redis or the broker holds the batch and retries it.
+  A record that cannot be decoded, or an event that cannot be processed, goes to the
+  dead-letter topic with the reason, and the agent goes on (an exception escaping a
+  Faust agent would stop it while the worker looks alive).
 * ``learn_labels`` — on the single-partition ``labels`` topic: the
   :class:`~stream.learner.Learner` (one per cluster at a time).
 * timers — flush debounced profiles; sweep idle sessions into ``session_timeout``
@@ -64,7 +65,7 @@ from stream.processing import encode_record
 from stream.processing import is_idle, timeout_event
 from stream.profile_store import RedisProfileStore
 from stream.record_batches import Record, send_in_batches
-from stream.session_service import MAX_TRACKED_SESSIONS, SessionService
+from stream.session_service import MAX_TRACKED_SESSIONS, LoadRecord, SaveRecord, SessionService
 
 log = logging.getLogger(__name__)
 
@@ -181,17 +182,6 @@ def create_stream_app(settings: Settings) -> faust.App:
         idle_timeout_ms=settings.session_idle_timeout_s * 1000,
     )
 
-    async def dead_letter(value: bytes, reason: str, key: bytes | None) -> asyncio.Future:
-        """Send a record to the dead-letter topic; returns the pending send."""
-        log.warning("dead-lettered a record: %s", reason)
-        return await dead_letters.send(
-            key=key, value=value, headers={"reason": reason.encode()[:1000], "worker": me}
-        )
-
-    def load(session_id: str) -> SessionRecord | None:
-        stored = sessions.get(session_id.encode())
-        return None if stored is None else decode_record(stored)
-
     async def through_outages(what: str, attempt: Callable[[], Awaitable[Done]]) -> Done:
         """``attempt()``, again and again while Redis or the broker is away: an outage is
         no reason to dead-letter events or to stop the agent."""
@@ -206,7 +196,19 @@ def create_stream_app(settings: Settings) -> faust.App:
                 await asyncio.sleep(delay_s)
                 delay_s = min(delay_s * 2, OUTAGE_RETRY_MAX_S)
 
-    async def apply_through_outages(events: list[CollectedEvent], load, save) -> None:
+    async def dead_letter(value: bytes, reason: str, key: bytes | None) -> asyncio.Future:
+        """Send a record to the dead-letter topic; returns the pending send."""
+        log.warning("dead-lettered a record: %s", reason)
+        headers = {"reason": reason.encode()[:1000], "worker": me}
+        return await through_outages(
+            "dead-lettering", lambda: dead_letters.send(key=key, value=value, headers=headers)
+        )
+
+    def load(session_id: str) -> SessionRecord | None:
+        stored = sessions.get(session_id.encode())
+        return None if stored is None else decode_record(stored)
+
+    async def apply_through_outages(events: list[CollectedEvent], load: LoadRecord, save: SaveRecord) -> None:
         """Applying again after an outage is safe: records are saved only at the end, and a
         replayed event id changes nothing."""
         await through_outages(f"applying {len(events)} events", lambda: service.apply(events, load, save))
@@ -367,7 +369,10 @@ def create_stream_app(settings: Settings) -> faust.App:
         while True:
             await applied.wait()
             applied.clear()
-            await outlasting(service.publish_scored)()
+            try:
+                await outlasting(service.publish_scored)()
+            except Exception:  # noqa: BLE001 - a task that stops would publish nothing again
+                log.exception("publishing profiles failed")
 
     @app.agent(labels_topic, name="learn_labels")
     async def learn_labels(stream: faust.StreamT) -> None:
