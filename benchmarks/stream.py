@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import statistics
@@ -336,6 +337,8 @@ async def main() -> None:
         runs.append(await one_run(services, args.sessions, args.latency_seconds, args.latency_rate))
         if args.runs > 1:
             print(f"run {i + 1} of {args.runs} done", file=sys.stderr, flush=True)
+            with contextlib.redirect_stdout(sys.stderr):
+                report(runs)
     report(runs)
 
 

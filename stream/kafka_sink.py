@@ -161,18 +161,8 @@ class KafkaEventSink:
     async def _send_round(self, gathering: _Round) -> None:
         """One record per session of the round, as one record batch per partition."""
         try:
-            producer = gathering.producer
-            partitions = sorted(await producer.partitions_for(self._topic))
-            by_partition: dict[int, list[Record]] = {}
-            for key, records in gathering.records.items():
-                partition = self._partitioner(key, partitions, partitions)
-                for events in records:
-                    by_partition.setdefault(partition, []).append(
-                        (key, encode_events(events), events[-1].received_at)
-                    )
-            acks = [sent.ack for sent in await send_in_batches(producer, self._topic, by_partition)]
             async with asyncio.timeout(self._timeout_s):  # an abandoned producer never answers
-                await asyncio.gather(*acks)
+                await self._send_records(gathering)
         except Exception as exc:  # every request of the round learns why, then answers 503
             gathering.acked.set_exception(exc)
         except asyncio.CancelledError:
@@ -180,6 +170,16 @@ class KafkaEventSink:
             raise
         else:
             gathering.acked.set_result(None)
+
+    async def _send_records(self, gathering: _Round) -> None:
+        producer = gathering.producer
+        partitions = sorted(await producer.partitions_for(self._topic))
+        by_partition: dict[int, list[Record]] = {}
+        for key, records in gathering.records.items():
+            partition = self._partitioner(key, partitions, partitions)
+            for events in records:
+                by_partition.setdefault(partition, []).append((key, encode_events(events), events[-1].received_at))
+        await asyncio.gather(*(sent.ack for sent in await send_in_batches(producer, self._topic, by_partition)))
 
     async def _abandon_producer(self) -> None:
         """Drop the producer without flushing, so no batch we refused is sent later.
