@@ -30,29 +30,3 @@ def test_the_worker_consumer_asks_the_broker_to_wait_at_most_50_ms_for_an_empty_
     assert transport is Transport  # resolved through the faust.transports entry point
     assert wait_ms == FETCH_MAX_WAIT_MS == 50
 
-
-def test_a_delivery_that_waits_is_finished_as_a_task_would_finish_it() -> None:
-    """The fetch loop steps a delivery once by hand; one that waits then finishes under a task."""
-    from stream.kafka_transport import _finish
-
-    async def scenario() -> tuple[list[str], bool]:
-        loop = asyncio.get_running_loop()
-        gate, stuck = loop.create_future(), loop.create_future()
-        seen: list[str] = []
-
-        async def delivery(until: asyncio.Future) -> None:
-            seen.append("started")
-            seen.append(await until)
-
-        first = delivery(gate)
-        task = asyncio.ensure_future(_finish(first, first.send(None)))
-        loop.call_later(0.01, gate.set_result, "delivered")
-        await task
-        second = delivery(stuck)
-        waiting = asyncio.ensure_future(_finish(second, second.send(None)))
-        await asyncio.sleep(0.01)
-        waiting.cancel()  # what wait_first does when a rebalance cuts in
-        await asyncio.gather(waiting, return_exceptions=True)
-        return seen, waiting.cancelled() and stuck.cancelled()
-
-    assert asyncio.run(scenario()) == (["started", "delivered", "started"], True)
