@@ -51,8 +51,6 @@ class Settings:
     #: Faust table store: ``memory://`` (changelog only) or ``rocksdb://``.
     stream_store: str = "memory://"
     stream_data_dir: Path = Path(".cartcoach-stream")
-    #: How often a worker stores and announces the profiles its events called for.
-    publish_interval_s: float = 0.05
     #: A worker applies up to this many events at a time (one table write per session)...
     stream_batch_max: int = 500
     #: ...waiting at most this long to fill a batch.
@@ -153,9 +151,6 @@ class Settings:
             stream_app_id=get("CARTCOACH_STREAM_APP_ID", defaults.stream_app_id),
             stream_store=get("CARTCOACH_STREAM_STORE", defaults.stream_store),
             stream_data_dir=Path(get("CARTCOACH_STREAM_DATA_DIR", str(defaults.stream_data_dir))),
-            publish_interval_s=float(
-                get("CARTCOACH_PUBLISH_INTERVAL_S", str(defaults.publish_interval_s))
-            ),
             stream_batch_max=int(get("CARTCOACH_STREAM_BATCH_MAX", str(defaults.stream_batch_max))),
             stream_batch_within_s=float(
                 get("CARTCOACH_STREAM_BATCH_WITHIN_S", str(defaults.stream_batch_within_s))

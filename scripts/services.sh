@@ -9,6 +9,8 @@
 #   scripts/services.sh env           print the export lines for KAFKA_BOOTSTRAP_SERVERS/REDIS_URL
 #   scripts/services.sh kafka-stop    stop only the broker (tests of the collector's 503 path)
 #   scripts/services.sh kafka-start   start only the broker, keeping its data
+#   scripts/services.sh redis-stop    stop only Redis (it writes its append-only file first)
+#   scripts/services.sh redis-start   start only Redis, which reloads its append-only file
 #
 # If KAFKA_BOOTSTRAP_SERVERS, REDIS_URL or CARTCOACH_DATABASE_URL is already set, that service is yours: it is
 # neither started nor stopped here.
@@ -112,14 +114,20 @@ redis_start() {
   if port_open "$redis_port"; then return; fi
   ensure_redis_installed
   log "starting Redis on 127.0.0.1:$redis_port"
-  redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \
+  # Append-only file, flushed every second (as in docker-compose.yml): profiles, the
+  # experiment ledger and model checkpoints survive a restart of Redis.
+  redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly yes --appendfsync everysec \
     --daemonize yes --pidfile "$state/redis.pid" --logfile "$state/redis.log" --dir "$state"
   wait_port "$redis_port" 20 Redis
 }
 
 redis_stop() {
   if [ -n "${REDIS_URL:-}" ]; then return; fi
-  [ -f "$state/redis.pid" ] && kill "$(cat "$state/redis.pid")" 2>/dev/null || true
+  [ -f "$state/redis.pid" ] || return 0
+  local pid; pid=$(cat "$state/redis.pid")
+  if kill "$pid" 2>/dev/null; then  # SIGTERM: Redis flushes its append-only file and exits
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
   rm -f "$state/redis.pid"
 }
 
@@ -163,7 +171,7 @@ print_env() {
 case "${1:-}" in
   up) redis_start; pg_start; kafka_start; print_env ;;
   down) kafka_stop; redis_stop; pg_stop
-    rm -rf "$state/kafka-data" "$state/kafka-server.properties" "$state/pg-data" ;;
+    rm -rf "$state/kafka-data" "$state/kafka-server.properties" "$state/pg-data" "$state/appendonlydir" ;;
   status)
     port_open "$kafka_port" && echo "kafka: up on 127.0.0.1:$kafka_port" || echo "kafka: down"
     port_open "$redis_port" && echo "redis: up on 127.0.0.1:$redis_port" || echo "redis: down"
@@ -171,5 +179,7 @@ case "${1:-}" in
   env) print_env ;;
   kafka-stop) kafka_stop ;;
   kafka-start) kafka_start ;;
-  *) sed -n '2,15p' "$0"; exit 2 ;;
+  redis-stop) redis_stop ;;
+  redis-start) redis_start ;;
+  *) sed -n '2,17p' "$0"; exit 2 ;;
 esac

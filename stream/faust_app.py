@@ -3,7 +3,8 @@
 Built by :func:`create_stream_app` from a :class:`~cartcoach.settings.Settings`
 (nothing is read at import time). What runs in a worker:
 
-* ``apply_events`` — batches of events (keyed by session id): each session's record
+* ``apply_events`` — batches of records (keyed by session id, one tracker batch of
+  events each, or one event in the older format: :mod:`stream.event_records`): each session's record
   from the ``sessions`` table (changelog-backed, co-partitioned with ``events``),
   :class:`~stream.session_service.SessionService` to step it, the new record back
   into the table. Offsets are committed only once the changelog has the state
@@ -11,9 +12,11 @@ Built by :func:`create_stream_app` from a :class:`~cartcoach.settings.Settings`
   rebalance loses no event; and each record is checked against the offset expected
   next (:class:`~stream.offset_continuity.OffsetContinuity`), so records Faust drops
   around a rebalance are read again. Profiles go to Redis and to the ``profiles``
-  topic; labels to the ``labels`` topic. An event that cannot be decoded or
-  processed goes to the dead-letter topic with the reason, and the agent goes on
-  (an exception escaping a Faust agent would stop it while the worker looks alive).
+  topic as soon as their batch is applied (``publish_profiles``); labels to the
+  ``labels`` topic. An outage of Redis or the broker holds the batch and retries it.
+  A record that cannot be decoded, or an event that cannot be processed, goes to the
+  dead-letter topic with the reason, and the agent goes on (an exception escaping a
+  Faust agent would stop it while the worker looks alive).
 * ``learn_labels`` — on the single-partition ``labels`` topic: the
   :class:`~stream.learner.Learner` (one per cluster at a time).
 * timers — flush debounced profiles; sweep idle sessions into ``session_timeout``
@@ -31,22 +34,26 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import faust
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
 from faust.types import TP
 import msgspec
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from cartcoach.settings import Settings
-from scorer.events import CollectedEvent, decode_event, encode_event
+from scorer.events import CollectedEvent
 from scorer.persistence import IncompatibleModel
 from scorer.profile import AbandonmentProfile, Scorer
 from stream.checkpoints import RedisCheckpoints
 from stream.durable_offsets import DurableOffsets
+from stream.event_records import UndecodableRecord, decode_events, encode_events, session_of
 from stream.group_offsets import GroupOffsets
 from stream.kafka_transport import broker_urls
 from stream.label_budget import LabelBudget
@@ -59,7 +66,8 @@ from stream.processing import Label, SessionRecord, decode_label, decode_record,
 from stream.processing import encode_record
 from stream.processing import is_idle, timeout_event
 from stream.profile_store import RedisProfileStore
-from stream.session_service import MAX_TRACKED_SESSIONS, SessionService
+from stream.record_batches import Record, send_in_batches
+from stream.session_service import MAX_TRACKED_SESSIONS, LoadRecord, SaveRecord, SessionService
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +75,36 @@ log = logging.getLogger(__name__)
 SWEEP_CHUNK = 500
 
 _encode_profile = msgspec.json.Encoder().encode
+
+
+#: Errors of an unreachable Redis or broker: wait and try again, never dead-letter.
+OUTAGES = (RedisError, KafkaError, OSError, asyncio.TimeoutError)
+OUTAGE_RETRY_FIRST_S = 0.1
+OUTAGE_RETRY_MAX_S = 2.0
+
+Job = TypeVar("Job", bound=Callable[[], Awaitable[Any]])
+Done = TypeVar("Done")
+
+
+def outlasting(job: Job) -> Job:
+    """A timer's job that logs an outage of Redis or the broker and lets the next tick retry
+    (an exception escaping a Faust timer would stop the worker)."""
+
+    @functools.wraps(job)
+    async def run() -> Any:
+        try:
+            return await job()
+        except OUTAGES as exc:
+            log.warning("%s: Redis or the broker is unavailable (%r); retrying later", job.__name__, exc)
+            return None
+
+    return run  # type: ignore[return-value]
+
+
+def _log_lost_announcement(ack: asyncio.Future) -> None:
+    """Profiles are in Redis already; the topic is at least once, so a failed batch is logged."""
+    if not ack.cancelled() and ack.exception() is not None:
+        log.warning("profiles not announced on the topic: %r", ack.exception())
 
 
 def worker_id() -> str:
@@ -113,16 +151,26 @@ def create_stream_app(settings: Settings) -> faust.App:
     all_partitions = list(range(settings.topic_partitions))
 
     @functools.lru_cache(maxsize=MAX_TRACKED_SESSIONS)
-    def partition_of(session_key: bytes) -> int:
-        """The events partition a session's key maps to: Kafka's murmur2, in pure Python
-        (about 10 us), so the idle sweep hashes each session once, not every sweep."""
+    def partition_of_key(session_key: bytes) -> int:
+        """The events (and profiles) partition a session's key maps to: Kafka's murmur2, in
+        pure Python (about 10 us), so each session is hashed once, not every sweep."""
         return partitioner(session_key, all_partitions, all_partitions)
     serving = {"seq": -1}
 
-    async def announce(profile: AbandonmentProfile) -> None:
-        await profiles_topic.send(
-            key=profile.session_id.encode(), value=_encode_profile(profile), headers={"worker": me}
-        )
+    def kafka_producer() -> AIOKafkaProducer:
+        # Faust's producer is aiokafka's underneath; record batches go to it directly
+        # (stream/record_batches.py says why). Faust offers no public accessor.
+        return app.producer._ensure_producer()
+
+    async def announce(profiles: Sequence[AbandonmentProfile]) -> None:
+        """On the profiles topic, keyed by session: one record batch per partition."""
+        by_partition: dict[int, list[Record]] = defaultdict(list)
+        for profile in profiles:
+            key = profile.session_id.encode()
+            by_partition[partition_of_key(key)].append((key, _encode_profile(profile), None))
+        for sent in await send_in_batches(kafka_producer(), profiles_topic.get_topic_name(), by_partition,
+                                          headers=[("worker", me)]):
+            sent.ack.add_done_callback(_log_lost_announcement)
 
     async def emit_label(label: Label) -> None:
         if settings.learning:
@@ -141,16 +189,36 @@ def create_stream_app(settings: Settings) -> faust.App:
         budget=LabelBudget(settings.survey_labels_per_visitor, settings.survey_labels_per_client),
     )
 
+    async def through_outages(what: str, attempt: Callable[[], Awaitable[Done]]) -> Done:
+        """``attempt()``, again and again while Redis or the broker is away: an outage is
+        no reason to dead-letter events or to stop the agent."""
+        delay_s = OUTAGE_RETRY_FIRST_S
+        while True:
+            try:
+                return await attempt()
+            except OUTAGES as exc:
+                if app.should_stop:
+                    raise
+                log.warning("%s failed (%r); retrying in %.1f s", what, exc, delay_s)
+                await asyncio.sleep(delay_s)
+                delay_s = min(delay_s * 2, OUTAGE_RETRY_MAX_S)
+
     async def dead_letter(value: bytes, reason: str, key: bytes | None) -> asyncio.Future:
         """Send a record to the dead-letter topic; returns the pending send."""
         log.warning("dead-lettered a record: %s", reason)
-        return await dead_letters.send(
-            key=key, value=value, headers={"reason": reason.encode()[:1000], "worker": me}
+        headers = {"reason": reason.encode()[:1000], "worker": me}
+        return await through_outages(
+            "dead-lettering", lambda: dead_letters.send(key=key, value=value, headers=headers)
         )
 
     def load(session_id: str) -> SessionRecord | None:
         stored = sessions.get(session_id.encode())
         return None if stored is None else decode_record(stored)
+
+    async def apply_through_outages(events: list[CollectedEvent], load: LoadRecord, save: SaveRecord) -> None:
+        """Applying again after an outage is safe: records are saved only at the end, and a
+        replayed event id changes nothing."""
+        await through_outages(f"applying {len(events)} events", lambda: service.apply(events, load, save))
 
     durable: DurableOffsets[TP] = DurableOffsets()
     #: Held while a batch is applied, so a rebalance never cuts one in half.
@@ -164,15 +232,16 @@ def create_stream_app(settings: Settings) -> faust.App:
         for message in batch:
             key, value = message.key, message.value
             try:
-                event = decode_event(value)
-            except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
-                sends.append(await dead_letter(value, f"undecodable event: {exc}", key))
+                events = decode_events(value)
+            except UndecodableRecord as exc:
+                sends.append(await dead_letter(value, str(exc), key))
                 continue
-            if key != event.session_id.encode():
-                sends.append(await dead_letter(value, "record key is not the event's session id", key))
+            session_id = session_of(events)
+            if session_id is None or key != session_id.encode():
+                sends.append(await dead_letter(value, "record key is not the events' session id", key))
                 continue
-            decoded.append(event)
-            partition_of[event.session_id] = message.message.partition
+            decoded.extend(events)
+            partition_of[session_id] = message.message.partition
 
         def save(session_id: str, record: SessionRecord) -> None:
             # Written to the store and to the changelog partition of the session's own
@@ -182,17 +251,17 @@ def create_stream_app(settings: Settings) -> faust.App:
             sends.append(sessions.send_changelog(partition_of[session_id], key, value))
 
         try:
-            await service.apply(decoded, load, save)
+            await apply_through_outages(decoded, load, save)
         except Exception:  # noqa: BLE001 - one bad record must not stop the agent
             # Nothing of the batch was saved (records are saved at the end of apply), so
             # apply again one event at a time to find the bad one; the ledger is idempotent.
             for event in decoded:
                 try:
-                    await service.apply([event], load, save)
+                    await apply_through_outages([event], load, save)
                 except Exception as exc:  # noqa: BLE001
                     log.exception("processing event %s failed", event.id)
                     reason = f"processing failed: {exc!r}"
-                    sends.append(await dead_letter(encode_event(event), reason, event.session_id.encode()))
+                    sends.append(await dead_letter(encode_events([event]), reason, event.session_id.encode()))
         return sends
 
     continuity: OffsetContinuity[TP] = OffsetContinuity()
@@ -262,6 +331,7 @@ def create_stream_app(settings: Settings) -> faust.App:
                 last = {message.message.tp: message.message.offset for message in to_apply}
                 for tp, offset in last.items():
                     durable.processed(tp, offset, sends)
+            applied.set()
 
     async def commit_durable(partitions: set[TP], *, settle: bool = False) -> None:
         """Commit what is processed and in the changelog (after waiting for it, if ``settle``)."""
@@ -274,12 +344,25 @@ def create_stream_app(settings: Settings) -> faust.App:
             await app.consumer._commit(offsets)
 
     @app.timer(settings.stream_commit_interval_s, name="commit_durable_offsets")
+    @outlasting
     async def commit_durable_offsets() -> None:
         await commit_durable(app.consumer.assignment())
 
-    @app.timer(settings.publish_interval_s, name="publish_profiles")
+    #: Set after each applied batch: its profiles are due.
+    applied = asyncio.Event()
+
+    @app.task
     async def publish_profiles() -> None:
-        await service.publish_scored()
+        """Store and announce the profiles of each batch once it is applied; the agent goes
+        on with the next batch meanwhile, and a slow round trip takes several batches'
+        profiles at once."""
+        while True:
+            await applied.wait()
+            applied.clear()
+            try:
+                await outlasting(service.publish_scored)()
+            except Exception:  # noqa: BLE001 - a task that stops would publish nothing again
+                log.exception("publishing profiles failed")
 
     @app.agent(labels_topic, name="learn_labels")
     async def learn_labels(stream: faust.StreamT) -> None:
@@ -295,6 +378,7 @@ def create_stream_app(settings: Settings) -> faust.App:
         await refresh_model()
 
     @app.timer(settings.model_refresh_s, name="refresh_model")
+    @outlasting
     async def refresh_model() -> None:
         seq = await checkpoints.latest_seq()
         if seq > serving["seq"]:
@@ -309,10 +393,12 @@ def create_stream_app(settings: Settings) -> faust.App:
                 log.info("serving model checkpoint %d (%s)", serving["seq"], service.scorer.model_version)
 
     @app.timer(settings.score_debounce_ms / 1000, name="flush_profiles")
+    @outlasting
     async def flush_profiles() -> None:
         await service.flush()
 
     @app.timer(settings.sweep_interval_s, name="sweep_idle_sessions")
+    @outlasting
     async def sweep_idle_sessions() -> None:
         """Close quiet sessions; re-publish any whose last state was never scored."""
         now = int(time.time() * 1000)
@@ -325,11 +411,11 @@ def create_stream_app(settings: Settings) -> faust.App:
                 # a timeout is dropped if the shopper came back, a stale catch-up is not news.
                 await asyncio.sleep(0)
             # The table also holds standby copies of other workers' sessions: skip those.
-            if partition_of(key) not in mine:
+            if partition_of_key(key) not in mine:
                 continue
             record = decode_record(stored)
             if is_idle(record, now, timeout_ms):
-                await events.send(key=key, value=encode_event(timeout_event(record, now)))
+                await events.send(key=key, value=encode_events([timeout_event(record, now)]))
             else:
                 await service.catch_up(record)
 

@@ -1,9 +1,14 @@
 """The production event sink: aiokafka producing to the ``events`` topic.
 
 acks=all with the idempotent producer, keyed by session id so one session's events
-stay in order on one partition (and so on one stream worker). The producer is
-started lazily, so the API keeps running through a broker outage and recovers
-without a restart.
+stay in order on one partition (and so on one stream worker). Each session's events
+of a publication become one record (:mod:`stream.event_records`): a tracker batch is
+one record, not one per event, because the worker pays per record. Publications
+that arrive within ``linger_s`` of each other are sent together: one record per
+session (several tracker batches of one session, say a page's last beacons, become
+one) and one record batch per partition; each request is answered once its round is
+acknowledged. The producer is started lazily, so the API keeps running through a
+broker outage and recovers without a restart.
 
 During an outage each request would wait the full timeout; instead, after a failed
 publish the sink answers "unavailable" at once for ``cooldown_s`` (the Retry-After
@@ -23,17 +28,35 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
 
-from scorer.events import CollectedEvent, encode_event
+from scorer.events import CollectedEvent
+from stream.event_records import MAX_EVENTS_PER_RECORD, encode_events
 from stream.event_sink import SinkUnavailable
 from stream.metrics import PRODUCE_SECONDS
+from stream.record_batches import Record, send_in_batches
 from stream.topics import ensure_topics
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Round:
+    """Publications gathered within one linger, sent together: per session key, its records."""
+
+    producer: AIOKafkaProducer
+    acked: asyncio.Future[None]
+    records: dict[bytes, list[list[CollectedEvent]]] = field(default_factory=dict)
+
+
+def _retrieve(acked: asyncio.Future[None]) -> None:
+    """Mark a round's failure as seen even when every request of it timed out first."""
+    if not acked.cancelled():
+        acked.exception()
 
 
 class KafkaEventSink:
@@ -47,6 +70,7 @@ class KafkaEventSink:
         partitions: int = 4,
         timeout_s: float = 5.0,
         cooldown_s: float = 5.0,
+        linger_s: float = 0.002,
     ) -> None:
         self._bootstrap_servers = bootstrap_servers
         self._topic = topic
@@ -57,6 +81,10 @@ class KafkaEventSink:
         self._producer: AIOKafkaProducer | None = None
         self._connecting = asyncio.Lock()
         self._partitioner = DefaultPartitioner()
+        self._linger_s = linger_s
+        #: The round of publications gathering now, sent ``linger_s`` after it opened.
+        self._gathering: _Round | None = None
+        self._sending: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         try:
@@ -65,6 +93,8 @@ class KafkaEventSink:
             log.warning("Kafka not reachable at start-up, will retry on demand: %s", exc)
 
     async def stop(self) -> None:
+        if self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
         if self._producer is not None:
             producer, self._producer = self._producer, None
             await producer.stop()
@@ -99,7 +129,7 @@ class KafkaEventSink:
         try:
             producer = await self._connected()
             async with asyncio.timeout(self._timeout_s):
-                await asyncio.gather(*await self._send_batches(producer, events))
+                await asyncio.shield(self._join_round(producer, events))
             PRODUCE_SECONDS.labels("acked").observe(time.perf_counter() - started)
         except (SinkUnavailable, KafkaError, OSError, TimeoutError) as exc:
             PRODUCE_SECONDS.labels("failed").observe(time.perf_counter() - started)
@@ -107,29 +137,53 @@ class KafkaEventSink:
             await self._abandon_producer()
             raise SinkUnavailable(f"Kafka did not acknowledge the batch: {exc!r}") from None
 
-    async def _send_batches(
-        self, producer: AIOKafkaProducer, events: Sequence[CollectedEvent]
-    ) -> list[asyncio.Future]:
-        """Queue the events as whole record batches, one future per batch, not per event.
+    def _join_round(self, producer: AIOKafkaProducer, events: Sequence[CollectedEvent]) -> asyncio.Future[None]:
+        """Add the events to the round being gathered (opening one if none is); returns its ack.
 
-        A collected batch is one session's, so it has one key and one partition; handing
-        aiokafka ready-made batches avoids its per-message bookkeeping on the hot path.
+        A session's events join its record in the round (up to
+        :data:`~stream.event_records.MAX_EVENTS_PER_RECORD`), after those already there.
         """
-        key = events[0].session_id.encode()
-        partitions = sorted(await producer.partitions_for(self._topic))
-        partition = self._partitioner(key, partitions, partitions)
-        acks: list[asyncio.Future] = []
-        batch = producer.create_batch()
+        gathering = self._gathering
+        if gathering is None or gathering.producer is not producer:
+            gathering = self._gathering = _Round(producer, asyncio.get_running_loop().create_future())
+            gathering.acked.add_done_callback(_retrieve)
+            asyncio.get_running_loop().call_later(self._linger_s, self._send_soon, gathering)
         for event in events:
-            value = encode_event(event)
-            if batch.append(key=key, value=value, timestamp=event.received_at) is None:
-                batch.close()
-                acks.append(await producer.send_batch(batch, self._topic, partition=partition))
-                batch = producer.create_batch()
-                batch.append(key=key, value=value, timestamp=event.received_at)
-        batch.close()
-        acks.append(await producer.send_batch(batch, self._topic, partition=partition))
-        return acks
+            records = gathering.records.setdefault(event.session_id.encode(), [[]])
+            if len(records[-1]) == MAX_EVENTS_PER_RECORD:
+                records.append([])
+            records[-1].append(event)
+        return gathering.acked
+
+    def _send_soon(self, gathering: _Round) -> None:
+        if self._gathering is gathering:
+            self._gathering = None
+        task = asyncio.ensure_future(self._send_round(gathering))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send_round(self, gathering: _Round) -> None:
+        """One record per session of the round, as one record batch per partition."""
+        try:
+            async with asyncio.timeout(self._timeout_s):  # an abandoned producer never answers
+                await self._send_records(gathering)
+        except Exception as exc:  # every request of the round learns why, then answers 503
+            gathering.acked.set_exception(exc)
+        except asyncio.CancelledError:
+            gathering.acked.cancel()
+            raise
+        else:
+            gathering.acked.set_result(None)
+
+    async def _send_records(self, gathering: _Round) -> None:
+        producer = gathering.producer
+        partitions = sorted(await producer.partitions_for(self._topic))
+        by_partition: dict[int, list[Record]] = {}
+        for key, records in gathering.records.items():
+            partition = self._partitioner(key, partitions, partitions)
+            for events in records:
+                by_partition.setdefault(partition, []).append((key, encode_events(events), events[-1].received_at))
+        await asyncio.gather(*(sent.ack for sent in await send_in_batches(producer, self._topic, by_partition)))
 
     async def _abandon_producer(self) -> None:
         """Drop the producer without flushing, so no batch we refused is sent later.

@@ -92,20 +92,35 @@ class MemoryProfileStore:
         return None
 
 
+#: KEYS: profile key, channel, per profile; ARGV: the TTL, then events seen and the
+#: profile JSON per profile. Returns 1 per profile stored, 0 per profile refused.
 _PUT_IF_NOT_OLDER = """
-local stored = tonumber(redis.call('HGET', KEYS[1], 'seen') or '-1')
-if tonumber(ARGV[1]) < stored then return 0 end
-redis.call('HSET', KEYS[1], 'seen', ARGV[1], 'profile', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('PUBLISH', KEYS[2], ARGV[2])
-return 1
+local ttl = ARGV[1]
+local stored = {}
+for i = 1, #KEYS, 2 do
+  local seen, profile = tonumber(ARGV[i + 1]), ARGV[i + 2]
+  if seen < tonumber(redis.call('HGET', KEYS[i], 'seen') or '-1') then
+    stored[#stored + 1] = 0
+  else
+    redis.call('HSET', KEYS[i], 'seen', seen, 'profile', profile)
+    redis.call('EXPIRE', KEYS[i], ttl)
+    redis.call('PUBLISH', KEYS[i + 1], profile)
+    stored[#stored + 1] = 1
+  end
+end
+return stored
 """
+
+#: Profiles per script call: one command for many (redis-py packs each command in
+#: Python), without holding Redis for long.
+PUT_CHUNK = 200
 
 
 class RedisProfileStore:
     """Profiles in a hash (``seen``, ``profile`` JSON) with a TTL; announced with PUBLISH.
 
-    The compare-and-set runs as one Lua script, atomic in Redis.
+    The compare-and-set runs as one Lua script, atomic in Redis, for up to
+    :data:`PUT_CHUNK` profiles a call.
     """
 
     def __init__(self, client: aioredis.Redis, ttl_s: int) -> None:
@@ -121,12 +136,15 @@ class RedisProfileStore:
         return (await self.put_many([profile]))[0]
 
     async def put_many(self, profiles: Sequence[AbandonmentProfile]) -> list[bool]:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for profile in profiles:
-                keys = [profile_key(profile.store_id, profile.session_id), profile_channel(profile.store_id)]
-                args = [profile.events_seen, _encode(profile), self._ttl_s]
-                await self._put_if_not_older(keys=keys, args=args, client=pipe)
-            return [bool(stored) for stored in await pipe.execute()]
+        stored: list[bool] = []
+        for start in range(0, len(profiles), PUT_CHUNK):
+            keys: list[str] = []
+            args: list[int | bytes] = [self._ttl_s]
+            for profile in profiles[start : start + PUT_CHUNK]:
+                keys += [profile_key(profile.store_id, profile.session_id), profile_channel(profile.store_id)]
+                args += [profile.events_seen, _encode(profile)]
+            stored += [bool(flag) for flag in await self._put_if_not_older(keys=keys, args=args)]
+        return stored
 
     async def get(self, store_id: str, session_id: str) -> AbandonmentProfile | None:
         data = await self._redis.hget(profile_key(store_id, session_id), "profile")

@@ -2,8 +2,8 @@
 
 :meth:`SessionService.apply` steps each event's session, lets the experiment ledger
 see the event, saves the record and passes labels on to learning;
-:meth:`SessionService.publish_scored`, called right after each batch (embedded) or
-every few tens of milliseconds (the worker), scores the sessions that reached a
+:meth:`SessionService.publish_scored`, called after each batch by both runners
+(the worker from a task of its own, so the next batch is applied meanwhile), scores the sessions that reached a
 moment worth scoring and stores their profiles in one round trip (only each
 session's newest), then announces them. That split is what lets one worker keep up:
 the per-event work is pure and in memory, the network is paid per publication.
@@ -38,7 +38,7 @@ from stream.profile_store import ProfileStore
 #: Sessions whose last published profile is remembered (oldest forgotten first).
 MAX_TRACKED_SESSIONS = 200_000
 
-ProfileSink = Callable[[AbandonmentProfile], Awaitable[None]]
+ProfileSink = Callable[[Sequence[AbandonmentProfile]], Awaitable[None]]
 LabelSink = Callable[[Label], Awaitable[None]]
 LoadRecord = Callable[[str], SessionRecord | None]
 SaveRecord = Callable[[str, SessionRecord], None]
@@ -133,7 +133,14 @@ class SessionService:
             # Another path (a flush, a catch-up) may have published this state already.
             if self._is_news(record)
         ]
-        await self._publish(profiles)
+        try:
+            await self._publish(profiles)
+        except Exception:
+            # Not stored (Redis away): they wait for the next publication, unless a newer
+            # state of the session is waiting already.
+            for session_id, record in to_score.items():
+                self._to_score.setdefault(session_id, record)
+            raise
         return len(profiles)
 
     async def _track_accuracy(self, label: Label) -> None:
@@ -191,13 +198,13 @@ class SessionService:
         batch = list(profiles)
         if not batch:
             return
+        stored = await self._profiles.put_many(batch)
         for profile in batch:
             self._published[profile.session_id] = (profile.events_seen, profile.outcome is not None)
             self._published.move_to_end(profile.session_id)
         while len(self._published) > MAX_TRACKED_SESSIONS:
             self._published.popitem(last=False)
-        stored = await self._profiles.put_many(batch)
-        for profile, was_stored in zip(batch, stored):
-            if was_stored:
-                PROFILES_PUBLISHED.inc()
-                await self._announce(profile)
+        announced = [profile for profile, was_stored in zip(batch, stored) if was_stored]
+        if announced:
+            PROFILES_PUBLISHED.inc(len(announced))
+            await self._announce(announced)

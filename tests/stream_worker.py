@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import GroupCoordinatorNotAvailableError
 
 from cartcoach.settings import Settings
-from scorer.events import CollectedEvent
+from scorer.events import CollectedEvent, encode_event
 from scorer.simulator import SimulatorConfig, collected, simulate
 from stream.kafka_sink import KafkaEventSink
 from tests.services import REPO, Services
@@ -99,13 +100,40 @@ def simulated(stream: StreamEnv, n: int, seed: int, arrival_ms: int = 2_000) -> 
 
 
 async def publish(stream: StreamEnv, events: list[CollectedEvent]) -> None:
-    """Through the collector's own sink, one call per run of one session's events."""
+    """Through the collector's own sink, one record per run of one session's events.
+
+    Up to 500 runs at a time, none of the same session (the sink would make them one record).
+    """
     sink = KafkaEventSink(stream.services.kafka_bootstrap_servers, stream.settings.events_topic)
     try:
-        for _, run in groupby(events, key=lambda e: e.session_id):
-            await sink.publish(list(run))
+        together: dict[str, list[CollectedEvent]] = {}
+        for run in runs_by_session(events):
+            if run[0].session_id in together or len(together) == 500:
+                await asyncio.gather(*map(sink.publish, together.values()))
+                together = {}
+            together[run[0].session_id] = run
+        await asyncio.gather(*map(sink.publish, together.values()))
     finally:
         await sink.stop()
+
+
+async def publish_per_event(stream: StreamEnv, events: list[CollectedEvent]) -> None:
+    """The format before one record per batch: one record per event (version 1), keyed by session."""
+    producer = AIOKafkaProducer(bootstrap_servers=stream.services.kafka_bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        acks = [
+            await producer.send(stream.settings.events_topic, encode_event(e), key=e.session_id.encode())
+            for e in events
+        ]
+        await asyncio.gather(*acks)
+    finally:
+        await producer.stop()
+
+
+def runs_by_session(events: list[CollectedEvent]) -> list[list[CollectedEvent]]:
+    """Consecutive events of one session: the batches :func:`publish` writes as one record each."""
+    return [list(run) for _, run in groupby(events, key=lambda e: e.session_id)]
 
 
 class WorkerProcess:

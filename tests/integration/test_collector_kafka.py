@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -12,7 +13,9 @@ import pytest
 
 from cartcoach.settings import Settings
 from overlay_api.app import create_app
-from scorer.events import decode_event
+from scorer.events import collect, decode_batch
+from stream.event_records import decode_events
+from stream.kafka_sink import KafkaEventSink
 from tests.conftest import STORE_ORIGIN, make_batch
 from tests.kafka_topic import end_offsets, read_records
 from tests.live_server import LiveServer
@@ -38,7 +41,7 @@ def server(services: Services, stores_file, topic: str) -> Iterator[LiveServer]:
         yield live
 
 
-async def test_accepted_batch_is_read_back_from_the_topic_keyed_by_session(
+async def test_accepted_batch_is_one_record_on_the_topic_keyed_by_session(
     server: LiveServer, services: Services, topic: str
 ) -> None:
     batch = make_batch(n=5)
@@ -53,11 +56,10 @@ async def test_accepted_batch_is_read_back_from_the_topic_keyed_by_session(
     assert response.json() == {"accepted": 5}
     assert response.headers["access-control-allow-origin"] == STORE_ORIGIN
 
-    records = await read_records(services.kafka_bootstrap_servers, topic, 5)
-    events = [decode_event(r.value) for r in records]
+    (record,) = await read_records(services.kafka_bootstrap_servers, topic, 1)
+    events = decode_events(record.value)
     assert [e.id for e in events] == [e["id"] for e in batch["events"]]
-    assert {r.key for r in records} == {batch["session_id"].encode()}
-    assert len({r.partition for r in records}) == 1
+    assert record.key == batch["session_id"].encode()
     for event in events:
         assert event.store_id == "shop"
         assert event.session_id == batch["session_id"]
@@ -164,7 +166,7 @@ async def test_health_and_readiness_report_kafka_and_redis(server: LiveServer) -
     assert ready.json() == {"ready": True, "mode": "kafka", "checks": {"events": True, "redis": True}}
 
 
-async def test_a_full_batch_larger_than_one_kafka_record_batch_arrives_whole_and_in_order(
+async def test_a_full_batch_larger_than_a_kafka_record_batch_arrives_as_one_record_in_order(
     server: LiveServer, services: Services, topic: str
 ) -> None:
     batch = make_batch(n=0)
@@ -175,6 +177,33 @@ async def test_a_full_batch_larger_than_one_kafka_record_batch_arrives_whole_and
     async with httpx.AsyncClient(base_url=server.url) as client:
         response = await client.post("/v1/collect", content=json.dumps(batch), headers=JSON)
     assert response.status_code == 202, response.text
-    records = await read_records(services.kafka_bootstrap_servers, topic, before + 100)
-    mine = [decode_event(r.value) for r in records if r.key == batch["session_id"].encode()]
+    records = await read_records(services.kafka_bootstrap_servers, topic, before + 1)
+    (mine,) = [decode_events(r.value) for r in records if r.key == batch["session_id"].encode()]
     assert [e.id for e in mine] == [e["id"] for e in batch["events"]]
+
+
+async def test_batches_of_one_session_that_arrive_together_become_one_record(
+    services: Services, topic: str
+) -> None:
+    """The collector's sink gathers what arrives within its linger: one record per session."""
+    session = f"s-{uuid.uuid4().hex[:16]}"
+    now = int(time.time() * 1000)
+    first, second = (
+        collect(decode_batch(json.dumps(make_batch(n=n, session_id=session))), "shop", now) for n in (3, 2)
+    )
+    other = collect(decode_batch(json.dumps(make_batch(n=4))), "shop", now)
+    sink = KafkaEventSink(services.kafka_bootstrap_servers, topic)
+    await sink.start()
+    before = await end_offsets(services.kafka_bootstrap_servers, topic)
+    try:
+        await asyncio.gather(sink.publish(first), sink.publish(other), sink.publish(second))
+    finally:
+        await sink.stop()
+    records = await read_records(services.kafka_bootstrap_servers, topic, before + 2)
+    assert await end_offsets(services.kafka_bootstrap_servers, topic) == before + 2
+    mine = {session.encode(), other[0].session_id.encode()}
+    by_key = {r.key: [e.id for e in decode_events(r.value)] for r in records if r.key in mine}
+    assert by_key == {
+        session.encode(): [e.id for e in first + second],
+        other[0].session_id.encode(): [e.id for e in other],
+    }

@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaProducer
 from scorer.events import CollectedEvent
 from scorer.profile import AbandonmentProfile
 from stream.embedded_runner import EmbeddedRunner
+from stream.event_records import encode_events
 from stream.faust_app import SWEEP_CHUNK
 from nudges.ledger import MemoryLedger
 from stream.model_health import MemoryModelHealth
@@ -22,7 +23,7 @@ from stream.processing import decode_label
 from stream.profile_store import MemoryProfileStore, RedisProfileStore
 from tests.kafka_topic import end_offsets, read_records
 from tests.services import Services
-from tests.stream_worker import StreamEnv, WorkerProcess, publish, simulated, wait_for_group
+from tests.stream_worker import StreamEnv, WorkerProcess, publish, publish_per_event, simulated, wait_for_group
 
 pytestmark = pytest.mark.services
 NO_TIMEOUT = {"CARTCOACH_SESSION_IDLE_TIMEOUT_S": "100000000"}
@@ -186,24 +187,59 @@ async def test_a_rebalance_under_load_loses_nothing(
     assert {s: p.events_seen for s, p in profiles.items()} == expected
 
 
+async def test_an_upgrade_from_per_event_records_to_batch_records_while_events_flow_loses_nothing(
+    stream: StreamEnv, workers: list[WorkerProcess]
+) -> None:
+    """An upgrade in place: the topic holds records of the old format (one event each) when
+    workers of this version take over, one by one, while the collectors switch to one record
+    per batch. Sessions have events in both formats; every event counts exactly once."""
+    first = await start_worker(stream, workers, "a")
+    events = simulated(stream, 60, seed=17)
+    half = len(events) // 2
+    switched = asyncio.Event()
+
+    async def traffic() -> None:
+        for i in range(0, half, 20):  # the old collectors
+            await publish_per_event(stream, events[i : min(i + 20, half)])
+            await asyncio.sleep(0.05)
+        switched.set()
+        for i in range(half, len(events), 20):  # the new ones
+            await publish(stream, events[i : i + 20])
+            await asyncio.sleep(0.05)
+
+    flowing = asyncio.create_task(traffic())
+    await start_worker(stream, workers, "b")  # joins while old-format records flow
+    await switched.wait()
+    first.stop()  # the last worker of the old generation leaves while batches flow
+    await flowing
+    assert set(expected_counts(events[:half])) & set(expected_counts(events[half:])), "no session spans both"
+    expected = expected_counts(events)
+    profiles = await wait_until_complete(stream, expected, timeout_s=120)
+    assert {s: p.events_seen for s, p in profiles.items()} == expected
+
+
 async def test_a_poison_message_is_dead_lettered_with_its_reason_and_the_next_event_processed(
     stream: StreamEnv, workers: list[WorkerProcess]
 ) -> None:
     await start_worker(stream, workers, "a")
     good = simulated(stream, 1, seed=3)[:3]
     session = good[0].session_id
+    someone_else = encode_events(simulated(stream, 1, seed=4)[:2])
+    poison = [b'{"not": "an event"', b"\xff\xfe", b'{"v": 3, "events": []}', someone_else]
     producer = AIOKafkaProducer(bootstrap_servers=stream.services.kafka_bootstrap_servers)
     await producer.start()
     try:
-        await producer.send_and_wait(stream.settings.events_topic, b'{"not": "an event"', key=session.encode())
-        await producer.send_and_wait(stream.settings.events_topic, b"\xff\xfe", key=session.encode())
+        for value in poison:
+            await producer.send_and_wait(stream.settings.events_topic, value, key=session.encode())
     finally:
         await producer.stop()
     await publish(stream, good)
     await wait_until_complete(stream, expected_counts(good), timeout_s=30)
-    dead = await read_records(stream.services.kafka_bootstrap_servers, stream.settings.dead_letter_topic, 2)
-    assert [r.value for r in dead] == [b'{"not": "an event"', b"\xff\xfe"]
-    assert all(dict(r.headers)["reason"].startswith(b"undecodable event") for r in dead)
+    dead = await read_records(stream.services.kafka_bootstrap_servers, stream.settings.dead_letter_topic, 4)
+    assert [r.value for r in dead] == poison
+    reasons = [dict(r.headers)["reason"] for r in dead]
+    assert reasons[0].startswith(b"undecodable event") and reasons[1].startswith(b"undecodable event")
+    assert reasons[2:] == [b"unsupported record version 3", b"record key is not the events' session id"]
 
 
 async def test_embedded_runner_and_faust_worker_give_identical_profiles(

@@ -29,3 +29,4 @@ def test_the_worker_consumer_asks_the_broker_to_wait_at_most_50_ms_for_an_empty_
     transport, wait_ms = asyncio.run(consumer_fetch_wait())
     assert transport is Transport  # resolved through the faust.transports entry point
     assert wait_ms == FETCH_MAX_WAIT_MS == 50
+
