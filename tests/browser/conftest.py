@@ -24,17 +24,9 @@ from overlay_api.app import create_app
 from overlay_api.storefront import TRACKER_DIR
 from scorer.events import CollectedEvent
 from stream.embedded import EmbeddedPipeline
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.live_server import LiveServer, free_port
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WRITE_KEY = "wk_demo_public_0001"
 # Test tunables, queued before the snippet loads exactly as a store would:
 # Playwright sets navigator.webdriver, which the snippet otherwise ignores as a bot.

@@ -21,19 +21,10 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, Request, sync_playwright
 
+from tests.chromium import CHROMIUM, SHOPPER_ARGS
 from tests.themes.corpus import Theme
 from tests.themes.server import Site
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-blink-features=AutomationControlled",
-]
 #: Quicker batches than a store's default so a run takes seconds; nothing else is tuned.
 SHOPPER_CONFIG = {"flushMs": 1000}
 VIEWPORT = {"width": 1280, "height": 800}
@@ -232,7 +223,7 @@ def run_shoppers(site: Site, theme: Theme, shoppers: list[Shopper], workers: int
 @contextmanager
 def chromium() -> Iterator[Browser]:
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=SHOPPER_ARGS)
         try:
             yield browser
         finally:
