@@ -220,7 +220,8 @@ class RateLimits(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     A client is one address as the server sees it (behind a proxy, run uvicorn with
     ``--proxy-headers``). ``collect`` and ``overlay`` count per write key and client,
     ``secret`` per store and client on every secret-key route (outcomes, reports, the
-    dashboard's JSON and stream). Defaults leave room for a busy shopper and a store's
+    dashboard's JSON and stream, the flows' contacts and outbox); ``overlay`` also counts
+    ``/v1/identify`` and the flows' links (open, click, unsubscribe). Defaults leave room for a busy shopper and a store's
     back end reporting orders from one server.
     """
 

@@ -208,8 +208,8 @@ def create_app(
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/docs", api_docs, methods=["GET"]),
         Mount("/docs/assets", StaticFiles(directory=DOCS_DIR), name="docs-assets"),
-        *ContactsApi(registry, flow_service).routes(settings.max_body_bytes),
-        *FlowsApi(registry, flow_service).routes(),
+        *ContactsApi(registry, flow_service, guard).routes(settings.max_body_bytes),
+        *FlowsApi(registry, flow_service, guard).routes(),
         *storefront_routes(),
         *dashboard.routes(),
     ]

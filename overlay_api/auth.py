@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from nudges.stores import Store, StoreRegistry
 from overlay_api.errors import error_response
-from overlay_api.rate_limits import RateLimiter, client_of, too_many_requests
+from overlay_api.rate_limits import ClientLimits, RateLimiter
 
 
 def store_from_bearer(request: Request, registry: StoreRegistry) -> Store | None:
@@ -42,17 +42,16 @@ class SecretKeyGuard:
 
     def __init__(self, registry: StoreRegistry, limiter: RateLimiter) -> None:
         self._registry = registry
-        self._limiter = limiter
+        #: Shared with the public routes, so one client's failures add up wherever they happen.
+        self.limits = ClientLimits(registry, limiter)
 
     async def refused(self, request: Request, message: str = UNAUTHORIZED) -> Response:
         """401, or 429 once this client has failed too often."""
-        wait = await self._limiter.hit(self._registry.unauthenticated_rate_limit, "unauthenticated", client_of(request))
-        return too_many_requests(wait) if wait else error_response(401, message)
+        return await self.limits.refuse(request, error_response(401, message))
 
     async def admit(self, request: Request, store: Store) -> Response | None:
         """None if the signed-in store's client may go on, else the 429."""
-        wait = await self._limiter.hit(store.rates.secret, "secret", store.id, client_of(request))
-        return too_many_requests(wait) if wait else None
+        return await self.limits.admit(request, store.rates.secret, "secret", store.id)
 
     async def store(self, request: Request) -> Store | Response:
         """The store the bearer key names, or the response to send instead (401 or 429)."""

@@ -22,18 +22,19 @@ from typing import Annotated, Literal
 import msgspec
 from sqlalchemy import select
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from flows.contacts import ContactError, validation_error, by_identify_id, erase, link_session, normalise_phone, parse_registration, register, set_consent
+from flows.contacts import ContactError, by_identify_id, erase, link_session, normalise_phone, parse_registration, register, set_consent
 from flows.models import Contact, Coupon
 from flows.rules import is_stop_word
 from flows.service import FlowService
 from flows.unsubscribe import valid_unsubscribe_token
 from nudges.stores import StoreRegistry
-from overlay_api.auth import store_from_bearer
+from overlay_api.auth import SecretKeyGuard
 from overlay_api.cors import allow_origin, origin_allowed, preflight, request_origin
 from overlay_api.errors import error_response
+from overlay_api.json_body import decode_body, json_body, unsupported_media_type
 from scorer.events import Id
 
 IdentifyId = Annotated[str, msgspec.Meta(pattern=r"^ci_[0-9a-f]{32}$")]
@@ -59,15 +60,34 @@ class Redeem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     order_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 
 
-def _decode(kind: type, body: bytes):
-    """Decode or return the 4xx naming the field."""
-    try:
-        return msgspec.json.decode(body, type=kind), None
-    except msgspec.ValidationError as exc:
-        problem = validation_error(exc)
-        return None, error_response(422, problem.message, problem.path)
-    except msgspec.DecodeError as exc:
-        return None, error_response(400, f"not JSON: {exc}")
+class Registered(msgspec.Struct, frozen=True):
+    """The answer to a registration: the id to erase it by, the id the page may send to identify."""
+
+    contact_id: str
+    identify_id: IdentifyId
+    #: When the contact is erased unless registered again (ms since the epoch).
+    expires_at: int
+
+
+class Stopped(msgspec.Struct, frozen=True):
+    """How many of the store's contacts with that number a stop word unsubscribed (0 if not a stop word)."""
+
+    stopped: int
+
+
+class Redeemed(msgspec.Struct, frozen=True):
+    code: str
+    pct: int
+
+
+#: RFC 8058 one-click unsubscribe posts a form; so does the confirm page's button.
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+UNSUBSCRIBE_CHANNELS = ("email", "sms", "whatsapp", "push")
+_encode = msgspec.json.Encoder().encode
+
+
+def _json(body: msgspec.Struct, status: int = 200) -> Response:
+    return Response(_encode(body), status_code=status, media_type="application/json")
 
 
 def _now() -> int:
@@ -75,9 +95,11 @@ def _now() -> int:
 
 
 class ContactsApi:
-    def __init__(self, registry: StoreRegistry, flows: FlowService) -> None:
+    def __init__(self, registry: StoreRegistry, flows: FlowService, guard: SecretKeyGuard) -> None:
         self._registry = registry
         self._flows = flows
+        self._guard = guard
+        self._limits = guard.limits
 
     def routes(self, max_body_bytes: int) -> list[Route]:
         return [
@@ -91,47 +113,60 @@ class ContactsApi:
         ]
 
     async def register(self, request: Request) -> Response:
-        store = store_from_bearer(request, self._registry)
-        if store is None:
-            return error_response(401, "Send Authorization: Bearer <the store's secret key>")
+        store = await self._guard.store(request)
+        if isinstance(store, Response):
+            return store
+        if wrong := unsupported_media_type(request):
+            return wrong
         now = _now()
+        body = await request.body()
         try:
-            reg = parse_registration(await request.body(), now)
+            reg = parse_registration(body, now)
         except ContactError as exc:
             return error_response(exc.status, exc.message, exc.path)
+        except (UnicodeDecodeError, RecursionError):
+            return error_response(400, "Not readable JSON", "$")
         async with self._flows.sessions.begin() as db:
             contact = await register(db, store.id, store.secret_key, reg, default_locale=store.locale,
                                      retention_days=store.flows.retention_days, now_ms=now)
-            body = {"contact_id": contact.id, "identify_id": contact.identify_id, "expires_at": contact.expires_ms}
+            answer = Registered(contact_id=contact.id, identify_id=contact.identify_id, expires_at=contact.expires_ms)
         if not any(c.granted for c in reg.consent.values()) and reg.consent:
             await self._flows.cancel_for_contact(contact.id, "consent withdrawn")
-        return JSONResponse(body, status_code=201)
+        return _json(answer, status=201)
 
     async def erase(self, request: Request) -> Response:
-        store = store_from_bearer(request, self._registry)
-        if store is None:
-            return error_response(401, "Send Authorization: Bearer <the store's secret key>")
+        store = await self._guard.store(request)
+        if isinstance(store, Response):
+            return store
         contact_id = request.path_params["contact_id"]
+        async with self._flows.sessions() as db:
+            contact = await db.get(Contact, contact_id)
+        # Another store's contact id is "no such contact": nothing of theirs is touched.
+        if contact is None or contact.store_id != store.id:
+            return error_response(404, "No such contact in this store", "$.path.contact_id")
         await self._flows.cancel_for_contact(contact_id, "erased")
         async with self._flows.sessions.begin() as db:
-            erased = await erase(db, store.id, contact_id)
-        if not erased:
-            return error_response(404, "No such contact in this store", "$.path.contact_id")
+            await erase(db, store.id, contact_id)
         return Response(status_code=204)
 
     async def identify_preflight(self, request: Request) -> Response:
         return preflight(request, self._registry, "POST")
 
     async def identify(self, request: Request) -> Response:
+        """Checked like ``/v1/collect``: refusals before the store is known count against the client."""
         origin = request_origin(request)
-        ident, problem = _decode(Identify, await request.body())
-        if problem is not None:
-            return problem
+        if wrong := unsupported_media_type(request, frozenset({"application/json", "text/plain"})):
+            return await self._limits.refuse(request, wrong)
+        ident = decode_body(await request.body(), Identify)
+        if isinstance(ident, Response):
+            return await self._limits.refuse(request, ident)
         store = self._registry.by_write_key(ident.write_key)
         if store is None:
-            return error_response(401, "Unknown write key", "$.write_key")
+            return await self._limits.refuse(request, error_response(401, "Unknown write key", "$.write_key"))
         if not origin_allowed(origin, store, self._registry):
-            return error_response(403, f"Origin {origin} is not allowed for this store")
+            return error_response(403, f"Origin {origin} is not allowed for this store", "$.headers.origin")
+        if limited := await self._limits.admit(request, store.rates.overlay, "identify", store.id):
+            return allow_origin(limited, origin)
         async with self._flows.sessions.begin() as db:
             contact = await by_identify_id(db, store.id, ident.identify_id)
             if contact is not None:
@@ -144,11 +179,16 @@ class ContactsApi:
     async def unsubscribe(self, request: Request) -> Response:
         p = request.path_params
         store = self._registry.by_id(p["store_id"])
-        if store is None or p["channel"] not in ("email", "sms", "whatsapp", "push") or not valid_unsubscribe_token(
+        if store is None or p["channel"] not in UNSUBSCRIBE_CHANNELS or not valid_unsubscribe_token(
             store.secret_key, p["contact_id"], p["channel"], p["token"]
         ):
-            return HTMLResponse("<p>This unsubscribe link is not valid.</p>", status_code=404)
+            # A forged link counts against the client like a wrong key: guessing tokens is hopeless.
+            return await self._limits.refuse(request, HTMLResponse("<p>This unsubscribe link is not valid.</p>", status_code=404))
+        if limited := await self._limits.admit(request, store.rates.overlay, "links", store.id):
+            return limited
         channel = p["channel"]
+        if request.method == "POST" and (wrong := unsupported_media_type(request, FORM_TYPES)):
+            return wrong
         if request.method == "GET":
             return HTMLResponse(
                 f'<!doctype html><meta charset="utf-8"><title>Unsubscribe</title>'
@@ -172,31 +212,31 @@ class ContactsApi:
         return True
 
     async def inbound(self, request: Request) -> Response:
-        store = store_from_bearer(request, self._registry)
-        if store is None:
-            return error_response(401, "Send Authorization: Bearer <the store's secret key>")
-        reply, problem = _decode(Inbound, await request.body())
-        if problem is not None:
-            return problem
+        store = await self._guard.store(request)
+        if isinstance(store, Response):
+            return store
+        reply = await json_body(request, Inbound)
+        if isinstance(reply, Response):
+            return reply
         try:
             phone = normalise_phone(reply.sender)
         except ContactError as exc:
             return error_response(422, exc.message, "$.sender")
         if not is_stop_word(reply.text):
-            return JSONResponse({"stopped": 0})
+            return _json(Stopped(stopped=0))
         async with self._flows.sessions() as db:
             ids = list(await db.scalars(select(Contact.id).where(Contact.store_id == store.id, Contact.phone == phone)))
         for contact_id in ids:
             await self.withdraw(contact_id, reply.channel, "stop_word")
-        return JSONResponse({"stopped": len(ids)})
+        return _json(Stopped(stopped=len(ids)))
 
     async def redeem(self, request: Request) -> Response:
-        store = store_from_bearer(request, self._registry)
-        if store is None:
-            return error_response(401, "Send Authorization: Bearer <the store's secret key>")
-        ask, problem = _decode(Redeem, await request.body())
-        if problem is not None:
-            return problem
+        store = await self._guard.store(request)
+        if isinstance(store, Response):
+            return store
+        ask = await json_body(request, Redeem)
+        if isinstance(ask, Response):
+            return ask
         now = _now()
         async with self._flows.sessions.begin() as db:
             coupon = await db.get(Coupon, ask.code, with_for_update=True)
@@ -207,4 +247,4 @@ class ContactsApi:
             if coupon.expires_ms <= now:
                 return error_response(409, "Expired", "$.code")
             coupon.redeemed_ms, coupon.order_id = now, ask.order_id
-            return JSONResponse({"code": coupon.code, "pct": coupon.pct})
+            return _json(Redeemed(code=coupon.code, pct=coupon.pct))

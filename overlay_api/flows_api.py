@@ -26,7 +26,7 @@ from flows.report import flow_report
 from flows.service import FlowService
 from flows.tracking import valid_tracking_token
 from nudges.stores import StoreRegistry
-from overlay_api.auth import store_from_bearer
+from overlay_api.auth import SecretKeyGuard
 from overlay_api.dashboard import STATIC_DIR
 from overlay_api.errors import error_response
 
@@ -40,7 +40,57 @@ _PAGE_HEADERS: Final = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-_UNAUTHORIZED = "Send Authorization: Bearer <the store's secret key>"
+
+
+class OutboxEntry(msgspec.Struct, frozen=True):
+    """One message as the shopper got it (or why it was skipped); the recipient masked."""
+
+    key: str
+    flow: str
+    step: int
+    channel: str
+    status: str
+    detail: str
+    recipient: str
+    subject: str | None
+    text: str
+    html: str | None
+    incentive: str
+    coupon: str | None
+    attempts: int
+    due_ms: int
+    created_ms: int
+    sent_ms: int | None
+    opened: bool
+    clicked: bool
+
+
+class Outbox(msgspec.Struct, frozen=True):
+    store_id: str
+    messages: list[OutboxEntry]
+
+
+class StepCounts(msgspec.Struct, frozen=True):
+    """The counters of one flow step on one channel (:mod:`flows.report`)."""
+
+    flow: str
+    step: int
+    channel: str
+    sent: int
+    delivered: int
+    opened: int
+    clicked: int
+    recovered: int
+    unsubscribed: int
+    refunded: int
+    failed: int
+    skipped: int
+    holdout: int
+
+
+class FlowReport(msgspec.Struct, frozen=True):
+    store_id: str
+    steps: list[StepCounts]
 
 
 def mask(recipient: str) -> str:
@@ -67,14 +117,16 @@ def without_pixel(html: str | None) -> str | None:
     return None if html is None else _OPEN_PIXEL.sub("", html)
 
 
-def _json(body: object) -> Response:
+def _json(body: msgspec.Struct) -> Response:
     return Response(_encode(body), media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 class FlowsApi:
-    def __init__(self, registry: StoreRegistry, flows: FlowService) -> None:
+    def __init__(self, registry: StoreRegistry, flows: FlowService, guard: SecretKeyGuard) -> None:
         self._registry = registry
         self._flows = flows
+        self._guard = guard
+        self._limits = guard.limits
 
     def routes(self) -> list[Route]:
         return [
@@ -89,9 +141,9 @@ class FlowsApi:
         return FileResponse(STATIC_DIR / "outbox.html", headers=_PAGE_HEADERS)
 
     async def outbox(self, request: Request) -> Response:
-        store = store_from_bearer(request, self._registry)
-        if store is None:
-            return error_response(401, _UNAUTHORIZED)
+        store = await self._guard.store(request)
+        if isinstance(store, Response):
+            return store
         try:
             limit = int(request.query_params.get("limit", "50"))
         except ValueError:
@@ -101,42 +153,49 @@ class FlowsApi:
         async with self._flows.sessions() as db:
             rows = await db.scalars(select(OutboxMessage).where(OutboxMessage.store_id == store.id)
                                     .order_by(OutboxMessage.created_ms.desc()).limit(limit))
-            messages = [{
-                "key": r.idempotency_key, "flow": r.flow, "step": r.step, "channel": r.channel, "status": r.status,
-                "detail": r.detail, "recipient": mask(r.recipient), "subject": r.subject, "text": r.text,
-                "html": without_pixel(r.html), "incentive": r.incentive, "coupon": r.coupon_code, "attempts": r.attempts,
-                "due_ms": r.due_ms, "created_ms": r.created_ms, "sent_ms": r.sent_ms,
-                "opened": r.opened_ms is not None, "clicked": r.clicked_ms is not None,
-            } for r in rows]
-        return _json({"store_id": store.id, "messages": messages})
+            messages = [OutboxEntry(
+                key=r.idempotency_key, flow=r.flow, step=r.step, channel=r.channel, status=r.status,
+                detail=r.detail, recipient=mask(r.recipient), subject=r.subject, text=r.text,
+                html=without_pixel(r.html), incentive=r.incentive, coupon=r.coupon_code, attempts=r.attempts,
+                due_ms=r.due_ms, created_ms=r.created_ms, sent_ms=r.sent_ms,
+                opened=r.opened_ms is not None, clicked=r.clicked_ms is not None,
+            ) for r in rows]
+        return _json(Outbox(store_id=store.id, messages=messages))
 
     async def report(self, request: Request) -> Response:
-        store = store_from_bearer(request, self._registry)
-        if store is None:
-            return error_response(401, _UNAUTHORIZED)
+        store = await self._guard.store(request)
+        if isinstance(store, Response):
+            return store
         async with self._flows.sessions() as db:
-            return _json({"store_id": store.id, "steps": await flow_report(db, store.id)})
+            steps = msgspec.convert(await flow_report(db, store.id), list[StepCounts])
+        return _json(FlowReport(store_id=store.id, steps=steps))
 
-    async def _mark(self, request: Request, column: str) -> bool:
+    async def _mark(self, request: Request, column: str) -> Response | None:
+        """Count the open or click once; the 4xx/429 instead if the link is forged or the client too busy.
+
+        A forged token counts against the client's unauthenticated share (guessing is hopeless),
+        a real link against the store's overlay rate, per client.
+        """
         p = request.path_params
         store = self._registry.by_id(p["store_id"])
         if store is None or not valid_tracking_token(store.secret_key, p["key"], p["token"]):
-            return False
+            return await self._limits.refuse(request, error_response(404, "Unknown link", "$.path.token"))
+        if limited := await self._limits.admit(request, store.rates.overlay, "links", store.id):
+            return limited
         async with self._flows.sessions.begin() as db:
             row = await db.get(OutboxMessage, p["key"])
             if row is not None and row.store_id == store.id and getattr(row, column) is None:
                 setattr(row, column, self._flows.clock())
-        return True
+        return None
 
     async def opened(self, request: Request) -> Response:
-        await self._mark(request, "opened_ms")
-        return Response(_PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
+        return await self._mark(request, "opened_ms") or Response(
+            _PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
 
     async def clicked(self, request: Request) -> Response:
         store = self._registry.by_id(request.path_params["store_id"])
         target = request.query_params.get("to", "")
         if store is None or not any(target.startswith(o + "/") or target == o for o in store.allowed_origins):
-            return error_response(400, "to must be a page of the store's own site", "$.query.to")
-        if not await self._mark(request, "clicked_ms"):
-            return error_response(404, "Unknown link")
-        return RedirectResponse(target, status_code=302)
+            return await self._limits.refuse(
+                request, error_response(400, "to must be a page of the store's own site", "$.query.to"))
+        return await self._mark(request, "clicked_ms") or RedirectResponse(target, status_code=302)

@@ -2,7 +2,8 @@
 
 Why generated here: the request and response bodies are the msgspec structs the
 routes decode and encode (:class:`scorer.events.Batch`, :class:`overlay_api.outcomes.Outcome`,
-:class:`nudges.experiment_report.Report`), so their schemas come from the same
+:class:`nudges.experiment_report.Report`, the flows' :class:`flows.contacts.Registration`,
+:class:`overlay_api.flows_api.Outbox` and the rest), so their schemas come from the same
 definitions and cannot drift; the paths, parameters and status codes are written
 below, once, and ``tests/integration/test_openapi.py`` checks them against the app's
 routes and fuzzes every operation with schemathesis. ``/docs`` is a small static page
@@ -10,7 +11,7 @@ of ours that renders this document (no CDN, no build step).
 
 >>> doc = openapi_document()
 >>> doc["openapi"], sorted(doc["paths"])[:3]
-('3.1.0', ['/dashboard/api/summary', '/dashboard/api/token', '/dashboard/stream'])
+('3.1.0', ['/dashboard/api/summary', '/dashboard/api/token', '/dashboard/outbox'])
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from typing import Any, Final
 
 import msgspec
 
+from flows.contacts import Registration
 from nudges.experiment_report import Report
+from overlay_api.contacts_api import Identify, Inbound, Redeem, Redeemed, Registered, Stopped
+from overlay_api.flows_api import FlowReport, Outbox
 from overlay_api.outcomes import Outcome
 from scorer.events import REASONS, Batch
 
@@ -55,6 +59,117 @@ _TOO_LARGE: Final = {"description": "Body larger than CARTCOACH_MAX_BODY_BYTES (
 
 def _query(name: str, schema: dict[str, Any], description: str, required: bool = False) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _html(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+_LINK: Final = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                for name in ("store_id", "key", "token")]
+_JSON_BODY_ERRORS: Final = {
+    "400": _error("Not readable JSON (or not UTF-8)"),
+    "413": _TOO_LARGE,
+    "415": _error("Content type other than application/json"),
+    "422": _INVALID,
+    "429": _LIMITED,
+}
+
+
+def _flows_paths() -> dict[str, Any]:
+    """Contacts, identify, unsubscribe, inbound replies, coupons, the outbox and its tracking links."""
+    unsubscribe_params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                          for name in ("store_id", "contact_id", "channel", "token")]
+    forged_unsubscribe = _html("Not a valid unsubscribe link")
+    return {
+        "/v1/contacts": {"post": {
+            "summary": "Register or update a contact and its consents", "tags": ["flows"], "security": _SECRET,
+            "requestBody": {"required": True, "content": _json(_ref("Registration"))},
+            "responses": {"201": {"description": "Registered", "content": _json(_ref("Registered"))},
+                          "401": _UNAUTHORIZED, **_JSON_BODY_ERRORS},
+        }},
+        "/v1/contacts/{contact_id}": {"delete": {
+            "summary": "Erase a contact and everything derived from it", "tags": ["flows"], "security": _SECRET,
+            "parameters": [{"name": "contact_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"204": {"description": "Erased"}, "401": _UNAUTHORIZED,
+                          "404": _error("No such contact in this store"), "429": _LIMITED},
+        }},
+        "/v1/identify": {"post": {
+            "summary": "Link this session to a contact by its opaque identify id (from the page)",
+            "tags": ["snippet"],
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": _ref("Identify")},
+                "text/plain": {"schema": {"type": "string"}, "description": "The same JSON, sent without a preflight"},
+            }},
+            "responses": {"204": {"description": "Done (the same answer whether or not the id is known)"},
+                          "401": _error("Unknown write key"), "403": _error("Origin not allowed for this store"),
+                          **_JSON_BODY_ERRORS,
+                          "415": _error("Content type other than application/json or text/plain")},
+        }},
+        "/v1/unsubscribe/{store_id}/{contact_id}/{channel}/{token}": {
+            "get": {
+                "summary": "The unsubscribe link: a page with a confirm button (a GET changes nothing)",
+                "tags": ["flows"], "parameters": unsubscribe_params,
+                "responses": {"200": _html("The confirm page"), "404": forged_unsubscribe, "429": _LIMITED},
+            },
+            "post": {
+                "summary": "RFC 8058 one-click unsubscribe (and the confirm button)",
+                "tags": ["flows"], "parameters": unsubscribe_params,
+                "requestBody": {"required": False, "content": {
+                    "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+                    "multipart/form-data": {"schema": {"type": "object"}},
+                }},
+                "responses": {"200": _html("Unsubscribed"),
+                              "404": _html("Not a valid link, or the contact no longer exists"),
+                              "415": _error("Content type other than a form"), "429": _LIMITED},
+            },
+        },
+        "/v1/inbound": {"post": {
+            "summary": "A reply from SMS or WhatsApp; a stop word withdraws consent on that channel",
+            "tags": ["flows"], "security": _SECRET,
+            "requestBody": {"required": True, "content": _json(_ref("Inbound"))},
+            "responses": {"200": {"description": "Contacts unsubscribed", "content": _json(_ref("Stopped"))},
+                          "401": _UNAUTHORIZED, **_JSON_BODY_ERRORS},
+        }},
+        "/v1/coupons/redeem": {"post": {
+            "summary": "Use a flow coupon once, before it expires", "tags": ["flows"], "security": _SECRET,
+            "requestBody": {"required": True, "content": _json(_ref("Redeem"))},
+            "responses": {"200": {"description": "Redeemed", "content": _json(_ref("Redeemed"))},
+                          "401": _UNAUTHORIZED, "404": _error("No such coupon in this store"),
+                          "409": _error("Already used, or expired"), **_JSON_BODY_ERRORS},
+        }},
+        "/v1/flows/outbox": {"get": {
+            "summary": "The latest messages, newest first (recipients masked)", "tags": ["flows"], "security": _SECRET,
+            "parameters": [_query("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "How many (default 50)")],
+            "responses": {"200": {"description": "The outbox", "content": _json(_ref("Outbox"))},
+                          "401": _UNAUTHORIZED, "422": _INVALID, "429": _LIMITED},
+        }},
+        "/v1/flows/report": {"get": {
+            "summary": "Counters per flow, step and channel", "tags": ["flows"], "security": _SECRET,
+            "responses": {"200": {"description": "The report", "content": _json(_ref("FlowReport"))},
+                          "401": _UNAUTHORIZED, "429": _LIMITED},
+        }},
+        "/v1/flows/open/{store_id}/{key}/{token}": {"get": {
+            "summary": "An e-mail's open pixel (counted once per message)", "tags": ["flows"], "parameters": _LINK,
+            "responses": {"200": {"description": "A 1x1 GIF", "content": {"image/gif": {}}},
+                          "404": _error("Unknown link"), "429": _LIMITED},
+        }},
+        "/v1/flows/click/{store_id}/{key}/{token}": {"get": {
+            "summary": "A tracked link: counted once, then a redirect to the store's own site", "tags": ["flows"],
+            "parameters": [*_LINK, _query("to", {"type": "string"}, "The store's page to go to", required=True)],
+            "responses": {"302": {"description": "To the store's page"},
+                          "400": _error("to is not a page of the store's own site"),
+                          "404": _error("Unknown link"), "429": _LIMITED},
+        }},
+        "/dashboard/outbox": {"get": {
+            "summary": "The outbox page (it reads /v1/flows/outbox with the secret key)", "tags": ["dashboard"],
+            "responses": {"200": _html("The page")},
+        }},
+    }
 
 
 def _paths() -> dict[str, Any]:
@@ -175,7 +290,9 @@ def _paths() -> dict[str, Any]:
 
 @functools.cache
 def openapi_document() -> dict[str, Any]:
-    _, schemas = msgspec.json.schema_components([Batch, Outcome, Report], ref_template="#/components/schemas/{name}")
+    structs = [Batch, Outcome, Report, Registration, Registered, Identify, Inbound, Stopped, Redeem, Redeemed,
+               Outbox, FlowReport]
+    _, schemas = msgspec.json.schema_components(structs, ref_template="#/components/schemas/{name}")
     return {
         "openapi": "3.1.0",
         "info": {
@@ -184,7 +301,7 @@ def openapi_document() -> dict[str, Any]:
             "description": "The snippet's collector and overlay (public write key), the store back end's "
             "outcomes and the reports and dashboard (secret key). Guide: docs/api.md.",
         },
-        "paths": _paths(),
+        "paths": _paths() | _flows_paths(),
         "components": {
             "schemas": {**schemas, "Error": _ERROR},
             "securitySchemes": {"secretKey": {"type": "http", "scheme": "bearer",

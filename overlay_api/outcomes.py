@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from overlay_api.auth import SecretKeyGuard
 from overlay_api.collector import PurchaseHook
 from overlay_api.errors import error_response
+from overlay_api.json_body import json_body
 from nudges.stores import StoreRegistry
 from scorer.events import CollectedEvent, Id, Money, ShortText
 from stream.event_sink import EventSink, SinkUnavailable
@@ -53,9 +54,6 @@ class Outcome(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     items: Annotated[list[Item], msgspec.Meta(max_length=200)] = []
     #: When it happened (ms since the epoch); now if absent.
     at: Annotated[int, msgspec.Meta(ge=0)] | None = None
-
-
-_decode = msgspec.json.Decoder(Outcome).decode
 
 
 def outcome_event(outcome: Outcome, store_id: str, now_ms: int) -> CollectedEvent:
@@ -101,20 +99,9 @@ class OutcomesEndpoint:
         store = await self._guard.store(request)
         if isinstance(store, Response):
             return store
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type != "application/json":
-            return error_response(415, "Send Content-Type: application/json", "$.headers.content-type")
-        try:
-            outcome = _decode(await request.body())
-        except msgspec.ValidationError as exc:
-            message, _, path = str(exc).partition(" - at `")
-            return error_response(422, message, path.rstrip("`") or "$")
-        except msgspec.DecodeError as exc:
-            return error_response(400, str(exc), "$")
-        except UnicodeDecodeError:
-            return error_response(400, "Body is not valid UTF-8", "$")
-        except RecursionError:
-            return error_response(400, "JSON is nested too deeply", "$")
+        outcome = await json_body(request, Outcome)
+        if isinstance(outcome, Response):
+            return outcome
         now = int(time.time() * 1000)
         if outcome.at is not None and not now - MAX_OUTCOME_AGE_MS <= outcome.at <= now + 60_000:
             return error_response(422, "at must be within the last 30 days", "$.at")

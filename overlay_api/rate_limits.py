@@ -34,8 +34,9 @@ from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
+from nudges.stores import StoreRegistry
 from overlay_api.errors import error_response
 
 log = logging.getLogger(__name__)
@@ -105,3 +106,26 @@ class RateLimiter:
         self._denied[key] = (until, reset)
         if len(self._denied) > DENY_MEMORY_SIZE:
             del self._denied[next(iter(self._denied))]
+
+
+class ClientLimits:
+    """The two shares a client's requests count against, on every route.
+
+    Before a request's store is known (bad body, unknown key, forged link token) it counts
+    against the client's ``unauthenticated_rate_limit``, so probing is hopeless; once the
+    store is known, against that store's rate for the route, per client.
+    """
+
+    def __init__(self, registry: StoreRegistry, limiter: RateLimiter) -> None:
+        self._registry = registry
+        self._limiter = limiter
+
+    async def refuse(self, request: Request, refusal: Response) -> Response:
+        """``refusal`` (the 4xx for a request whose store is unknown), or 429 once this client has failed too often."""
+        wait = await self._limiter.hit(self._registry.unauthenticated_rate_limit, "unauthenticated", client_of(request))
+        return too_many_requests(wait) if wait else refusal
+
+    async def admit(self, request: Request, spec: str, scope: str, store_id: str) -> JSONResponse | None:
+        """None if this client may go on with ``store_id``'s ``scope`` routes, else the 429."""
+        wait = await self._limiter.hit(spec, scope, store_id, client_of(request))
+        return too_many_requests(wait) if wait else None

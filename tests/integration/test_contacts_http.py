@@ -20,6 +20,7 @@ from tests.flows_helpers import ORIGIN, SECRET, WRITE_KEY, registry
 from tests.live_server import LiveServer
 
 AUTH = {"Authorization": f"Bearer {SECRET}"}
+JSON = {"Content-Type": "application/json"}
 
 
 @pytest.fixture
@@ -109,7 +110,8 @@ async def test_without_the_secret_key_nothing_is_registered_or_erased(server) ->
     async with httpx.AsyncClient(base_url=server.url) as client:
         assert (await client.post("/v1/contacts", json=GOOD, headers={"Authorization": f"Bearer {WRITE_KEY}"})).status_code == 401
         assert (await client.delete("/v1/contacts/c_x")).status_code == 401
-        assert (await client.post("/v1/contacts", content=b"{not json", headers=AUTH)).status_code == 400
+        assert (await client.post("/v1/contacts", content=b"{not json", headers=AUTH | JSON)).status_code == 400
+        assert (await client.post("/v1/contacts", content=b"{}", headers=AUTH)).status_code == 415
 
 
 async def test_erasure_deletes_the_contact_and_everything_derived(server) -> None:

@@ -96,9 +96,11 @@ async def test_the_flow_sends_both_steps_as_real_emails_and_the_link_unsubscribe
                 assert link in text
                 confirm = await client.get(link)
                 assert confirm.status_code == 200 and "<form" in confirm.text  # a GET changes nothing
-                done = await client.post(link, content=b"List-Unsubscribe=One-Click")
+                one_click = {"Content-Type": "application/x-www-form-urlencoded"}  # RFC 8058
+                assert (await client.post(link, json={})).status_code == 415  # not a form
+                done = await client.post(link, content=b"List-Unsubscribe=One-Click", headers=one_click)
                 assert done.status_code == 200 and "unsubscribed" in done.text
-                forged = await client.post(link[:-4] + "0000")
+                forged = await client.post(link[:-4] + "0000", headers=one_click)
                 assert forged.status_code == 404
                 report = {(r["flow"], r["step"]): r for r in (await client.get("/v1/flows/report", headers=AUTH)).json()["steps"]}
                 assert (report["quick", 0]["sent"], report["quick", 0]["opened"], report["quick", 0]["unsubscribed"]) == (1, 0, 0)

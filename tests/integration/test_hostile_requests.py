@@ -1,11 +1,12 @@
 """Hostile requests across every route: each gets a 4xx naming the problem and changes nothing.
 
-One real server (embedded), one store with an exposure and a verified order, then
-more than sixty bad requests: wrong content types, invalid UTF-8, broken and deep
-JSON, schema breaches, server-only event types, out-of-bound money, wrong keys,
-forged tokens, bad parameters, unknown experiments. After them the experiment
-report, the experiment list, every stored profile and the events the stream has
-seen are exactly as before.
+One real server (embedded, its flows database a SQLite file), one store with an exposure,
+a verified order and a registered, identified contact, then more than a hundred
+bad requests: wrong content types, invalid UTF-8, broken and deep JSON, schema breaches,
+server-only event types, out-of-bound money, wrong keys, forged tokens and links, bad
+parameters, unknown experiments, contacts and coupons. After them the experiment report,
+the experiment list, every stored profile, the events the stream has seen, and the
+contacts, consents, flow runs, outbox and coupons are exactly as before.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sqlalchemy import select
+
 from cartcoach.settings import DEFAULT_STORES_FILE, Settings
+from flows.models import Consent, Contact, Coupon, FlowRun, OutboxMessage
+from flows.unsubscribe import unsubscribe_token
 from overlay_api.app import create_app
 from tests.integration.test_poisoning import KEY, SECRET, Shopper, exposed_buyer
 from tests.live_server import LiveServer
@@ -119,6 +124,7 @@ def hostile() -> list[tuple[str, str, dict]]:
         ("GET", "/dashboard/api/summary", {"headers": AUTH, "params": {"device": "fridge"}}),
         ("GET", "/dashboard/stream", {"params": {"token": "demo.99999999999.forged"}}),
         ("GET", "/dashboard/stream", {}),
+        *flows_hostile(),
         ("PUT", "/v1/collect", {"json": batch()}),
         ("DELETE", "/v1/outcomes", {"headers": AUTH}),
         ("GET", "/v1/no-such-route", {}),
@@ -126,30 +132,126 @@ def hostile() -> list[tuple[str, str, dict]]:
     return reqs
 
 
+CONTACT = {"customer_id": "cust-hostile-1", "email": "ayla@example.com", "time_zone": "Europe/Istanbul",
+           "consent": {"email": {"granted": True, "source": "checkout_checkbox"}}}
+#: The registered contact's id, known once the fixture has registered it.
+CONTACT_ID: dict[str, str] = {}
+
+
+def flows_hostile() -> list[tuple[str, str, dict]]:
+    """Bad requests to the flows' routes: contacts, identify, unsubscribe, inbound, coupons, outbox, links."""
+    contact_id = CONTACT_ID["id"]
+    unsubscribe = f"/v1/unsubscribe/demo/{contact_id}/email/{unsubscribe_token(SECRET, contact_id, 'email')}"
+    identify = {"write_key": KEY, "session_id": "s-hostile-01", "visitor_id": "v-hostile-01",
+                "identify_id": "ci_" + "0" * 32}
+    inbound = {"channel": "sms", "sender": "+905321234567", "text": "STOP"}
+    return [
+        ("POST", "/v1/contacts", {"json": CONTACT | {"consent": {}}}),  # no key
+        ("POST", "/v1/contacts", {"json": CONTACT | {"consent": {}}, "headers": {"authorization": f"Bearer {KEY}"}}),
+        ("POST", "/v1/contacts", {"content": json.dumps(CONTACT | {"consent": {}}),
+                                  "headers": AUTH | {"content-type": "text/plain"}}),
+        ("POST", "/v1/contacts", {"content": b"\xff\xfe", "headers": AUTH | JSON}),
+        ("POST", "/v1/contacts", {"content": b"{", "headers": AUTH | JSON}),
+        ("POST", "/v1/contacts", {"content": b"[" * 5000 + b"]" * 5000, "headers": AUTH | JSON}),
+        ("POST", "/v1/contacts", {"json": CONTACT | {"email": "not-an-address"}, "headers": AUTH}),
+        ("POST", "/v1/contacts", {"json": CONTACT | {"phone": "12"}, "headers": AUTH}),
+        ("POST", "/v1/contacts", {"json": CONTACT | {"time_zone": "Mars/Olympus"}, "headers": AUTH}),
+        ("POST", "/v1/contacts", {"json": CONTACT | {"consent": {"fax": {"granted": False}}}, "headers": AUTH}),
+        ("POST", "/v1/contacts", {"json": CONTACT | {"consent": {"sms": {"granted": True, "source": "x"}}},
+                                  "headers": AUTH}),  # sms consent without a phone
+        ("POST", "/v1/contacts", {"json": CONTACT | {"password": "hunter2"}, "headers": AUTH}),
+        ("DELETE", f"/v1/contacts/{contact_id}", {}),
+        ("DELETE", f"/v1/contacts/{contact_id}", {"headers": {"authorization": f"Bearer {KEY}"}}),
+        ("DELETE", "/v1/contacts/c_no_such_contact", {"headers": AUTH}),
+        ("POST", "/v1/identify", {"content": json.dumps(identify), "headers": {"content-type": "text/html"}}),
+        ("POST", "/v1/identify", {"content": b"{", "headers": JSON}),
+        ("POST", "/v1/identify", {"content": b"\xff", "headers": JSON}),
+        ("POST", "/v1/identify", {"json": identify | {"identify_id": "cust-hostile-1"}}),
+        ("POST", "/v1/identify", {"json": identify | {"session_id": "<script>"}}),
+        ("POST", "/v1/identify", {"json": identify | {"email": "a@b.c"}}),
+        ("POST", "/v1/identify", {"json": identify | {"write_key": "wk_nobody_0001"}}),
+        ("POST", "/v1/identify", {"json": identify | {"write_key": SECRET}}),
+        ("POST", "/v1/identify", {"json": identify, "headers": {"origin": "https://evil.example"}}),
+        ("GET", unsubscribe[:-4] + "0000", {}),
+        ("POST", unsubscribe[:-4] + "0000", {"content": b"List-Unsubscribe=One-Click",
+                                             "headers": {"content-type": "application/x-www-form-urlencoded"}}),
+        ("POST", unsubscribe.replace("/email/", "/fax/"), {}),
+        ("POST", unsubscribe.replace("/demo/", "/nostore/"), {}),
+        ("POST", unsubscribe, {"json": {"List-Unsubscribe": "One-Click"}}),  # a real link, but not a form
+        ("POST", "/v1/inbound", {"json": inbound}),  # no key
+        ("POST", "/v1/inbound", {"json": inbound, "headers": {"authorization": f"Bearer {KEY}"}}),
+        ("POST", "/v1/inbound", {"content": json.dumps(inbound), "headers": AUTH | {"content-type": "text/plain"}}),
+        ("POST", "/v1/inbound", {"content": b"{", "headers": AUTH | JSON}),
+        ("POST", "/v1/inbound", {"json": inbound | {"channel": "email"}, "headers": AUTH}),
+        ("POST", "/v1/inbound", {"json": inbound | {"sender": "1" * 40}, "headers": AUTH}),
+        ("POST", "/v1/inbound", {"json": inbound | {"sender": "not a number"}, "headers": AUTH}),
+        ("POST", "/v1/coupons/redeem", {"json": {"code": "CC-0000ABCD", "order_id": "o-1"}}),
+        ("POST", "/v1/coupons/redeem", {"json": {"code": "FREE", "order_id": "o-1"}, "headers": AUTH}),
+        ("POST", "/v1/coupons/redeem", {"json": {"code": "CC-0000ABCD", "order_id": ""}, "headers": AUTH}),
+        ("POST", "/v1/coupons/redeem", {"json": {"code": "CC-0000ABCD", "order_id": "o-1"}, "headers": AUTH}),
+        ("POST", "/v1/coupons/redeem", {"content": b"code=CC-0000ABCD", "headers": AUTH | {"content-type": "text/plain"}}),
+        ("GET", "/v1/flows/outbox", {}),
+        ("GET", "/v1/flows/outbox", {"headers": {"authorization": "Bearer sk_guess_0000002"}}),
+        ("GET", "/v1/flows/outbox", {"headers": AUTH, "params": {"limit": "0"}}),
+        ("GET", "/v1/flows/outbox", {"headers": AUTH, "params": {"limit": "all"}}),
+        ("GET", "/v1/flows/report", {}),
+        ("GET", "/v1/flows/open/demo/r_x:0:c_x/forged", {}),
+        ("GET", "/v1/flows/open/nostore/r_x:0:c_x/forged", {}),
+        ("GET", "/v1/flows/click/demo/r_x:0:c_x/forged", {"params": {"to": "https://shop.example/"}}),
+        ("GET", "/v1/flows/click/demo/r_x:0:c_x/forged", {"params": {"to": "https://evil.example/"}}),
+        ("PUT", "/v1/contacts", {"json": CONTACT, "headers": AUTH}),
+    ]
+
+
+async def flows_state(app) -> dict:
+    """Every flows row, as plain values: contacts, consents, runs, outbox, coupons."""
+    async with app.state.flows.service.sessions() as db:
+        def rows(model):
+            return sorted(tuple((c.key, getattr(r, c.key)) for c in r.__table__.columns) for r in model)
+        return {m.__tablename__: rows(await db.scalars(select(m)))
+                for m in (Contact, Consent, FlowRun, OutboxMessage, Coupon)}
+
+
 async def snapshot(client: httpx.AsyncClient, app, shopper: Shopper) -> dict:
     report = (await client.get("/v1/experiments/nudges-v1/report", headers=AUTH)).json()
     listing = (await client.get("/v1/experiments", headers=AUTH)).json()
     profiles = {s: await app.state.profiles.get("demo", s) for s in (shopper.session, "s-hostile-01")}
     return {"report": report, "experiments": listing, "profiles": profiles,
-            "events": len(app.state.sink.pipeline.recent), "labels": app.state.sink.labels_learned}
+            "events": len(app.state.sink.pipeline.recent), "labels": app.state.sink.labels_learned,
+            "flows": await flows_state(app)}
 
 
 @pytest.fixture
 async def live(tmp_path: Path):
     shutil.copy(DEFAULT_STORES_FILE, tmp_path / "stores.yaml")
     shutil.copy(DEFAULT_STORES_FILE.with_name("demo_catalogue.yaml"), tmp_path / "demo_catalogue.yaml")
-    app = create_app(Settings(stores_file=tmp_path / "stores.yaml"))
+    settings = Settings(stores_file=tmp_path / "stores.yaml", database_url=f"sqlite:///{tmp_path / 'flows.db'}",
+                        flows_dry_run=True)
+    app = create_app(settings)
     with LiveServer(app) as server:
         async with httpx.AsyncClient(base_url=server.url, timeout=10.0) as client:
             yield client, app
 
 
-async def test_sixty_plus_hostile_requests_get_4xx_and_change_nothing(live) -> None:
+async def registered_contact(client: httpx.AsyncClient, shopper: Shopper) -> None:
+    """A contact with e-mail consent, identified on the shopper's session."""
+    created = await client.post("/v1/contacts", json=CONTACT, headers=AUTH)
+    assert created.status_code == 201, created.text
+    CONTACT_ID["id"] = created.json()["contact_id"]
+    linked = await client.post("/v1/identify", json={
+        "write_key": KEY, "session_id": shopper.session, "visitor_id": shopper.visitor,
+        "identify_id": created.json()["identify_id"]})
+    assert linked.status_code == 204, linked.text
+
+
+async def test_a_hundred_hostile_requests_get_4xx_and_change_nothing(live) -> None:
     client, app = live
     shopper = await exposed_buyer(client, f"hst{uuid.uuid4().hex[:8]}")
+    await registered_contact(client, shopper)
     before = await snapshot(client, app, shopper)
+    assert before["flows"]["contacts"] and before["flows"]["consents"] and before["flows"]["flow_runs"]
     requests = hostile()
-    assert len(requests) >= 60
+    assert len(requests) >= 100
     for method, path, kwargs in requests:
         response = await client.request(method, path, **kwargs)
         assert 400 <= response.status_code < 500, (method, path, kwargs, response.status_code, response.text)

@@ -48,7 +48,8 @@ def batch(write_key: str) -> dict:
 async def client(tmp_path: Path):
     stores = tmp_path / "stores.yaml"
     stores.write_text(STORES, encoding="utf-8")
-    with LiveServer(create_app(Settings(stores_file=stores))) as server:
+    settings = Settings(stores_file=stores, database_url=f"sqlite:///{tmp_path / 'flows.db'}")
+    with LiveServer(create_app(settings)) as server:
         async with httpx.AsyncClient(base_url=server.url, headers={"origin": ORIGIN}) as http:
             yield http
 
@@ -91,6 +92,28 @@ async def test_secret_key_guessing_is_cut_off_and_signed_in_use_limited_per_stor
     statuses = [(await client.get("/v1/experiments", headers=auth)).status_code for _ in range(4)]
     assert statuses == [200] * 4
     assert_limited(await client.get("/v1/experiments/nudges-v1/report", headers=auth))
+
+
+async def test_identify_is_limited_per_write_key_and_client(client) -> None:
+    ask = {"write_key": "wk_shop_rate_0001", "session_id": "s-rate-000001", "visitor_id": "v-rate-000001",
+           "identify_id": "ci_" + "0" * 32}
+    assert [(await client.post("/v1/identify", json=ask)).status_code for _ in range(3)] == [204] * 3
+    assert_limited(await client.post("/v1/identify", json=ask))
+    assert (await client.post("/v1/identify", json=ask | {"write_key": "wk_roomy_rate_0001"})).status_code == 204
+
+
+async def test_forged_flow_links_are_cut_off_and_the_flows_secret_routes_limited_per_store(client) -> None:
+    forged = [(await client.get(f"/v1/flows/open/shop/r_x:0:c_x/forged{i}")).status_code for i in range(2)]
+    forged.append((await client.post("/v1/unsubscribe/shop/c_x/email/forged",
+                                      headers={"content-type": "application/x-www-form-urlencoded"})).status_code)
+    assert forged == [404] * 3
+    assert_limited(await client.get("/v1/flows/click/shop/r_x:0:c_x/forged", params={"to": ORIGIN + "/"}))
+    assert_limited(await client.post("/v1/identify", content=b"{", headers={"content-type": "application/json"}))
+    auth = {"authorization": "Bearer sk_shop_rate_0001"}
+    statuses = [(await client.get("/v1/flows/outbox", headers=auth)).status_code for _ in range(4)]
+    assert statuses == [200] * 4
+    assert_limited(await client.get("/v1/flows/report", headers=auth))
+    assert_limited(await client.post("/v1/contacts", json={}, headers=auth))
 
 
 def test_a_rate_the_library_cannot_read_stops_the_stores_file_naming_the_field() -> None:
