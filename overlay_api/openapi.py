@@ -11,7 +11,7 @@ of ours that renders this document (no CDN, no build step).
 
 >>> doc = openapi_document()
 >>> doc["openapi"], sorted(doc["paths"])[:3]
-('3.1.0', ['/dashboard/api/summary', '/dashboard/api/token', '/dashboard/outbox'])
+('3.1.0', ['/dashboard/api/installation', '/dashboard/api/summary', '/dashboard/api/token'])
 """
 
 from __future__ import annotations
@@ -273,6 +273,13 @@ def _paths() -> dict[str, Any]:
             ],
             "responses": {"200": {"description": "Summary", "content": _json(plain)},
                           "401": _UNAUTHORIZED, "422": _INVALID, "429": _LIMITED},
+        }},
+        "/dashboard/api/installation": {"get": {
+            "summary": "What the tag saw in the last 24 hours: per page type, signals and detectors; "
+                       "pages typed other; what to add for each missing signal",
+            "tags": ["dashboard"], "security": _SECRET,
+            "responses": {"200": {"description": "Installation census", "content": _json(plain)},
+                          "401": _UNAUTHORIZED, "429": _LIMITED},
         }},
         "/dashboard/stream": {"get": {
             "summary": "Live profiles as server-sent events (token from /dashboard/api/token)",

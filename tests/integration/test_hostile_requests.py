@@ -122,6 +122,8 @@ def hostile() -> list[tuple[str, str, dict]]:
         ("GET", "/dashboard/api/summary", {}),
         ("GET", "/dashboard/api/summary", {"headers": AUTH, "params": {"reason": "greed"}}),
         ("GET", "/dashboard/api/summary", {"headers": AUTH, "params": {"device": "fridge"}}),
+        ("GET", "/dashboard/api/installation", {}),
+        ("GET", "/dashboard/api/installation", {"headers": {"authorization": f"Bearer {KEY}"}}),
         ("GET", "/dashboard/stream", {"params": {"token": "demo.99999999999.forged"}}),
         ("GET", "/dashboard/stream", {}),
         *flows_hostile(),
