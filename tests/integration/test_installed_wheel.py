@@ -55,6 +55,7 @@ DEMO_KEY = "wk_demo_public_0001"
 #: Compose's service addresses, and what stands in for them here (filled per run).
 COMPOSE_KAFKA = "kafka:9092"
 COMPOSE_REDIS = "redis://redis:6379/0"
+COMPOSE_DATABASE = "postgresql://cartcoach:change-me@postgres:5432/cartcoach"
 
 
 @dataclass
@@ -155,7 +156,11 @@ def deployment(
     workdir = root / dockerfile.workdir.lstrip("/")
     workdir.mkdir(parents=True, exist_ok=True)  # empty: no sources beside the process
     tag = uuid.uuid4().hex[:8]
-    stand_ins = {COMPOSE_KAFKA: services.kafka_bootstrap_servers, COMPOSE_REDIS: services.redis_url}
+    stand_ins = {
+        COMPOSE_KAFKA: services.kafka_bootstrap_servers,
+        COMPOSE_REDIS: services.redis_url,
+        COMPOSE_DATABASE: services.database_url,
+    }
     ports: dict[str, int] = {}  # container port -> loopback port
 
     def host_port(container_port: str) -> str:
