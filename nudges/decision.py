@@ -105,7 +105,9 @@ async def decide(
     experiment, policy = store.experiment, store.policy
     if profile is None or profile.confidence < experiment.min_confidence:
         return None
-    if profile.cart_value <= 0 and not policy.overlay_empty_cart:
+    # The page's own word on the cart counts when the events carried no prices.
+    cart_value = profile.cart_value or moment.cart_value or 0.0
+    if cart_value <= 0 and not policy.overlay_empty_cart:
         return None
     if profile.evidence in ([], [NO_EVIDENCE]) and not policy.overlay_without_evidence:
         return None
@@ -121,7 +123,7 @@ async def decide(
     ctx = Context(
         store=store,
         product=catalogue.product(store.id, moment.product_id),
-        cart_value=profile.cart_value or moment.cart_value or 0.0,
+        cart_value=cart_value,
         now_ms=now,
         locale=lang,
         coupon_eligible=coupons == 0 and moment.coupon_allowed,

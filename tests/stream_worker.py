@@ -104,7 +104,9 @@ async def publish(stream: StreamEnv, events: list[CollectedEvent]) -> None:
 
     Up to 500 runs at a time, none of the same session (the sink would make them one record).
     """
-    sink = KafkaEventSink(stream.services.kafka_bootstrap_servers, stream.settings.events_topic)
+    # A fresh topic's first round waits for its partitions' leaders: on a busy CI machine that
+    # can pass the collector's 5 s budget, which is the API's promise, not this helper's.
+    sink = KafkaEventSink(stream.services.kafka_bootstrap_servers, stream.settings.events_topic, timeout_s=30.0)
     try:
         together: dict[str, list[CollectedEvent]] = {}
         for run in runs_by_session(events):
