@@ -166,6 +166,10 @@ class CoachApi:
         origin_list = ", ".join(f'"{o}"' for o in origins)
         stores.write_text(
             f"""
+# Every scripted shopper comes from this machine's one address, three at a time: the
+# per-client rate limits (tested in tests/integration/test_rate_limits.py) are lifted here.
+rate_limits: {{collect: "100000/minute", overlay: "100000/minute", secret: "100000/minute"}}
+unauthenticated_rate_limit: "100000/minute"
 stores:
   - id: {STORE_ID}
     write_key: {WRITE_KEY}
