@@ -6,6 +6,7 @@ limits, and on real Redis, where two API instances share one client's count.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from pathlib import Path
@@ -44,8 +45,18 @@ def batch(write_key: str) -> dict:
             "events": [{"id": f"e-{uuid.uuid4().hex}", "type": "cart_view", "ts": now - 1}]}
 
 
+async def clear_of_a_window_edge(window_s: float = 60.0, margin_s: float = 15.0) -> None:
+    """Start a counted sequence early in a window: the sliding-window counter (epoch-aligned
+    windows, the previous one weighted by what is left of it) lets a few more through when a
+    sequence straddles an edge, which is the library's documented approximation, not a bug."""
+    into = time.time() % window_s
+    if into > window_s - margin_s:
+        await asyncio.sleep(window_s - into + 0.05)
+
+
 @pytest.fixture
 async def client(tmp_path: Path):
+    await clear_of_a_window_edge()
     stores = tmp_path / "stores.yaml"
     stores.write_text(STORES, encoding="utf-8")
     settings = Settings(stores_file=stores, database_url=f"sqlite:///{tmp_path / 'flows.db'}")
