@@ -106,7 +106,7 @@ async def decide(
     if profile is None or profile.confidence < experiment.min_confidence:
         return None
     # The page's own word on the cart counts when the events carried no prices.
-    cart_value = profile.cart_value or moment.cart_value or 0.0
+    cart_value = min(profile.cart_value or moment.cart_value or 0.0, store.max_cart_value)
     if cart_value <= 0 and not policy.overlay_empty_cart:
         return None
     if profile.evidence in ([], [NO_EVIDENCE]) and not policy.overlay_without_evidence:

@@ -131,7 +131,10 @@ def extract_features(state: SessionState) -> dict[str, float]:
     dearest_added = maxima.get("price:cart_add", 0)
     removed_max = maxima.get("price:cart_remove", 0)
     first_value = state.earliest.get("cart_value", (0, 0, 0.0))[2]
-    last_value = float(latest.get("cart_value", (0, 0, 0.0))[2])
+    # The cart value the pages showed last; else at least what this session put in it
+    # (a product page's add, before any cart page was seen).
+    shown_value = float(latest.get("cart_value", (0, 0, 0.0))[2])
+    last_value = shown_value if "cart_value" in latest else max(state.sums.get("added_cents", 0), 0) / 100.0
     price_signals = sum(
         c(t, 0) for t in ("price_filter", "price_sort", "coupon_focus", "installment_view")
     )
@@ -185,7 +188,7 @@ def extract_features(state: SessionState) -> dict[str, float]:
         "cart_removes": float(removes),
         "removed_dearest": float(removed_max > 0 and removed_max >= dearest_added),
         "cart_value": last_value,
-        "cart_value_change": (last_value - first_value) / max(first_value, 1.0),
+        "cart_value_change": (shown_value - first_value) / max(first_value, 1.0),
         "cart_items": float(latest.get("cart_items", (0, 0, 0.0))[2]),
         "cart_views": float(c("cart_view", 0)),
         "cart_dwell_s": d("cart_dwell", 0) / 1000.0,

@@ -78,7 +78,7 @@ class SessionState(msgspec.Struct, kw_only=True):
     dwell_ms: dict[str, int] = {}
     #: Named maxima (prices in cents, depth in per-mille, step numbers, ``at`` per signal group).
     maxima: dict[str, int] = {}
-    #: Named integer sums (depth in per-mille, product prices in cents).
+    #: Named integer sums (depth in per-mille, product prices and the value added to the cart in cents).
     sums: dict[str, int] = {}
     #: Latest value by (at, id hash): cart value, cart items, device, stock, brand tier...
     latest: dict[str, Register] = {}
@@ -214,6 +214,10 @@ def apply(state: SessionState | None, event: CollectedEvent) -> SessionState:
     if event.price is not None:
         cents = _cents(event.price)
         _put_max(maxima, f"price:{kind}", cents)
+        if kind in ("cart_add", "cart_remove"):
+            # What the session put in the cart (one unit per add, less what it took out),
+            # for a cart whose value no page showed.
+            sums["added_cents"] = sums.get("added_cents", 0) + (cents if kind == "cart_add" else -cents)
         if kind in ("page_view", "cart_add"):
             sums["price_cents"] = sums.get("price_cents", 0) + cents
             sums["priced"] = sums.get("priced", 0) + 1

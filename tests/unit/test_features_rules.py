@@ -49,6 +49,18 @@ def test_removing_the_dearest_item_reads_as_price_and_says_so():
     assert extract_features(cheap)["removed_dearest"] == 0.0
 
 
+def test_a_cart_no_page_showed_is_worth_what_the_session_put_in_it():
+    """An add on a product page (no cart page seen yet) is a cart that is not empty."""
+    state = None
+    for i, (kind, price) in enumerate([("cart_add", 30.0), ("cart_add", 250.0), ("cart_remove", 30.0)]):
+        state = apply(state, event("a", i, kind, 1000 * (i + 1), price=price, product_id=f"p{price:.0f}"))
+    x = extract_features(state)
+    assert (x["cart_value"], x["cart_value_change"]) == (250.0, 0.0)
+    # Once a page shows the cart, its word wins.
+    shown = apply(state, event("a", 9, "cart_view", 9000, cart_value=199.0))
+    assert extract_features(shown)["cart_value"] == 199.0
+
+
 def test_review_rereads_and_depth():
     state = None
     for i, (pid, depth) in enumerate([("p1", 0.2), ("p1", 0.9), ("p1", 0.5), ("p2", 0.1)]):

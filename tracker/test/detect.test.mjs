@@ -113,6 +113,11 @@ test('page types from what the page says', () => {
   assert.equal(typeFromText(), 'checkout')
   page('<h1>Siparişiniz alındı</h1>')
   assert.equal(typeFromText(), 'thank_you')
+  // "Go to checkout" beside the cart's lines is a cart page; a mini cart's beside a product's quantity is not.
+  page('<form><table><tr><td>Pony</td><td><input type="number" name="items-0-quantity"></td></tr></table><div><a href="/checkout/">Go to Checkout</a></div></form>')
+  assert.equal(typeFromText(), 'cart')
+  page('<div class="container"><h1>Django Pony</h1></div><div class="row"><div class="main"><form><input type="number" name="quantity"><input type="submit" value="Buy"></form></div><div class="right"><div class="panel"><div><a href="/cart/">1 item in cart</a><a href="/checkout/">Go to Checkout</a></div></div></div></div>')
+  assert.notEqual(typeFromText(), 'cart')
 })
 
 test('review sections: by selector, by their tab, by their heading; never twice', () => {

@@ -3,7 +3,7 @@
 // look, as opening its tab would be: each stretch of at least minViewMs on
 // screen counts, except one that begins when the page opens (it was just there).
 import { safe } from '../guard.js'
-import { observeLooks } from './views.js'
+import { leftAt, observeLooks } from './views.js'
 import { OPENS } from './signals.js'
 import { label, topicOf } from './text.js'
 
@@ -40,5 +40,5 @@ export function watchInfos({ cfg, signal, product, ctx }) {
   scan()
   setInterval(safe(scan), 2000)
   // Leaving with the information on screen ends the look too.
-  ctx.hide.push(() => since.forEach((t, el) => t && Date.now() - t >= cfg.minViewMs && (signal(OPENS[topics.get(el)], product(), 'text', el), since.set(el, null))))
+  ctx.hide.push(() => since.forEach((t, el) => t && leftAt(t) - t >= cfg.minViewMs && (signal(OPENS[topics.get(el)], product(), 'text', el), since.set(el, null))))
 }

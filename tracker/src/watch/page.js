@@ -16,10 +16,21 @@ const texts = (sel) => [...document.querySelectorAll(sel)].map(label).filter(Boo
 // Headings in the page's own content, not a sidebar's mini cart or a menu.
 const CHROME = 'aside,nav,header,footer,[class*=sidebar],[class*=mini],[class*=dropdown],[class*=widget],[class*=modal]'
 
+const CONTROLS = 'a,button,input[type=submit]'
+const QTY = 'input[name*=qty],input[name*=quantity],input[type=number],.pro-qty,.quantity'
+// "Proceed to checkout" in the same block as the cart's quantity fields; a mini cart's
+// button beside a product's quantity field is not (that block has the add control).
+const toCheckoutByLines = (el) => {
+  if (!TO_CHECKOUT.test(label(el))) return
+  for (let box = el.parentElement, i = 0; box && i < 5; box = box.parentElement, i++) {
+    if (box.querySelector(QTY)) return ![...box.querySelectorAll(CONTROLS)].some((b) => ADD.test(label(b)))
+  }
+}
+
 /** The page type by what it says, or undefined. */
 export function typeFromText() {
   const heads = [...document.querySelectorAll('h1,h2,h3,h4,h5,.title,.breadcrumb li,.breadcrumb a,.breadcrumb span')].filter((el) => !el.closest(CHROME)).map(label).filter(Boolean)
-  const controls = texts('a,button,input[type=submit]')
+  const controls = texts(CONTROLS)
   if (heads.some((t) => THANKS.test(t))) return 'thank_you'
   const fields = [...document.querySelectorAll('input:not([type=hidden]),select')].map((el) => fieldText(el) + ' ' + el.autocomplete)
   if (fields.filter((f) => CHECKOUT_FIELD.test(f)).length >= 2 && heads.some((t) => CHECKOUT_HEAD.test(t))) return 'checkout'
@@ -30,7 +41,7 @@ export function typeFromText() {
   for (let i = 0; box && box != document.body && i < 4; box = box.parentElement, i++) {
     if ([...box.querySelectorAll('a,button,input[type=submit]')].some((el) => ADD.test(label(el)))) return 'product'
   }
-  if (heads.some((t) => CART_HEAD.test(t)) || (controls.some((t) => TO_CHECKOUT.test(t)) && document.querySelector('input[name*=qty],input[name*=quantity],input[type=number],.pro-qty,.quantity'))) return 'cart'
+  if (heads.some((t) => CART_HEAD.test(t)) || [...document.querySelectorAll(CONTROLS)].some(toCheckoutByLines)) return 'cart'
   if (controls.filter((t) => ADD.test(t)).length > 2) return 'listing'
 }
 

@@ -5,7 +5,7 @@
 // when the shopper opens them again while they are already there.
 import { on, safe } from '../guard.js'
 import { label, TOPICS } from './text.js'
-import { observeLooks } from './views.js'
+import { leftAt, observeLooks } from './views.js'
 
 /** Review sections: the store's selectors, then sections headed "Reviews"/"Yorumlar". */
 export function findReviews(selector, root = document) {
@@ -26,13 +26,18 @@ export function watchReviews({ cfg, selector, signal, product, ctx }) {
     const r = el.getBoundingClientRect()
     return Math.min(Math.max((innerHeight - r.top) / (r.height || 1), 0), 1)
   }
-  // A rating panel (stars, "Current rating: 4.5") on screen as the page opens is just
-  // there; brought back into view, it is looked at. Written reviews count either way.
-  const start = (el, first) => active.set(el, { t: Date.now(), d: depth(el), skip: first && /rating/.test(el.className) })
-  const end = (el) => {
+  // A rating panel (stars, "Current rating: 4.5") seen once is just there: on screen as
+  // the page opens, or passed on the way to "Add to cart". Brought back into view, it is
+  // looked at. Written reviews count from the first look.
+  const looked = new Set()
+  const start = (el) => {
+    active.set(el, { t: Date.now(), d: depth(el), skip: /rating/.test(el.className) && !looked.has(el) })
+    looked.add(el)
+  }
+  const end = (el, until = Date.now()) => {
     const v = active.get(el)
     active.delete(el)
-    const dwell = v && Date.now() - v.t
+    const dwell = v && until - v.t
     if (dwell >= cfg.minViewMs && !v.skip) signal('review_view', { ...product(), dwell_ms: dwell, depth: Math.round(Math.max(v.d, depth(el)) * 100) / 100 }, v.src || 'text', el)
   }
   const io = observeLooks(start, end, (el) => active.delete(el))
@@ -46,14 +51,14 @@ export function watchReviews({ cfg, selector, signal, product, ctx }) {
 
   // The page is hidden: close the open stretches. The next scan observes them
   // anew, which reports what is on screen once the page is visible again.
-  ctx.hide.push(() => active.forEach((v, el) => (end(el), io.forget(el), watched.delete(el))))
+  ctx.hide.push(() => active.forEach((v, el) => (end(el, leftAt(v.t)), io.forget(el), watched.delete(el))))
   return {
     /** Their tab was clicked while they were on screen: the last look ends, a new one starts. */
     reopened(panel) {
       const el = panel && [...watched].find((w) => w == panel || panel.contains(w) || w.contains(panel))
       if (el && active.has(el)) {
         end(el)
-        start(el, false)
+        start(el)
       }
     },
   }

@@ -4,7 +4,7 @@
 // store's selector map from cartcoach('config', {selectors}) ("api"), class
 // names common to themes ("markup"), then what it says ("text").
 import { on } from '../guard.js'
-import { ADD, COUPON, FILTER_LINK, label, PRICE, PRICE_RANGE, REMOVE, REMOVE_ICON, REMOVE_SHORT, SORT_LINK, SORT_PRICE, fieldText, topicOf } from './text.js'
+import { ADD, COUPON, FILTER_LINK, label, parseMoney, PRICE, PRICE_RANGE, REMOVE, REMOVE_ICON, REMOVE_SHORT, SORT_LINK, SORT_PRICE, fieldText, topicOf } from './text.js'
 
 // Class names and attributes themes commonly use (the pre-heuristics map).
 export const SELECTORS = {
@@ -28,6 +28,8 @@ export const OPENS = {
   warranty: 'warranty_view',
   installments: 'installment_view',
 }
+const QTY = 'input[type=number],input[name*=qty],input[name*=quantity]'
+const MONEY = /[$€£₺]|\btl\b/i
 const CLICKABLE = 'a,button,summary,[role=tab],[role=button],[role=option],input[type=submit],input[type=button],label,li,span,[onclick]'
 
 /** (element, name) -> [matched element, src] by attribute, the store's map or common markup. */
@@ -113,10 +115,21 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
 
   // An icon-only control (×, a trash can) whose classes say remove.
   const iconRemove = (c) => !label(c) && [c, ...c.querySelectorAll('i,svg,span')].some((x) => REMOVE_ICON.test(String(x.className?.baseVal ?? x.className)))
-  // A cart line: a block up the tree with a quantity field or a price, on the cart page or in a mini cart.
-  const inCartLine = (c) => {
+  // A cart line: a block up the tree with a quantity field or a price.
+  const cartLine = (c) => {
     for (let x = c.parentElement, i = 0; x && i < 5; x = x.parentElement, i++) {
-      if (x.querySelector('input[type=number],input[name*=qty],input[name*=quantity]') || /[$€£₺]|\btl\b/i.test(x.textContent.length < 400 ? x.textContent : '')) return page().type == 'cart' || !!c.closest('[class*=cart],[class*=basket],[class*=sepet]')
+      if (x.querySelector(QTY) || MONEY.test(x.textContent.length < 400 ? x.textContent : '')) return x
+    }
+  }
+  // ... on the cart page or in a mini cart.
+  const inCartLine = (c) => !!cartLine(c) && (page().type == 'cart' || !!c.closest('[class*=cart],[class*=basket],[class*=sepet]'))
+  // The unit price a line shows: its first short amount (a price cell, "5,00 ₺"), read when
+  // the line is one product's (one quantity field at most), so "removed the dearest" can be told.
+  const linePrice = (line) => {
+    if (!line || line.querySelectorAll(QTY).length > 1) return
+    for (const x of line.querySelectorAll('[class*=price],td,span,p,strong,div')) {
+      const t = x.textContent
+      if (t.length < 30 && MONEY.test(t) && /\d/.test(t)) return parseMoney(t)
     }
   }
 
@@ -125,7 +138,10 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
     // control or around it, else the product page's. The cart is as it was before.
     const d = (el.closest('[data-product-id],[data-product_id]') || el).dataset
     const id = d.productId || d.product_id
-    signal(type, { ...product(), ...cart(), ...(id && { product_id: id, price: d.price }), quantity: d.quantity || 1 }, src, el)
+    const props = { ...product(), ...cart(), ...(id && { product_id: id, price: d.price }), quantity: d.quantity || 1 }
+    // A removal from a cart line carries that line's price.
+    if (type == 'cart_remove' && !d.price) props.price = linePrice(cartLine(el)) ?? props.price
+    signal(type, props, src, el)
   }
 
   // A price filter: a container that says "price" (class, id or its heading).

@@ -5,7 +5,13 @@
 // sliver, and begins a new one when the shopper brings it back (rereading on a
 // desktop window). A look counts once the section was read: most of it, or a
 // good part of the reading area, was there.
-import { safe } from '../guard.js'
+import { on, safe } from '../guard.js'
+
+// The shopper's last click: a page left by a click (a link, "Add to cart") stopped
+// being read at that click, not when the next page's request came back.
+let clicked
+/** When a look that began at `t` and lasts until the page is left stopped being read. */
+export const leftAt = (t) => (clicked > t ? clicked : Date.now())
 
 const STEPS = Array.from({ length: 21 }, (_, i) => i / 20)
 const high = (x) => x.intersectionRatio >= 0.8 || x.intersectionRect.height >= 0.15 * innerHeight
@@ -18,6 +24,7 @@ const low = (x) => x.intersectionRatio < 0.3 && x.intersectionRect.height < 0.05
  * page during a peek still counts: callers end their open looks on hide.
  */
 export function observeLooks(start, end, drop) {
+  if (clicked == null) on(document, 'click', () => (clicked = Date.now()), true), (clicked = 0)
   const state = new Map()
   const io = new IntersectionObserver(safe((entries) => entries.forEach((x) => {
     const el = x.target
