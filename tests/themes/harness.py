@@ -72,7 +72,8 @@ class Visit:
         self.site = site
         self.theme = theme
         self.context = browser.new_context(viewport=VIEWPORT, locale="tr-TR" if theme.language == "tr" else "en-GB")
-        self.context.set_default_timeout(8000)
+        # Patient as a shopper on a slow store: under load (CI, 2 shared cores) a page can take seconds.
+        self.context.set_default_timeout(30000)
         cfg = json.dumps(SHOPPER_CONFIG)
         self.context.add_init_script(
             "window.cartcoach=window.cartcoach||function(){(cartcoach.q=cartcoach.q||[]).push(arguments)};"
@@ -161,7 +162,8 @@ def run_shopper(browser: Browser, site: Site, theme: Theme, shopper: Shopper) ->
     overlay = False
     try:
         shopper.walk(visit)
-        deadline = time.monotonic() + 4
+        # The overlay is waited for, not slept for: under load its request and UI chunk take seconds.
+        deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not (overlay := visit.overlay_visible()):
             visit.pause(200)
         visit.pause(1200)  # the impression's batch

@@ -4,7 +4,8 @@ import { guessType } from '../src/page.js'
 import { meaning, readPush } from '../src/watch/datalayer.js'
 import { findInfos } from '../src/watch/infos.js'
 import { cartAction, GENERIC } from '../src/watch/network.js'
-import { cartFromMarkup, productFromMarkup, stepFromPath, typeFromText } from '../src/watch/page.js'
+import { cartFromMarkup, linePrice, lineOf, productFromMarkup, stepFromPath, typeFromText } from '../src/watch/page.js'
+import { watchSignals } from '../src/watch/signals.js'
 import { sniff } from '../src/watch/platform.js'
 import { findReviews } from '../src/watch/reviews.js'
 import { fromSchema } from '../src/watch/schema.js'
@@ -154,4 +155,44 @@ test('a control indented in the markup is read by its words, not its whitespace'
                                 Add to cart
                             </button></section>`)
   assert.equal(typeFromText(), 'product')
+})
+
+test('a cart without a total line is worth what its lines show; a line knows its price', () => {
+  page(`<h3>Shopping Cart</h3><div class="line"><div><button class="minus">-</button><input type="number" name="quantity" value="2"></div><h5>$499.00</h5></div>
+    <div class="line"><div><input type="number" name="quantity" value="1"></div><h5>$20.50</h5></div>`)
+  assert.equal(typeFromText(), 'cart')
+  assert.deepEqual(cartFromMarkup(), { value: 519.5, items: 3 })
+  assert.equal(linePrice(lineOf(document.querySelector('.minus'))), 499)
+})
+
+test('card fields make a payment page a checkout, with or without a heading', () => {
+  page('<table><tr><th>Shopping Bag</th></tr></table><label for="n">Name on card</label><input id="n"><label for="e">Expiration</label><input id="e"><label for="c">Card Number</label><input id="c"><button>Checkout</button>')
+  assert.equal(typeFromText(), 'checkout')
+  page('<h3>Contact</h3><label for="a">Address</label><input id="a"><label for="c">City</label><input id="c">')
+  assert.notEqual(typeFromText(), 'checkout')
+})
+
+test('a sort link beside "Sort by", a code field beside Apply, a quantity lowered in a cart line', async () => {
+  const win = page(`<h3>Shopping Cart</h3><p><span>Sort by:</span> <a href="#!" id="sort">price</a></p>
+    <div class="line"><div><button id="minus">-</button><input type="number" name="quantity" value="2"></div><h5>$499.00</h5></div>
+    <div><div class="form-outline"><input type="text" id="code"><label for="code">Discound code</label></div><button>Apply</button></div>
+    <div><label for="zip">Postal code</label><input type="text" id="zip"><button>Apply</button></div>`)
+  // The theme's own minus button (MDB: onclick stepDown()), which runs before the document hears the click.
+  const minus = document.getElementById('minus')
+  minus.addEventListener('click', () => (minus.nextElementSibling.value = String(+minus.nextElementSibling.value - 1)))
+  const sent = []
+  watchSignals({ cfg: {}, signal: (type, props, src) => sent.push([type, src, props.price, props.quantity]), product: () => ({}), cart: () => ({}), page: () => ({ type: 'cart' }), reviews: {} })
+  const tick = () => new Promise((r) => setTimeout(r, 5))
+  document.getElementById('sort').click()
+  await tick()
+  document.getElementById('code').dispatchEvent(new win.FocusEvent('focusin', { bubbles: true }))
+  document.getElementById('zip').dispatchEvent(new win.FocusEvent('focusin', { bubbles: true }))
+  document.getElementById('minus').click()
+  await new Promise((r) => setTimeout(r, 20))
+  assert.deepEqual(sent, [['price_sort', 'text', undefined, undefined], ['coupon_focus', 'text', undefined, undefined], ['cart_remove', 'markup', 499, 1]])
+})
+
+test('a product page without price markup: the amount beside its title, not the struck one', () => {
+  page('<section><div><h1>Shop item template</h1><div class="fs-5"><span class="text-decoration-line-through">$45.00</span><span>$40.00</span></div><button>Add to cart</button></div></section>')
+  assert.equal(productFromMarkup().price, 40)
 })

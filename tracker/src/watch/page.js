@@ -8,6 +8,7 @@ const TOTAL = /^(order |cart |grand |genel |sepet )?(total|toplam|subtotal|ara t
 const CART_HEAD = /shopping (cart|bag|basket)|your (cart|bag|basket)|my cart|cart totals|^(cart|basket|sepet)\b|sepetim|alisveris sepeti|sepetiniz/
 const CHECKOUT_HEAD = /billing|checkout|shipping address|payment|odeme|fatura (bilgileri|adresi)|teslimat adresi|kart bilgileri/
 const CHECKOUT_FIELD = /address|adres|postcode|postal|zip|card|cvv|cvc|expir|city|sehir|kart|son kullanma/
+const CARD_FIELD = /card ?(number|no)|cvv|cvc|expir|kart (numarasi|no)|son kullanma|cc-(number|exp|csc)/
 const THANKS = /thank you|order (received|confirmed|complete)|siparisiniz (alindi|olusturuldu)|tesekkur/
 const TO_CHECKOUT = /proceed to checkout|checkout|odemeye gec|alisverisi tamamla|sepeti onayla/
 
@@ -33,7 +34,8 @@ export function typeFromText() {
   const controls = texts(CONTROLS)
   if (heads.some((t) => THANKS.test(t))) return 'thank_you'
   const fields = [...document.querySelectorAll('input:not([type=hidden]),select')].map((el) => fieldText(el) + ' ' + el.autocomplete)
-  if (fields.filter((f) => CHECKOUT_FIELD.test(f)).length >= 2 && heads.some((t) => CHECKOUT_HEAD.test(t))) return 'checkout'
+  // Address or card fields under a checkout heading; card fields (number, expiry, CVV) say it alone.
+  if (fields.filter((f) => CHECKOUT_FIELD.test(f)).length >= 2 && (heads.some((t) => CHECKOUT_HEAD.test(t)) || fields.filter((f) => CARD_FIELD.test(f)).length >= 2)) return 'checkout'
   // A product page: its one h1 shares a block with an add-to-cart control (related
   // products below may have their own); a listing: several, none beside an h1.
   const h1 = document.querySelectorAll('h1')
@@ -53,7 +55,42 @@ export function productFromMarkup() {
   const action = q('form[action*="/add/"],form[action*="/ekle/"]')?.getAttribute('action')
   const id = (field && (field.dataset.productId || field.dataset.product_id || field.value)) || /\/(?:add|ekle)\/([\w-]{1,64})\/?$/.exec(action || '')?.[1]
   const price = q('[itemprop=price],[class*=product] [class*=price],[class*=price]')
-  return { id: id || undefined, price: price ? parseMoney(price.getAttribute('content') || price.textContent) : undefined }
+  return { id: id || undefined, price: price ? parseMoney(price.getAttribute('content') || price.textContent) : nearTitle() }
+}
+
+// A cart line's quantity field, and an amount as written (a currency sign or TL).
+export const QTY_FIELD = 'input[type=number],input[name*=qty],input[name*=quantity]'
+export const MONEY = /[$€£₺]|\btl\b/i
+
+/** The first short amount a block shows: a cart line's unit price ("5,00 ₺"), else its total. */
+export function linePrice(line) {
+  for (const x of line?.querySelectorAll('[class*=price],td,span,p,strong,div,h4,h5,h6') || []) {
+    const t = x.textContent
+    if (t.length < 30 && MONEY.test(t) && /\d/.test(t)) return parseMoney(t)
+  }
+}
+
+/** The cart line around `el`: the smallest block (up to 6 levels) with one quantity field and an amount. */
+export function lineOf(el) {
+  for (let x = el.parentElement, i = 0; x && i < 6; x = x.parentElement, i++) {
+    const n = x.querySelectorAll(QTY_FIELD).length
+    if (n > 1) return
+    if (n && linePrice(x) != null) return x
+  }
+}
+
+// A price struck through (the old one beside a sale price) is not what the product costs.
+const STRUCK = 's,del,strike,[class*=line-through],[class*=old],[class*=regular]'
+
+/** The first amount in the block of the page's only h1 (up to 4 levels), struck prices skipped. */
+function nearTitle() {
+  const h1 = document.querySelectorAll('h1')
+  for (let box = h1.length == 1 && h1[0].parentElement, i = 0; box && box != document.body && i < 4; box = box.parentElement, i++) {
+    for (const x of box.querySelectorAll('span,p,div,strong,b,ins,bdi')) {
+      const t = x.textContent
+      if (t.length < 20 && MONEY.test(t) && /\d/.test(t) && !x.closest(STRUCK) && !x.querySelector(STRUCK)) return parseMoney(t)
+    }
+  }
 }
 
 /** The cart's value and item count on a cart page, from its totals and quantity fields. */
@@ -64,6 +101,8 @@ export function cartFromMarkup() {
     if (t.length < 40 && TOTAL.test(t) && /\d/.test(t)) value = parseMoney(t.replace(TOTAL, ''))
   }
   const qty = [...document.querySelectorAll('input[name*=qty],input[name*=quantity],.pro-qty input,input.qty')]
+  // No total line: at least what its lines show.
+  if (value == null && qty.length) value = qty.reduce((v, el) => v + (linePrice(lineOf(el)) || 0), 0) || undefined
   return { value, items: qty.length ? qty.reduce((n, el) => n + (+el.value || 1), 0) : undefined }
 }
 

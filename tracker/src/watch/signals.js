@@ -4,7 +4,8 @@
 // store's selector map from cartcoach('config', {selectors}) ("api"), class
 // names common to themes ("markup"), then what it says ("text").
 import { on } from '../guard.js'
-import { ADD, COUPON, FILTER_LINK, label, parseMoney, PRICE, PRICE_RANGE, REMOVE, REMOVE_ICON, REMOVE_SHORT, SORT_LINK, SORT_PRICE, fieldText, topicOf } from './text.js'
+import { linePrice, lineOf, MONEY, QTY_FIELD as QTY } from './page.js'
+import { ADD, COUPON, FILTER_LINK, label, PRICE, PRICE_RANGE, REMOVE, REMOVE_ICON, REMOVE_SHORT, SORT_LINK, SORT_PRICE, fieldText, topicOf } from './text.js'
 
 // Class names and attributes themes commonly use (the pre-heuristics map).
 export const SELECTORS = {
@@ -28,8 +29,12 @@ export const OPENS = {
   warranty: 'warranty_view',
   installments: 'installment_view',
 }
-const QTY = 'input[type=number],input[name*=qty],input[name*=quantity]'
-const MONEY = /[$€£₺]|\btl\b/i
+// A field for a code beside an Apply button is a coupon field whatever its label says ("Discount code", "Gift code").
+const CODE = /\bcode\b|\bkodu?\b/
+const NOT_COUPON = /post|zip|sms|verif|dogrulama|guvenlik|security/
+const APPLY = /^(apply|redeem|use|uygula|kullan)$/
+// A link saying "price" beside "Sort by:" / "Sırala:".
+const SORT_LABEL = /\bsort|order by|sirala/
 const CLICKABLE = 'a,button,summary,[role=tab],[role=button],[role=option],input[type=submit],input[type=button],label,li,span,[onclick]'
 
 /** (element, name) -> [matched element, src] by attribute, the store's map or common markup. */
@@ -108,7 +113,7 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
     if (topic) return opened(c, topic, 'text')
     if (ADD.test(text)) return cartClick('cart_add', c, 'text')
     if (REMOVE.test(text) || ((REMOVE_SHORT.test(text) || iconRemove(c)) && inCartLine(c))) return cartClick('cart_remove', c, 'text')
-    if (SORT_LINK.test(href) || SORT_PRICE.test(text)) return signal('price_sort', {}, SORT_LINK.test(href) ? 'markup' : 'text', c)
+    if (SORT_LINK.test(href) || SORT_PRICE.test(text) || (PRICE.test(text) && SORT_LABEL.test(label(c.parentElement)))) return signal('price_sort', {}, SORT_LINK.test(href) ? 'markup' : 'text', c)
     if (FILTER_LINK.test(href)) return signal('price_filter', {}, 'markup', c)
     if (PRICE_RANGE.test(text) && priceBox(c)) return signal('price_filter', {}, 'text', c)
   })
@@ -123,15 +128,21 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
   }
   // ... on the cart page or in a mini cart.
   const inCartLine = (c) => !!cartLine(c) && (page().type == 'cart' || !!c.closest('[class*=cart],[class*=basket],[class*=sepet]'))
-  // The unit price a line shows: its first short amount (a price cell, "5,00 ₺"), read when
-  // the line is one product's (one quantity field at most), so "removed the dearest" can be told.
-  const linePrice = (line) => {
-    if (!line || line.querySelectorAll(QTY).length > 1) return
-    for (const x of line.querySelectorAll('[class*=price],td,span,p,strong,div')) {
-      const t = x.textContent
-      if (t.length < 30 && MONEY.test(t) && /\d/.test(t)) return parseMoney(t)
+
+  // A quantity lowered in a cart line (its minus button, a stepper, typing) removes that many.
+  // A minus button's own script runs before a listener on the document hears the click: the
+  // value is noted while the click comes down (capture) and compared once it has run.
+  const lowered = (q, was) => +q.value < was && inCartLine(q) && signal('cart_remove', { ...cart(), price: linePrice(lineOf(q)), quantity: was - +q.value }, 'markup', q)
+  on(document, 'click', (ev) => {
+    const q = ev.target.closest && !ev.target.matches(QTY) && lineOf(ev.target)?.querySelector(QTY)
+    if (q) {
+      const was = +q.value
+      setTimeout(() => lowered(q, was))
     }
-  }
+  }, true)
+  const typed = new WeakMap()
+  on(document, 'focusin', (ev) => ev.target.matches?.(QTY) && typed.set(ev.target, +ev.target.value))
+  on(document, 'change', (ev) => typed.has(ev.target) && (lowered(ev.target, typed.get(ev.target)), typed.set(ev.target, +ev.target.value)))
 
   function cartClick(type, el, src) {
     // The product: data-product-id / data-product_id / data-price / data-quantity on the
@@ -140,7 +151,7 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
     const id = d.productId || d.product_id
     const props = { ...product(), ...cart(), ...(id && { product_id: id, price: d.price }), quantity: d.quantity || 1 }
     // A removal from a cart line carries that line's price.
-    if (type == 'cart_remove' && !d.price) props.price = linePrice(cartLine(el)) ?? props.price
+    if (type == 'cart_remove' && !d.price) props.price = linePrice(lineOf(el)) ?? props.price
     signal(type, props, src, el)
   }
 
@@ -165,8 +176,16 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
     const m = match(t, 'coupon')
     if (m) return signal('coupon_focus', cart(), m[1], m[0])
     // By its own words or its form's (Oscar's voucher form: id voucher_form, action /basket/vouchers/add/).
-    if (t.tagName == 'INPUT' && !/email|password|tel/.test(t.type) && COUPON.test(fieldText(t) + ' ' + (t.form ? t.form.id + ' ' + t.form.getAttribute('action') : ''))) signal('coupon_focus', cart(), 'text', t)
+    if (t.tagName != 'INPUT' || /email|password|tel|number|checkbox|radio/.test(t.type)) return
+    const f = fieldText(t)
+    if (COUPON.test(f + ' ' + (t.form ? t.form.id + ' ' + t.form.getAttribute('action') : '')) || (CODE.test(f) && !NOT_COUPON.test(f) && besideApply(t))) signal('coupon_focus', cart(), 'text', t)
   })
+
+  const besideApply = (el) => {
+    for (let x = el.parentElement, i = 0; x && i < 3; x = x.parentElement, i++) {
+      if ([...x.querySelectorAll('button,input[type=submit],input[type=button],a')].some((b) => APPLY.test(label(b)))) return true
+    }
+  }
 
   on(document, 'change', (ev) => {
     const t = ev.target
