@@ -15,7 +15,9 @@ the collector does (one record per tracker batch) and measures, on those records
   4. end-to-end latency, tracker batch produced -> profile in Redis (Redis pub/sub
      says when a profile is stored), at half the worker's rate, p50/p95/p99, for
      trigger events (scored at once) and for all events (the others wait for the
-     debounce flush).
+     debounce flush); and for trigger events from the broker's acknowledgement (the
+     worker's own share, when the broker is slow to acknowledge). A batch the broker
+     refuses is sent again after Retry-After, as the snippet does.
 
 The ratios compare rates of the same run. On a machine shared with other work the
 wall-clock rates move with everyone else's load from one measurement to the next, so

@@ -1,5 +1,7 @@
-"""Faust's Kafka transport: the broker's wait for an empty fetch bounded to 50 ms, and a
-fetch loop that does not make tasks per record.
+"""Faust's Kafka transport: the broker's wait for an empty fetch bounded to 50 ms, a
+fetch loop that does not make tasks per record, and fetches tied to the assignment they
+were asked under (:class:`AskedUnder`: without it, table recovery could wait forever
+after a rebalance).
 
 faust-streaming (0.15) builds its worker consumer with ``fetch_max_wait_ms=1500``,
 a constant no setting reaches. The broker answers a fetch at once when one of its
