@@ -71,6 +71,9 @@ from stream.session_service import MAX_TRACKED_SESSIONS, LoadRecord, SaveRecord,
 
 log = logging.getLogger(__name__)
 
+#: Largest record batch the worker's producer builds (under the broker's 1 MiB message limit).
+PRODUCER_MAX_BATCH_BYTES = 512 * 1024
+
 #: Sessions the idle sweep looks at between two yields to the event loop (5-10 ms).
 SWEEP_CHUNK = 500
 
@@ -124,6 +127,9 @@ def create_stream_app(settings: Settings) -> faust.App:
         key_serializer="raw",
         value_serializer="raw",
         producer_acks=-1,
+        # One record batch per partition per applied batch (changelog, profiles): Faust's
+        # 16 KiB default split them into a produce request per dozen session records.
+        producer_max_batch_size=PRODUCER_MAX_BATCH_BYTES,
         broker_session_timeout=settings.stream_session_timeout_s,
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
@@ -243,12 +249,14 @@ def create_stream_app(settings: Settings) -> faust.App:
             decoded.extend(events)
             partition_of[session_id] = message.message.partition
 
+        changelog: dict[int, list[Record]] = defaultdict(list)
+
         def save(session_id: str, record: SessionRecord) -> None:
-            # Written to the store and to the changelog partition of the session's own
-            # events partition (co-partitioning), with the send kept for the commit.
+            # Written to the store, and queued for the changelog partition of the session's
+            # own events partition (co-partitioning).
             key, value = session_id.encode(), encode_record(record)
             sessions.data[key] = value
-            sends.append(sessions.send_changelog(partition_of[session_id], key, value))
+            changelog[partition_of[session_id]].append((key, value, None))
 
         try:
             await apply_through_outages(decoded, load, save)
@@ -262,7 +270,22 @@ def create_stream_app(settings: Settings) -> faust.App:
                     log.exception("processing event %s failed", event.id)
                     reason = f"processing failed: {exc!r}"
                     sends.append(await dead_letter(encode_events([event]), reason, event.session_id.encode()))
+        # The batch's changelog records, one record batch per partition; its offsets are
+        # committed once these are acknowledged.
+        topic = sessions.changelog_topic.get_topic_name()
+        batches = await through_outages(
+            "writing the changelog", lambda: send_in_batches(kafka_producer(), topic, changelog)
+        )
+        for sent in batches:
+            sent.ack.add_done_callback(functools.partial(persisted, TP(topic, sent.partition), sent.records))
+            sends.append(sent.ack)
         return sends
+
+    def persisted(tp: TP, records: int, ack: asyncio.Future) -> None:
+        """What Faust's own changelog send does on the ack: a RocksDB store keeps the
+        offset, so a restart recovers from there (the memory store ignores it)."""
+        if not ack.cancelled() and ack.exception() is None:
+            sessions.data.set_persisted_offset(tp, ack.result().offset + records - 1)
 
     continuity: OffsetContinuity[TP] = OffsetContinuity()
 

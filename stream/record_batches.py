@@ -4,9 +4,8 @@ A send per record costs the worker about as much as applying an event: aiokafka
 makes a future and a metadata object and logs a debug line per message, and Faust's
 topic send wraps that in its own future, callbacks and sensors. Appending a record to
 an aiokafka record batch costs a few microseconds, and the broker acknowledges the
-batch as a whole. The collector's sink and the worker's profile announcements send
-this way. (The worker's changelog writes stay with Faust's table, which keeps its own
-bookkeeping of them.)
+batch as a whole. The collector's sink, the worker's changelog writes and its
+profile announcements all send this way.
 """
 
 from __future__ import annotations

@@ -20,11 +20,15 @@ from aiokafka.errors import GroupCoordinatorNotAvailableError
 from cartcoach.settings import Settings
 from scorer.events import CollectedEvent, encode_event
 from scorer.simulator import SimulatorConfig, collected, simulate
+from stream.event_sink import SinkUnavailable
 from stream.kafka_sink import KafkaEventSink
 from tests.services import REPO, Services
 
 #: Longer than any simulated session lasts from its arrival.
 SESSION_SPAN_MS = 30 * 60 * 1000
+
+#: How long :func:`publish` keeps sending a batch the broker does not acknowledge.
+PUBLISH_PATIENCE_S = 120
 
 
 @dataclass
@@ -107,14 +111,28 @@ async def publish(stream: StreamEnv, events: list[CollectedEvent]) -> None:
     # A fresh topic's first round waits for its partitions' leaders: on a busy CI machine that
     # can pass the collector's 5 s budget, which is the API's promise, not this helper's.
     sink = KafkaEventSink(stream.services.kafka_bootstrap_servers, stream.settings.events_topic, timeout_s=30.0)
+
+    async def until_acked(run: list[CollectedEvent]) -> None:
+        # A batch the broker did not acknowledge (it timed out under load) is sent again,
+        # as the snippet does after a 503; if it was stored after all, the worker applies
+        # each event id once, so counts stay exact.
+        deadline = time.monotonic() + PUBLISH_PATIENCE_S
+        while True:
+            try:
+                return await sink.publish(run)
+            except SinkUnavailable:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(1.0)
+
     try:
         together: dict[str, list[CollectedEvent]] = {}
         for run in runs_by_session(events):
             if run[0].session_id in together or len(together) == 500:
-                await asyncio.gather(*map(sink.publish, together.values()))
+                await asyncio.gather(*map(until_acked, together.values()))
                 together = {}
             together[run[0].session_id] = run
-        await asyncio.gather(*map(sink.publish, together.values()))
+        await asyncio.gather(*map(until_acked, together.values()))
     finally:
         await sink.stop()
 
