@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 import random
+import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -204,13 +205,29 @@ class LearningPolicy:
         if not 0.0 < probability <= 1.0:
             raise ValueError("probability: must be within (0, 1]")
         lines = self._examples(ctx, actions)
-        cost = -reward / max(ctx.cart_value, MIN_CART)
+        # Bounded: one decision moves the model at most as much as losing or earning its
+        # whole cart (a verified order larger than the cart the browser reported counts as the cart).
+        cost = min(1.0, max(-1.0, -reward / max(ctx.cart_value, MIN_CART)))
         lines[1 + chosen] = f"0:{cost}:{probability} {lines[1 + chosen]}"
         self._vw.learn(lines)
 
     def save(self, path: Path) -> None:
         """Write the model; ``LearningPolicy(model=path)`` reads it back."""
         self._vw.save(str(path))
+
+    def to_bytes(self) -> bytes:
+        """The model as bytes (a checkpoint); :meth:`from_bytes` reads it back."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "model.vw"
+            self.save(path)
+            return path.read_bytes()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes, seed: int = 0) -> LearningPolicy:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "model.vw"
+            path.write_bytes(blob)
+            return cls(seed=seed, model=path)
 
     def close(self) -> None:
         self._vw.finish()
