@@ -302,10 +302,9 @@ class Ledger:
         for session in await self._db.zrange(_k(store_id, "due", experiment), 0, until_ms):
             if not await self._db.set_nx(_k(store_id, "lc", experiment, session), b"1", ORDER_TTL_S):
                 continue  # closed already, here or by another process
-            data = await self._db.get(_k(store_id, "ld", experiment, session))
-            if data is None:
+            decision = await self.learning_decision(store_id, experiment, session)
+            if decision is None:
                 continue
-            decision = _learning_decision.decode(data)
             kept = (await self._db.hgetall(_k(store_id, "lr", experiment, session))).get("revenue", 0.0)
             revenue = min(max(kept, 0.0), cap)
             cost = decision.props.get("cost", 0.0)
@@ -314,6 +313,11 @@ class Ledger:
             await self._db.rpush(_k(store_id, "rl", experiment), _json.encode(reward))
             closed += 1
         return closed
+
+    async def learning_decision(self, store_id: str, experiment: str, session_id: str) -> LearningDecision | None:
+        """The session's learning decision as the ledger recorded it (what it logged, its pmf included)."""
+        data = await self._db.get(_k(store_id, "ld", experiment, session_id))
+        return None if data is None else _learning_decision.decode(data)
 
     async def learning_rewards(self, store_id: str, experiment: str, start: int) -> list[LearningReward]:
         """The experiment's reward log from position ``start`` on, in the order it was written."""
