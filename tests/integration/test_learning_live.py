@@ -31,7 +31,8 @@ from tests.stream_worker import StreamEnv, WorkerProcess, wait_for_group
 
 KEY = "wk_demo_public_0001"
 SECRET = "sk_demo_secret_change_me"
-EXPERIMENT = "learn-live"
+#: Unique per run: the reward log and checkpoints of the experiment live in the shared Redis.
+EXPERIMENT = f"learn-{uuid.uuid4().hex[:8]}"
 WINDOW_S = 18.0  # the store's attribution window (0.005 h), short so the test sees it close
 GRACE_S = 1.0
 
