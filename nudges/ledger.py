@@ -183,6 +183,7 @@ class _Backend(Protocol):
     async def smembers(self, key: str) -> set[str]: ...
     async def zadd(self, key: str, member: str, score: int, ttl_s: int) -> None: ...
     async def zrange(self, key: str, low: int, high: int) -> list[str]: ...
+    async def zrem(self, key: str, member: str) -> None: ...
     async def close(self) -> None: ...
 
 
@@ -299,7 +300,9 @@ class Ledger:
         """Reward every learning decision whose window ended by ``until_ms``, once: append
         each to the experiment's reward log. Returns how many this call closed."""
         closed = 0
-        for session in await self._db.zrange(_k(store_id, "due", experiment), 0, until_ms):
+        due = _k(store_id, "due", experiment)
+        for session in await self._db.zrange(due, 0, until_ms):
+            await self._db.zrem(due, session)  # the set holds open decisions only
             if not await self._db.set_nx(_k(store_id, "lc", experiment, session), b"1", ORDER_TTL_S):
                 continue  # closed already, here or by another process
             decision = await self.learning_decision(store_id, experiment, session)
@@ -414,6 +417,9 @@ class _MemoryBackend:
         items = self._zsets.get(key, {})
         return [m for m, s in sorted(items.items(), key=lambda kv: kv[1]) if low <= s <= high]
 
+    async def zrem(self, key: str, member: str) -> None:
+        self._zsets.get(key, {}).pop(member, None)
+
     async def close(self) -> None:
         return None
 
@@ -469,6 +475,9 @@ class _RedisBackend:
 
     async def zrange(self, key: str, low: int, high: int) -> list[str]:
         return [m.decode() for m in await self._r.zrangebyscore(key, low, high)]
+
+    async def zrem(self, key: str, member: str) -> None:
+        await self._r.zrem(key, member)
 
     async def close(self) -> None:
         await self._r.aclose()
