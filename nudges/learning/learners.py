@@ -30,7 +30,7 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from nudges.learning.bandit import LearningPolicy
@@ -54,7 +54,7 @@ class _Entry:
     position: int = 0
     saved_at: int = 0
     synced_ms: int | None = None
-    fingerprint: str = field(default="")
+    fingerprint: str = ""
 
 
 def _fingerprint(experiment: Experiment) -> str:
@@ -78,19 +78,14 @@ class Learners:
             self._by_key[key] = entry
         if entry.synced_ms is None or now_ms - entry.synced_ms >= self.sync_s * 1000:
             entry.synced_ms = now_ms
-            await self.sync(store, ledger, now_ms, entry)
+            await self._sync(store, ledger, now_ms, entry)
         return entry.policy
 
-    async def sync(self, store: Store, ledger: ExperimentLedger, now_ms: int, entry: _Entry | None = None) -> int:
-        """Close the windows that ended, learn the new rewards, checkpoint; returns rewards learnt."""
+    async def _sync(self, store: Store, ledger: ExperimentLedger, now_ms: int, entry: _Entry) -> None:
+        """Close the windows that ended, learn the new rewards, checkpoint."""
         experiment = store.experiment
-        if entry is None:
-            entry = self._by_key.get((store.id, experiment.name, _fingerprint(experiment)))
-            if entry is None:
-                return 0
-        cap = store.max_cart_value
         await ledger.close_learning(store.id, experiment.name, now_ms - int(self.grace_s * 1000),
-                                    experiment.report_margin_pct / 100, cap)
+                                    experiment.report_margin_pct / 100, store.max_cart_value)
         rewards = await ledger.learning_rewards(store.id, experiment.name, entry.position)
         for reward in rewards:
             d = reward.decision
@@ -103,7 +98,6 @@ class Learners:
             blob = f"{entry.fingerprint}\n{entry.position}\n".encode() + entry.policy.to_bytes()
             await ledger.save_checkpoint(store.id, experiment.name, blob)
             entry.saved_at = entry.position
-        return len(rewards)
 
     async def _open(self, store_id: str, experiment: Experiment, ledger: ExperimentLedger) -> _Entry:
         fingerprint = _fingerprint(experiment)
