@@ -8,6 +8,7 @@ of the simulator's noise switched off at a time (what limits the ceiling), then
 the UCI real-data check. Writes JSON and the learning-curve PNG to docs/.
 
     .venv/bin/python benchmarks/evaluate_reasons.py
+    .venv/bin/python benchmarks/evaluate_reasons.py --label-rates 0.1,0.3   # default vs oracle by training size
 """
 
 import argparse
@@ -54,8 +55,29 @@ def what_if(name: str, config: SimulatorConfig) -> dict:
     return out
 
 
+def by_label_rate(rates: list[float]) -> None:
+    """The default model against the oracle on the benchmark's sessions (seed 1, 20,000), with
+    more of the abandoning sessions answering the survey: how the ratio grows with labels."""
+    for rate in rates:
+        config = SimulatorConfig(sessions=20_000, seed=1, label_rate=rate, noise=1.0)
+        default = Candidate("default", reason=reason_model())
+        replay(collected(simulate(config)), [default], timing_every=10**9)
+        f1 = metrics.macro_f1(default.reason_true, default.reason_pred)
+        oracle = oracle_figures(config)["macro_f1"]
+        half = len(default.reason_true) // 2
+        later = metrics.macro_f1(default.reason_true[half:], default.reason_pred[half:])
+        print(f"label rate {rate:.2f}: {len(default.reason_true):5} labels, default macro-F1 {f1:.3f}, "
+              f"oracle {oracle:.3f}, default / oracle {f1 / oracle:.1%} (second half of the labels: {later:.3f})")
+
+
 if __name__ == "__main__":
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--label-rates", help="only the default model and the oracle, at these comma-separated "
+                                              "survey answer rates (e.g. 0.1,0.3), and nothing else")
+    args = parser.parse_args()
+    if args.label_rates:
+        by_label_rate([float(x) for x in args.label_rates.split(",")])
+        raise SystemExit(0)
     sim_json = Path("docs/evaluation-simulator.json")
     evaluate(
         events=None, sessions=20_000, seed=1, label_rate=0.1, noise=1.0,

@@ -25,6 +25,7 @@ from nudges.learning.simulation import (
     generate,
     load_stores,
     make_policy,
+    mean_interval,
     plot_regret,
     run_policies,
     summarise,
@@ -47,6 +48,9 @@ def simulate(
     plot: Annotated[Path, typer.Option(help="where to save the regret plot (PNG)")] = Path("policy-regret.png"),
     json_out: Annotated[Path | None, typer.Option("--json", help="also write the figures as JSON")] = None,
     exploration: Annotated[float, typer.Option(min=0.0, max=0.2, help="learning policy's exploration share")] = 0.05,
+    warm_start: Annotated[int, typer.Option(
+        min=0, help="decisions of the fixed arms (other shoppers: seed + 1000) the learning policy learns from "
+                    "first, as a store trains from its log before switching")] = 50_000,
 ) -> None:
     """Run no nudge, a blanket 10 % coupon, the reason rules and the learning policy on the
     same simulated sessions; print recovery, coupon cost, refunds and net margin per session
@@ -54,7 +58,9 @@ def simulate(
     started = time.perf_counter()
     shoppers = generate(sessions, seed=seed)
     store_pair = load_stores(stores)
-    runs = run_policies([make_policy(name, seed=seed, epsilon=exploration) for name in POLICIES], shoppers, store_pair)
+    policies = [make_policy(name, seed=seed, epsilon=exploration, warm_start=warm_start, stores=store_pair)
+                for name in POLICIES]
+    runs = run_policies(policies, shoppers, store_pair)
     summaries = [summarise(run) for run in runs]
     table = Table(title=f"{sessions:,} simulated sessions (seed {seed}); per session, 95 % intervals")
     for column in ("policy", "recovery rate %", "coupon cost TRY", "refund rate %", "net margin TRY",
@@ -66,6 +72,8 @@ def simulate(
     console.print(table)
     by = {s.name: s for s in summaries}
     learning, rules, blanket = by["learning"].net_margin, by["rules"].net_margin, by["blanket_coupon"].net_margin
+    paired = mean_interval(runs[POLICIES.index("learning")].expected_net - runs[POLICIES.index("rules")].expected_net)
+    console.print(f"learning − rules, paired on the same sessions: {_ci(paired)} TRY per session")
     console.print(
         f"net margin: learning above rules with intervals apart: {learning.low > rules.high}; "
         f"rules above blanket coupon with intervals apart: {rules.low > blanket.high}"
@@ -76,7 +84,8 @@ def simulate(
     console.print(f"regret plot -> {plot}; {time.perf_counter() - started:.0f} s in all")
     if json_out is not None:
         realised = {s.name: s._asdict() for s in (summarise(r, realised=True) for r in runs)}
-        payload = {"sessions": sessions, "seed": seed, "expected": {s.name: s._asdict() for s in summaries},
+        payload = {"sessions": sessions, "seed": seed, "warm_start": warm_start, "exploration": exploration,
+                   "learning_minus_rules": paired._asdict(), "expected": {s.name: s._asdict() for s in summaries},
                    "realised": realised, "incentives": {r.name: r.incentives for r in runs}}
         json_out.write_text(json.dumps(payload, indent=1, default=float))
 

@@ -73,6 +73,9 @@ class Settings:
     survey_labels_per_client: int = 20
     #: How often serving workers look for a newer model checkpoint.
     model_refresh_s: float = 30.0
+    #: A learning decision's reward is closed this long after its attribution window ended
+    #: (outcomes still in flight through the stream are counted; nudges/learning/learners.py).
+    learning_grace_s: float = 60.0
     model_signing_key: bytes = field(default=b"cartcoach-dev-signing-key", repr=False)
     host: str = "127.0.0.1"
     port: int = 8000
@@ -177,6 +180,7 @@ class Settings:
                 get("CARTCOACH_SURVEY_LABELS_PER_CLIENT", str(defaults.survey_labels_per_client))
             ),
             model_refresh_s=float(get("CARTCOACH_MODEL_REFRESH_S", str(defaults.model_refresh_s))),
+            learning_grace_s=float(get("CARTCOACH_LEARNING_GRACE_S", str(defaults.learning_grace_s))),
             model_signing_key=get(
                 "CARTCOACH_MODEL_SIGNING_KEY", defaults.model_signing_key.decode()
             ).encode(),

@@ -23,6 +23,7 @@ from flows.iys import IysClient
 from flows.scheduler import MemoryScheduler, SaqScheduler, StepScheduler
 from flows.service import FlowService, ProfileSource, Publish
 from nudges.catalogue import Catalogue
+from nudges.learning.learners import Learners
 from nudges.ledger import ExperimentLedger
 from nudges.llm_generator import LlmGenerator
 from nudges.stores import StoreRegistry
@@ -121,5 +122,6 @@ def build_flows(settings: Settings, registry: StoreRegistry, *, profiles: Profil
         profiles=profiles, ledger=ledger, catalogue=catalogue, publish=publish,
         channels=build_channels(settings), public_url=settings.public_url or f"http://{settings.host}:{settings.port}",
         generator=generator, iys=build_iys(settings), speedup=settings.flow_speedup,
+        learners=Learners(grace_s=settings.learning_grace_s),
     )
     return FlowsRuntime(engine, service, runs_steps)

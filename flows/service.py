@@ -47,6 +47,7 @@ from nudges.assignment import HOLDOUT, assign
 from nudges.catalogue import Catalogue
 from nudges.decision import Moment, decide
 from nudges.flow_definitions import Flow, Step
+from nudges.learning.learners import Learners
 from nudges.ledger import ExperimentLedger
 from nudges.llm_generator import LlmGenerator
 from nudges.stores import Store, StoreRegistry
@@ -89,6 +90,9 @@ class FlowService:
     speedup: float = 1.0
     backoff: Backoff = field(default_factory=Backoff)
     clock: Callable[[], int] = _now_ms
+    #: Stores with ``experiment.policy: learning`` choose by their bandit here too, and
+    #: learn the rewards the ledger closed (``nudges/learning/learners.py``).
+    learners: Learners = field(default_factory=Learners)
 
     # -- planning ---------------------------------------------------------------------
 
@@ -228,7 +232,7 @@ class FlowService:
                 locale=contact.locale, product_id=run.product_id, now_ms=now,
                 coupon_allowed=step.incentive == "offer" and not serial, respect_cooldown=False,
             )
-            decision = await decide(store, profile, moment, self.ledger, self.catalogue, self.generator)
+            decision = await decide(store, profile, moment, self.ledger, self.catalogue, self.generator, self.learners)
             if decision is None and step.template != "light_reminder":
                 return await self._skip(db, pending, store, run, channel, "nothing to say (no confident profile)")
             if decision is None:

@@ -136,7 +136,7 @@ async def decide(
         actions = allowed_actions(profile.reasons, ctx, CANDIDATES)
         probs = [experiment.holdout] + [0.0] * len(actions)
         if actions:
-            learner = learners.for_experiment(store.id, experiment)
+            learner = await learners.current(store, ledger, now)
             choice = learner.choose(observed, actions)
             rest = 1.0 - experiment.holdout
             probs = [experiment.holdout, *(rest * p for p in choice.pmf)]

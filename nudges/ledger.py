@@ -13,7 +13,13 @@ Every rule is idempotent, because delivery is at least once:
 * a purchase counts once per order id (a signed thank-you page and the shop's back end
   may both report it), and is attributed, per experiment, to the visitor's latest
   exposure whose attribution window (carried on the exposure) covers the purchase;
-* a refund counts once per order id, against the arms its order was attributed to.
+* a refund counts once per order id, against the arms its order was attributed to;
+* a decision of the learning policy (arm ``learning``) gets exactly one reward, once its
+  window has closed (:meth:`Ledger.close_learning`, claimed once however many processes
+  ask): its verified revenue less verified refunds, kept per decision, at most the
+  store's ``max_cart_value``. The rewards go to one ordered log per experiment that every
+  learning policy replays in the same order (``nudges/learning/learners.py``), so every
+  API instance holds the same model and a restarted one catches up from a checkpoint.
 
 Only *verified* purchases and refunds count (``CollectedEvent.verified``: from the
 store's back end with its secret key, or with its signed order token): the write key
@@ -100,10 +106,36 @@ class Attribution(msgspec.Struct, frozen=True):
     experiment: str
     arm: str
     reason: str
+    #: The session whose decision the order went to ("" in records written before rewards were joined).
+    session: str = ""
+
+
+#: The arm of the learning policy's decisions (``nudges/decision.py``).
+LEARNING_ARM: Final = "learning"
+
+
+class LearningDecision(msgspec.Struct, frozen=True):
+    """What a learning decision logged: enough to learn from it once its reward is known."""
+
+    props: dict[str, str | int | float | bool]
+    incentive: str
+    propensity: float
+
+
+class LearningReward(msgspec.Struct, frozen=True):
+    """One closed learning decision: what it logged and what its outcomes earned."""
+
+    decision: LearningDecision
+    #: Verified revenue attributed within the window, less verified refunds, capped.
+    revenue: float
+    #: Net margin: revenue × the store's margin − the incentive's cost when bought.
+    reward: float
 
 
 _exposure = msgspec.json.Decoder(Exposure)
 _attributions = msgspec.json.Decoder(list[Attribution])
+_learning_decision = msgspec.json.Decoder(LearningDecision)
+_learning_reward = msgspec.json.Decoder(LearningReward)
 _json = msgspec.json.Encoder()
 
 
@@ -123,6 +155,18 @@ class ExperimentLedger(Protocol):
     async def coupons_offered(self, store_id: str, visitor_id: str) -> int:
         """How many sessions of this visitor were shown a coupon (for the no-coupon rule)."""
 
+    async def close_learning(self, store_id: str, experiment: str, until_ms: int, margin: float,
+                             cap: float) -> int:
+        """Append the reward of every learning decision whose window ended by ``until_ms``, once."""
+
+    async def learning_rewards(self, store_id: str, experiment: str, start: int) -> list[LearningReward]:
+        """The experiment's reward log from position ``start``."""
+
+    async def checkpoint(self, store_id: str, experiment: str) -> bytes | None:
+        """The latest saved learning-policy checkpoint (see ``nudges/learning/learners.py``)."""
+
+    async def save_checkpoint(self, store_id: str, experiment: str, blob: bytes) -> None: ...
+
     async def close(self) -> None: ...
 
 
@@ -131,12 +175,15 @@ class _Backend(Protocol):
     async def set(self, key: str, value: bytes, ttl_s: int) -> None: ...
     async def get(self, key: str) -> bytes | None: ...
     async def incr(self, key: str, ttl_s: int) -> None: ...
-    async def hincr(self, key: str, fields: dict[str, float]) -> None: ...
+    async def hincr(self, key: str, fields: dict[str, float], ttl_s: int | None = None) -> None: ...
+    async def rpush(self, key: str, value: bytes) -> None: ...
+    async def lrange(self, key: str, start: int) -> list[bytes]: ...
     async def hgetall(self, key: str) -> dict[str, float]: ...
     async def sadd(self, key: str, member: str) -> bool: ...
     async def smembers(self, key: str) -> set[str]: ...
     async def zadd(self, key: str, member: str, score: int, ttl_s: int) -> None: ...
     async def zrange(self, key: str, low: int, high: int) -> list[str]: ...
+    async def zrem(self, key: str, member: str) -> None: ...
     async def close(self) -> None: ...
 
 
@@ -190,6 +237,10 @@ class Ledger:
         await self._db.sadd(_k(store, "experiments"), exp)
         if exposure.incentive == "coupon":
             await self._db.incr(_k(store, "coupons", event.visitor_id), MAX_WINDOW_S)
+        if exposure.arm == LEARNING_ARM and "actions" in props:
+            decision = LearningDecision(props=dict(props), incentive=exposure.incentive, propensity=exposure.propensity)
+            await self._db.set(_k(store, "ld", exp, event.session_id), _json.encode(decision), ttl)
+            await self._db.zadd(_k(store, "due", exp), event.session_id, exposure.at + exposure.window_ms, ttl)
 
     async def _click(self, event: CollectedEvent) -> None:
         if event.experiment is None:
@@ -222,7 +273,9 @@ class Ledger:
             if await self._db.sadd(_k(store, "recovered", exp), session):
                 fields |= {f"{cell}|recoveries": 1, f"{cell}|incentive_cost": exposure.cost}
             await self._db.hincr(_k(store, "t", exp), fields)
-            attributions.append(Attribution(exp, exposure.arm, exposure.reason))
+            if exposure.arm == LEARNING_ARM:
+                await self._db.hincr(_k(store, "lr", exp, session), {"revenue": amount}, ORDER_TTL_S)
+            attributions.append(Attribution(exp, exposure.arm, exposure.reason, session))
         if attributions:
             await self._db.set(order_key, _json.encode(attributions), ORDER_TTL_S)
 
@@ -238,6 +291,46 @@ class Ledger:
                 _k(store, "t", a.experiment),
                 {f"{a.arm}|{a.reason}|refunds": 1, f"{a.arm}|{a.reason}|refunded": event.amount or 0.0},
             )
+            if a.arm == LEARNING_ARM and a.session:
+                await self._db.hincr(_k(store, "lr", a.experiment, a.session), {"revenue": -(event.amount or 0.0)},
+                                     ORDER_TTL_S)
+
+    async def close_learning(self, store_id: str, experiment: str, until_ms: int, margin: float,
+                             cap: float) -> int:
+        """Reward every learning decision whose window ended by ``until_ms``, once: append
+        each to the experiment's reward log. Returns how many this call closed."""
+        closed = 0
+        due = _k(store_id, "due", experiment)
+        for session in await self._db.zrange(due, 0, until_ms):
+            await self._db.zrem(due, session)  # the set holds open decisions only
+            if not await self._db.set_nx(_k(store_id, "lc", experiment, session), b"1", ORDER_TTL_S):
+                continue  # closed already, here or by another process
+            decision = await self.learning_decision(store_id, experiment, session)
+            if decision is None:
+                continue
+            kept = (await self._db.hgetall(_k(store_id, "lr", experiment, session))).get("revenue", 0.0)
+            revenue = min(max(kept, 0.0), cap)
+            cost = decision.props.get("cost", 0.0)
+            paid = float(cost) if revenue > 0 and isinstance(cost, (int, float)) else 0.0
+            reward = LearningReward(decision, round(revenue, 2), round(revenue * margin - paid, 4))
+            await self._db.rpush(_k(store_id, "rl", experiment), _json.encode(reward))
+            closed += 1
+        return closed
+
+    async def learning_decision(self, store_id: str, experiment: str, session_id: str) -> LearningDecision | None:
+        """The session's learning decision as the ledger recorded it (what it logged, its pmf included)."""
+        data = await self._db.get(_k(store_id, "ld", experiment, session_id))
+        return None if data is None else _learning_decision.decode(data)
+
+    async def learning_rewards(self, store_id: str, experiment: str, start: int) -> list[LearningReward]:
+        """The experiment's reward log from position ``start`` on, in the order it was written."""
+        return [_learning_reward.decode(x) for x in await self._db.lrange(_k(store_id, "rl", experiment), start)]
+
+    async def checkpoint(self, store_id: str, experiment: str) -> bytes | None:
+        return await self._db.get(_k(store_id, "ckpt", experiment))
+
+    async def save_checkpoint(self, store_id: str, experiment: str, blob: bytes) -> None:
+        await self._db.set(_k(store_id, "ckpt", experiment), blob, ORDER_TTL_S)
 
     async def exposure(self, store_id: str, experiment: str, session_id: str) -> Exposure | None:
         data = await self._db.get(_k(store_id, "x", experiment, session_id))
@@ -271,6 +364,7 @@ class _MemoryBackend:
         self._hashes: dict[str, dict[str, float]] = defaultdict(dict)
         self._sets: dict[str, set[str]] = defaultdict(set)
         self._zsets: dict[str, dict[str, int]] = defaultdict(dict)
+        self._lists: dict[str, list[bytes]] = defaultdict(list)
 
     async def set_nx(self, key: str, value: bytes, ttl_s: int) -> bool:
         if await self.get(key) is not None:
@@ -292,10 +386,16 @@ class _MemoryBackend:
         current = await self.get(key)
         await self.set(key, str(int(current or 0) + 1).encode(), ttl_s)
 
-    async def hincr(self, key: str, fields: dict[str, float]) -> None:
+    async def hincr(self, key: str, fields: dict[str, float], ttl_s: int | None = None) -> None:
         target = self._hashes[key]
         for name, amount in fields.items():
             target[name] = target.get(name, 0.0) + amount
+
+    async def rpush(self, key: str, value: bytes) -> None:
+        self._lists[key].append(value)
+
+    async def lrange(self, key: str, start: int) -> list[bytes]:
+        return self._lists.get(key, [])[start:]
 
     async def hgetall(self, key: str) -> dict[str, float]:
         return dict(self._hashes.get(key, {}))
@@ -316,6 +416,9 @@ class _MemoryBackend:
     async def zrange(self, key: str, low: int, high: int) -> list[str]:
         items = self._zsets.get(key, {})
         return [m for m, s in sorted(items.items(), key=lambda kv: kv[1]) if low <= s <= high]
+
+    async def zrem(self, key: str, member: str) -> None:
+        self._zsets.get(key, {}).pop(member, None)
 
     async def close(self) -> None:
         return None
@@ -340,11 +443,19 @@ class _RedisBackend:
             pipe.expire(key, ttl_s)
             await pipe.execute()
 
-    async def hincr(self, key: str, fields: dict[str, float]) -> None:
+    async def hincr(self, key: str, fields: dict[str, float], ttl_s: int | None = None) -> None:
         async with self._r.pipeline(transaction=True) as pipe:
             for name, amount in fields.items():
                 pipe.hincrbyfloat(key, name, amount)
+            if ttl_s is not None:
+                pipe.expire(key, ttl_s)
             await pipe.execute()
+
+    async def rpush(self, key: str, value: bytes) -> None:
+        await self._r.rpush(key, value)
+
+    async def lrange(self, key: str, start: int) -> list[bytes]:
+        return list(await self._r.lrange(key, start, -1))
 
     async def hgetall(self, key: str) -> dict[str, float]:
         return {k.decode(): float(v) for k, v in (await self._r.hgetall(key)).items()}
@@ -364,6 +475,9 @@ class _RedisBackend:
 
     async def zrange(self, key: str, low: int, high: int) -> list[str]:
         return [m.decode() for m in await self._r.zrangebyscore(key, low, high)]
+
+    async def zrem(self, key: str, member: str) -> None:
+        await self._r.zrem(key, member)
 
     async def close(self) -> None:
         await self._r.aclose()

@@ -48,6 +48,7 @@ from overlay_api.stores_watch import StoresFileWatcher
 from stream.embedded_runner import EmbeddedRunner
 from stream.event_sink import EventSink
 from stream.kafka_sink import KafkaEventSink
+from nudges.learning.learners import Learners
 from nudges.ledger import ExperimentLedger, MemoryLedger, RedisLedger
 from stream.model_health import ModelHealth, build_model_health
 from stream.profile_store import MemoryProfileStore, ProfileStore, RedisProfileStore
@@ -164,7 +165,8 @@ def create_app(
     limiter = build_limiter(settings)
     guard = SecretKeyGuard(registry, limiter)
     overlay = OverlayEndpoint(
-        registry, profile_store, event_sink, experiment_ledger, catalogue, generator, limiter=limiter
+        registry, profile_store, event_sink, experiment_ledger, catalogue, generator, limiter=limiter,
+        learners=Learners(grace_s=settings.learning_grace_s),
     )
     experiments = ExperimentsApi(registry, experiment_ledger, guard)
     signer = TokenSigner(settings.model_signing_key)

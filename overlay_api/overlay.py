@@ -102,6 +102,7 @@ class OverlayEndpoint:
         generator: LlmGenerator | None = None,
         *,
         limiter: RateLimiter,
+        learners: Learners | None = None,
     ) -> None:
         self._registry = registry
         self._profiles = profiles
@@ -111,7 +112,7 @@ class OverlayEndpoint:
         self._generator = generator
         self._limiter = limiter
         #: Contextual bandits of stores whose experiment says ``policy: learning``.
-        self._learners = Learners()
+        self._learners = learners or Learners()
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()

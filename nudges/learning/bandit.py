@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 import random
+import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -53,6 +54,14 @@ DEFAULT_EPSILON = 0.05
 CANDIDATES = 3
 #: Carts below this value are learnt as if they were this big (no division by ~0).
 MIN_CART = 10.0
+#: How Vowpal Wabbit models the cost of an incentive in a context (see docs/evaluation.md):
+#: the direct method (a regression of the cost), each context namespace crossed with the
+#: incentive (R reasons, S store/page state, N numbers, A what the action answers and
+#: costs), and reason × state × incentive and reason × numbers × incentive, because on
+#: the uplift simulator (and, presumably, in a store) what an incentive earns depends on
+#: the reason *and* the device, channel, cart or risk at once (guest checkout helps a
+#: friction shopper on a phone; a coupon a price shopper who is really hesitating).
+MODEL_ARGS = "--cb_type dm -q RI -q SI -q NI -q AI --cubic RSI --cubic RNI -l 0.05"
 
 
 class PolicyContext(NamedTuple):
@@ -144,12 +153,18 @@ def shared_features(ctx: PolicyContext) -> str:
 
 
 def action_features(action: Action, ctx: PolicyContext) -> str:
-    """An action line: the incentive, the reason it answers and how likely that reason is,
-    its cost as a share of the cart, and the engine's score."""
+    """An action line: the incentive (namespace I, which every context namespace is crossed
+    with), the reason it answers and how likely that reason is, its cost as a share of the
+    cart, and the engine's score (namespace A).
+
+    >>> action_features(Action("reviews", "trust", 0.0, 0.6), PolicyContext({"trust": 0.8}, 0.8, 0.5, 200.0,
+    ...     "standard", None, 0, None, None, True))
+    '|I i=reviews |A r=trust match:0.8 cost:0.0 prior:0.6'
+    """
     share = round(action.cost / ctx.cart_value, 4) if ctx.cart_value > 0 else 0.0
     match = ctx.reasons.get(action.reason, 0.0)
     return (
-        f"|A i={_token(action.incentive)} r={_token(action.reason)} match:{match} cost:{share} "
+        f"|I i={_token(action.incentive)} |A r={_token(action.reason)} match:{match} cost:{share} "
         f"prior:{round(action.prior, 4)}"
     )
 
@@ -172,10 +187,7 @@ class LearningPolicy:
             raise ValueError("epsilon: must be within [0, 1]")
         self.epsilon = epsilon
         self._random = random.Random(seed)
-        args = (
-            f"--cb_explore_adf --epsilon {epsilon} --cb_type dm -q RA -q SA -q NA -l 0.05 "
-            f"--random_seed {seed} --quiet"
-        )
+        args = f"--cb_explore_adf --epsilon {epsilon} {MODEL_ARGS} --random_seed {seed} --quiet"
         if model is not None:
             # A saved model carries its own options (exploration included): only read it.
             args = f"--quiet -i {model}"
@@ -204,13 +216,29 @@ class LearningPolicy:
         if not 0.0 < probability <= 1.0:
             raise ValueError("probability: must be within (0, 1]")
         lines = self._examples(ctx, actions)
-        cost = -reward / max(ctx.cart_value, MIN_CART)
+        # Bounded: one decision moves the model at most as much as losing or earning its
+        # whole cart (a verified order larger than the cart the browser reported counts as the cart).
+        cost = min(1.0, max(-1.0, -reward / max(ctx.cart_value, MIN_CART)))
         lines[1 + chosen] = f"0:{cost}:{probability} {lines[1 + chosen]}"
         self._vw.learn(lines)
 
     def save(self, path: Path) -> None:
         """Write the model; ``LearningPolicy(model=path)`` reads it back."""
         self._vw.save(str(path))
+
+    def to_bytes(self) -> bytes:
+        """The model as bytes (a checkpoint); :meth:`from_bytes` reads it back."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "model.vw"
+            self.save(path)
+            return path.read_bytes()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes, seed: int = 0) -> LearningPolicy:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "model.vw"
+            path.write_bytes(blob)
+            return cls(seed=seed, model=path)
 
     def close(self) -> None:
         self._vw.finish()

@@ -87,6 +87,45 @@ def read_context(props: dict, extra: dict) -> PolicyContext:
     )
 
 
+class Example(NamedTuple):
+    """A learning decision as the bandit learns it: what it saw, could do and did, and how likely."""
+
+    context: PolicyContext
+    actions: list[Action]
+    chosen: int
+    #: The bandit's own probability of the chosen action (the holdout's share taken out).
+    probability: float
+
+
+def _actions(props: dict, names: list[str]) -> list[Action]:
+    costs, priors = _floats(props.get("costs")), _floats(props.get("priors"))
+    return [
+        Action(name, REASON_OF.get(name, "indecision"), costs[i] if i < len(costs) else 0.0,
+               priors[i] if i < len(priors) else 0.0)
+        for i, name in enumerate(names)
+    ]
+
+
+def example_of(props: dict, incentive: str, propensity: float) -> Example | None:
+    """The bandit's example from a learning decision's props (None if it chose no action).
+
+    >>> ctx = PolicyContext({"trust": 0.9}, 0.9, 0.6, 250.0, "standard", None, 0, None, "exit_intent", True)
+    >>> props = decision_props(ctx, [Action("reviews", "trust", 0.0), Action("help", "checkout_friction", 0.0)],
+    ...     [0.1, 0.6, 0.3])
+    >>> ex = example_of(props, "help", 0.3)
+    >>> ex.chosen, round(ex.probability, 4), [a.incentive for a in ex.actions]
+    (1, 0.3333, ['reviews', 'help'])
+    """
+    names = str(props.get("actions", "")).split(",")
+    probs = _floats(props.get("probs"))
+    if len(probs) != len(names) or names[0] != NONE or incentive not in names[1:] or probs[0] >= 1.0:
+        return None
+    probability = min(1.0, propensity / (1.0 - probs[0]))
+    if probability <= 0.0:
+        return None
+    return Example(read_context(props, props), _actions(props, names[1:]), names.index(incentive) - 1, probability)
+
+
 class Joined(NamedTuple):
     """A logged decision, what it saw, and the reward joined from its outcomes."""
 
@@ -139,18 +178,13 @@ def join(events: Iterable[CollectedEvent], margin_pct: float) -> list[Joined]:
         props = d.props or {}
         names = str(props["actions"]).split(",")
         probs = _floats(props.get("probs"))
-        costs, priors = _floats(props.get("costs")), _floats(props.get("priors"))
         if len(probs) != len(names) or names[0] != NONE:
             continue  # not a decision this module wrote
         chosen_name = d.incentive if d.incentive in names else NONE
         chosen = names.index(chosen_name)
         cost = float(props.get("cost", 0.0)) if d.id in bought else 0.0
         reward = revenue.get(d.id, 0.0) * margin - cost
-        actions = [
-            Action(name, REASON_OF.get(name, "indecision"), costs[i] if i < len(costs) else 0.0,
-                   priors[i] if i < len(priors) else 0.0)
-            for i, name in enumerate(names[1:])
-        ]
+        actions = _actions(props, names[1:])
         context = read_context(props, props)
         top = max(context.reasons, key=context.reasons.__getitem__) if context.reasons else "unknown"
         out.append(Joined(d.id, context, actions, Logged(tuple(names), tuple(probs), chosen, reward, top)))

@@ -26,6 +26,7 @@ allowed incentive with the highest expected net margin given the shopper's *true
 from __future__ import annotations
 
 import math
+import random
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +61,8 @@ WINDOW_MS: Final = 24 * 3_600_000
 #: Two-sided 95 % normal quantile.
 Z95: Final = 1.959964
 
-__all__ = ["DEFAULT_STORES", "POLICIES", "generate", "load_stores", "make_policy", "run_policies", "run_policy", "summarise"]
+__all__ = ["DEFAULT_STORES", "POLICIES", "generate", "load_stores", "make_policy", "mean_interval", "run_policies", "run_policy",
+           "summarise"]
 
 
 class Moment(NamedTuple):
@@ -148,7 +150,37 @@ class Learning:
         self.policy.learn(moment.seen, moment.actions[:CANDIDATES], chosen.index, chosen.probability, reward)
 
 
-def make_policy(name: str, seed: int = 0, epsilon: float = 0.05) -> Policy:
+class FixedArms:
+    """The default experiment (``policy: fixed``, equal weights): one of the candidates the
+    learning policy chooses from, at random, with its propensity. Its decision log is what
+    a store has before it switches to learning; ``learner`` (if given) learns from it, as
+    ``cartcoach policy train`` does from a store's log."""
+
+    name = "fixed_arms"
+
+    def __init__(self, seed: int, learner: LearningPolicy | None = None) -> None:
+        self.random = random.Random(seed)
+        self.learner = learner
+
+    def choose(self, moment: Moment) -> Chosen:
+        actions = moment.actions[:CANDIDATES]
+        index = self.random.randrange(len(actions))
+        action = actions[index]
+        return Chosen(action.incentive, action.cost, _pct(action, moment.shopper), 1 / len(actions), index)
+
+    def learn(self, moment: Moment, chosen: Chosen, reward: float) -> None:
+        if self.learner is not None:
+            self.learner.learn(moment.seen, moment.actions[:CANDIDATES], chosen.index, chosen.probability, reward)
+
+
+#: The warm start's shoppers are another month's: the evaluation seed plus this.
+WARM_START_SEED_OFFSET: Final = 1000
+
+
+def make_policy(name: str, seed: int = 0, epsilon: float = 0.05, warm_start: int = 0,
+                stores: tuple[Store, Store] | None = None) -> Policy:
+    """A policy by name; ``learning`` first learns from ``warm_start`` decisions of the
+    fixed arms on other shoppers (seed + 1000) when asked."""
     if name == "none":
         return NoNudge()
     if name == "blanket_coupon":
@@ -156,7 +188,11 @@ def make_policy(name: str, seed: int = 0, epsilon: float = 0.05) -> Policy:
     if name == "rules":
         return ReasonRules()
     if name == "learning":
-        return Learning(LearningPolicy(epsilon=epsilon, seed=seed))
+        learner = LearningPolicy(epsilon=epsilon, seed=seed)
+        if warm_start > 0:
+            history = generate(warm_start, seed=seed + WARM_START_SEED_OFFSET)
+            run_policy(FixedArms(seed, learner), history, stores or load_stores(DEFAULT_STORES))
+        return Learning(learner)
     raise ValueError(f"policy: unknown {name!r}; one of {', '.join(POLICIES)}")
 
 

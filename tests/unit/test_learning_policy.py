@@ -154,8 +154,8 @@ def test_policy_evaluate_reads_a_decision_log_and_prints_each_estimate(tmp_path:
 
 def test_policy_simulate_prints_every_policy_with_intervals_and_saves_the_regret_plot(tmp_path: Path) -> None:
     plot, figures = tmp_path / "regret.png", tmp_path / "figures.json"
-    result = CliRunner().invoke(app, ["policy", "simulate", "--sessions", "400", "--plot", str(plot),
-                                      "--json", str(figures)], terminal_width=220)
+    result = CliRunner().invoke(app, ["policy", "simulate", "--sessions", "400", "--warm-start", "300",
+                                      "--plot", str(plot), "--json", str(figures)], terminal_width=220)
     assert result.exit_code == 0, result.output
     for name in ("none", "blanket_coupon", "rules", "learning"):
         assert f"│ {name}" in result.output
@@ -166,3 +166,4 @@ def test_policy_simulate_prints_every_policy_with_intervals_and_saves_the_regret
     assert data["expected"]["learning"]["premium_coupons_shown"] == 0
     low, high = data["expected"]["none"]["net_margin"][1:3]
     assert low < data["expected"]["none"]["net_margin"][0] < high
+    assert data["warm_start"] == 300 and "learning − rules, paired" in result.output
