@@ -59,8 +59,10 @@ def hook_url(public_url: str, store_id: str, channel: str, token: str) -> str:
 class StoreProviders:
     """The channel ``name`` of every store, through the provider its stores-file entry names."""
 
-    def __init__(self, registry: StoreRegistry, name: ProviderChannelName) -> None:
+    def __init__(self, registry: StoreRegistry, name: ProviderChannelName, *, timeout_s: float = 10.0) -> None:
+        """``timeout_s``: how long one call to a provider may take before it counts as a timeout (retried)."""
         self.name = name
+        self._timeout_s = timeout_s
         self._registry = registry
         self._built: dict[str, tuple[SmsProvider | WhatsAppProvider, ProviderChannel]] = {}
         self._retired: list[ProviderChannel] = []
@@ -82,7 +84,7 @@ class StoreProviders:
             return built[1]
         if built is not None:
             self._retired.append(built[1])  # the stores file changed: closed with the rest
-        adapter = _ADAPTERS[type(config)](config, f"$.flows.{self.name}")
+        adapter = _ADAPTERS[type(config)](config, f"$.flows.{self.name}", timeout_s=self._timeout_s)
         self._built[store_id] = (config, adapter)
         return adapter
 
