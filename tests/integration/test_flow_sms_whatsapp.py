@@ -391,3 +391,22 @@ async def test_outbox_rows_keep_receipts_per_provider(tmp_path: Path, script: Sc
             rows = list(await db.scalars(select(OutboxMessage)))
         assert [(r.status, r.delivered_ms == r.sent_ms) for r in rows] == [("sent", True)]
         await h.close()
+
+
+@pytest.mark.parametrize("provider", by_name("verimor", "ultramsg", "cloud"))
+@pytest.mark.parametrize("body", [b"not json", b'{"entry": "x"}', b"[1, 2]", "\u0130PTAL".encode("utf-16")])
+async def test_a_malformed_webhook_call_is_refused_and_changes_nothing(tmp_path: Path, provider: Provider, body: bytes,
+                                                                      script: Script) -> None:
+    with LiveServer(provider.app(script)) as server:
+        h = await _harness(tmp_path, provider, server.url)
+        run = await h.start()
+        await h.run_step(run, 0)
+        answer = await h.webhook("POST", body, _signed(provider, body))
+        # UltraMSG posts many event types as JSON objects; one it does not know is acknowledged, not refused.
+        unknown_event = provider.name == "ultramsg" and body.startswith(b"{")
+        assert (answer.status, answer.events) == ((200 if unknown_event else 400), [])
+        async with h.sessions() as db:
+            assert consented(await db.get(Contact, run.contact_id), provider.channel)
+            assert (await db.get(FlowRun, run.id)).status == "active"
+        assert (await h.report())[(0, provider.channel)]["delivered"] == 0
+        await h.close()
