@@ -16,9 +16,6 @@ sent in the last two days that have no report yet.
 
 from __future__ import annotations
 
-import logging
-from typing import Protocol
-
 from sqlalchemy import or_, select
 
 from flows.channels.provider_api import ProviderEvent, Receipt, Reply
@@ -28,14 +25,8 @@ from flows.models import Contact, OutboxMessage
 from flows.rules import is_stop_word
 from flows.service import FlowService
 
-log = logging.getLogger(__name__)
-
 #: How far back a query provider is asked about messages that have no report yet.
 POLL_WINDOW_MS = 48 * 3_600_000
-
-
-class ReceiptQuery(Protocol):
-    async def receipts(self, provider_ids: list[str]) -> list[Receipt]: ...
 
 
 async def record(flows: FlowService, store_id: str, channel: str, events: list[ProviderEvent]) -> dict[str, int]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 from collections.abc import Callable
 from typing import Literal
 
@@ -34,8 +33,6 @@ from nudges.flow_providers import (
     MobildevConfig, NetgsmConfig, SmsProvider, UltramsgConfig, VerimorConfig, WhatsAppCloudConfig, WhatsAppProvider,
 )
 from nudges.stores import StoreRegistry
-
-log = logging.getLogger(__name__)
 
 ProviderChannelName = Literal["sms", "whatsapp"]
 _ADAPTERS: dict[type, Callable[..., ProviderChannel]] = {
