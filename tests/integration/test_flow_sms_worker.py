@@ -94,10 +94,19 @@ async def test_a_flows_worker_sends_sms_and_whatsapp_through_the_stores_provider
             assert (len(sms.delivered), len(wa.delivered)) == (1, 1), worker.log.read_text()[-2000:]
             assert sms.delivered[0]["gsmno"] == "5321234567" and sms.delivered[0]["dil"] == "TR"
             assert wa.delivered[0]["to"] == "+905321234567" and "kaldı" in wa.delivered[0]["body"]
-            async with sessions() as db:
-                rows = list(await db.scalars(select(OutboxMessage).where(OutboxMessage.flow_run_id == run.id)
-                                             .order_by(OutboxMessage.step)))
-            assert [(r.step, r.channel, r.status) for r in rows] == [(0, "sms", "sent"), (1, "whatsapp", "sent")]
+            # The provider has it; the worker records its answer a moment later: wait for that.
+            expected = [(0, "sms", "sent"), (1, "whatsapp", "sent")]
+            rows: list[OutboxMessage] = []
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                async with sessions() as db:
+                    rows = list(await db.scalars(select(OutboxMessage).where(OutboxMessage.flow_run_id == run.id)
+                                                 .order_by(OutboxMessage.step)))
+                if [(r.step, r.channel, r.status) for r in rows] == expected:
+                    break
+                await asyncio.sleep(0.1)
+            assert [(r.step, r.channel, r.status) for r in rows] == expected
+            assert len(sms.received) == 1 and len(wa.received) == 1  # each sent once
             assert all(r.delivered_ms is None for r in rows)  # both providers report delivery later
         finally:
             worker.terminate()
