@@ -204,6 +204,9 @@ class FlowService:
             existing = await db.get(OutboxMessage, pending.idempotency_key)
             if existing is not None and existing.status != "sending":
                 return  # already sent, failed or skipped: a step happens once
+            if existing is not None and await self._provider_has(db, existing):
+                # Claimed, then a crash before the provider's answer was recorded: it was sent.
+                return await self._finish_if_last(db, run.id, pending.step, len(flow.steps))
             now = self.clock()
             channel = self._channel_for(contact, step)
             if channel is None:
@@ -294,10 +297,27 @@ class FlowService:
             # A provider that reports delivery sets it later (flows.channels.receipts).
             row.delivered_ms = row.sent_ms if not outcome.receipt else None
             await db.commit()
-            if pending.step == len(flow.steps) - 1:
-                await db.execute(update(FlowRun).where(FlowRun.id == run.id, FlowRun.status == "active")
-                                 .values(status="finished", ended_reason="last step", ended_ms=self.clock()))
-                await db.commit()
+            await self._finish_if_last(db, run.id, pending.step, len(flow.steps))
+
+    async def _finish_if_last(self, db: AsyncSession, run_id: str, step: int, steps: int) -> None:
+        if step == steps - 1:
+            await db.execute(update(FlowRun).where(FlowRun.id == run_id, FlowRun.status == "active")
+                             .values(status="finished", ended_reason="last step", ended_ms=self.clock()))
+            await db.commit()
+
+    async def _provider_has(self, db: AsyncSession, row: OutboxMessage) -> bool:
+        """Ask the provider (those that can be asked by our key: Verimor) whether it already took this message."""
+        adapter = self.channels.get(row.channel)
+        if not isinstance(adapter, StoreProviders):
+            return False
+        provider_id = await adapter.find_sent(row.store_id, row.idempotency_key)
+        if provider_id is None:
+            return False
+        row.status, row.provider_message_id, row.sent_ms = "sent", provider_id, self.clock()
+        row.delivered_ms = None  # its delivery report comes as for any other message
+        row.detail = "found at the provider after a restart (not sent again)"
+        await db.commit()
+        return True
 
     async def _skip(self, db: AsyncSession, pending: PendingStep, store: Store, run: FlowRun, channel: str, why: str) -> None:
         row = await db.get(OutboxMessage, pending.idempotency_key) or OutboxMessage(idempotency_key=pending.idempotency_key)

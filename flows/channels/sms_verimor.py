@@ -11,6 +11,8 @@
   (OİM → SMS Ayarlarım): ``type: outbound`` items carry ``message_custom_id`` and
   ``status`` (``DELIVERED``, ``NOT_DELIVERED``, ``EXPIRED``...); ``type: inbound`` items a
   reply's ``source_addr`` and ``content``. Set it to this store's webhook URL.
+* After a crash between handing a message over and recording the answer, the campaign
+  is looked up by our key (``GET {base}/v2/status?custom_id=``) before sending again.
 """
 
 from __future__ import annotations
@@ -61,6 +63,24 @@ class VerimorSms:
         if answer.status_code >= 500 or answer.status_code == 429:
             return SendOutcome("retryable", None, f"HTTP {answer.status_code} {said}")
         return SendOutcome("permanent", None, f"HTTP {answer.status_code} {said}")
+
+    async def find_sent(self, idempotency_key: str) -> str | None:
+        """Did Verimor already take a campaign under our key? (``GET /v2/status?custom_id=``: 404 when not.)
+
+        Asked before sending a step again whose earlier attempt left no answer (a crash
+        between handing it over and recording the answer): found, it is not sent twice.
+        """
+        answer = await call(self._client, "GET", "/v2/status", params={
+            "custom_id": idempotency_key, "username": self._config.username, "password": self._password})
+        if isinstance(answer, SendOutcome) or answer.status_code != 200:
+            return None
+        try:
+            reports = answer.json()
+        except ValueError:
+            return None
+        if not isinstance(reports, list) or not reports or not isinstance(reports[0], dict):
+            return None
+        return str(reports[0].get("campaign_id", "")) or None
 
     async def webhook(self, method: str, query: dict[str, str], headers: dict[str, str], body: bytes) -> WebhookAnswer:
         if method != "POST":

@@ -100,6 +100,12 @@ class StoreProviders:
             return SendOutcome("permanent", None, f"no {self.name} provider in the store's flows settings")
         return await adapter.send(message)
 
+    async def find_sent(self, store_id: str, idempotency_key: str) -> str | None:
+        """The provider's id for a message it already took under our key, if it can be asked (else None)."""
+        adapter = self.adapter(store_id)
+        lookup = getattr(adapter, "find_sent", None)
+        return None if lookup is None else await lookup(idempotency_key)
+
     async def close(self) -> None:
         for adapter in [*(a for _, a in self._built.values()), *self._retired]:
             await adapter.close()

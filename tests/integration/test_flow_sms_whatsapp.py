@@ -410,3 +410,37 @@ async def test_a_malformed_webhook_call_is_refused_and_changes_nothing(tmp_path:
             assert (await db.get(FlowRun, run.id)).status == "active"
         assert (await h.report())[(0, provider.channel)]["delivered"] == 0
         await h.close()
+
+
+async def test_after_a_crash_mid_send_verimor_is_asked_by_our_key_before_sending_again(tmp_path: Path, script: Script) -> None:
+    """The worker claimed the step and handed it to Verimor, then died before recording the answer:
+    the rerun finds the campaign by our key (``/v2/status?custom_id=``) and does not send it twice."""
+    provider = PROVIDERS[1]
+    with LiveServer(provider.app(script)) as server:
+        h = await _harness(tmp_path, provider, server.url)
+        run = await h.start()
+        # The crash, replayed: the outbox row claimed ("sending"), the message at the provider, no answer recorded.
+        taken = await h.run_step(run, 0)
+        async with h.sessions.begin() as db:
+            row = await db.get(OutboxMessage, taken.idempotency_key)
+            row.status, row.provider_message_id, row.sent_ms = "sending", None, None
+        rerun = await h.run_step(run, 0)
+        assert len(script.delivered) == 1  # not sent twice
+        assert (rerun.status, rerun.provider_message_id) == ("sent", taken.provider_message_id)
+        assert "not sent again" in rerun.detail
+        await h.close()
+
+
+async def test_after_a_crash_before_the_provider_took_it_the_step_is_sent(tmp_path: Path, script: Script) -> None:
+    """Claimed, then the worker died before Verimor had it: nothing found under our key, so it is sent now."""
+    provider = PROVIDERS[1]
+    with LiveServer(provider.app(script)) as server:
+        h = await _harness(tmp_path, provider, server.url)
+        run = await h.start()
+        async with h.sessions.begin() as db:  # the claim the dead worker left
+            db.add(OutboxMessage(idempotency_key=f"{run.id}:0:{run.contact_id}", store_id="shop", contact_id=run.contact_id,
+                                 flow_run_id=run.id, flow=run.flow, step=0, channel="sms", status="sending",
+                                 due_ms=h.now, created_ms=h.now))
+        row = await h.run_step(run, 0)
+        assert row.status == "sent" and len(script.delivered) == 1
+        await h.close()

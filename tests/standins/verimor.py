@@ -2,7 +2,8 @@
 ``POST /v2/send.json`` (JSON: username, password, source_addr, custom_id, datacoding,
 messages[{msg, dest, id}]) answers ``200`` with the campaign id as plain text, ``401``
 for wrong credentials, ``400`` with an error word (``INVALID_DESTINATION_ADDRESS``...)
-for a bad request, ``429``/5xx when overloaded.
+for a bad request, ``429``/5xx when overloaded; ``GET /v2/status?custom_id=`` answers the
+campaign's messages as JSON, or ``404`` when no campaign has that id.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from tests.standins.script import Script
@@ -42,4 +43,17 @@ def verimor_stand_in(script: Script) -> Starlette:
         script.took(body)
         return PlainTextResponse(campaigns[-1])
 
-    return Starlette(routes=[Route("/v2/send.json", send, methods=["POST"])])
+    async def status(request: Request) -> Response:
+        q = request.query_params
+        if (q.get("username"), q.get("password")) != (USERNAME, PASSWORD):
+            return PlainTextResponse("Geçersiz kullanıcı adı/şifre", status_code=401)
+        found = [(campaign, body) for campaign, body in zip(campaigns, script.delivered)
+                 if body.get("custom_id") == q.get("custom_id")]
+        if not found:
+            return PlainTextResponse("Bu idye sahip kampanya bulunamadı", status_code=404)
+        campaign, body = found[0]
+        return JSONResponse([{"campaign_id": int(campaign), "campaign_custom_id": body["custom_id"],
+                              "message_id": "13582302", "message_custom_id": body["messages"][0].get("id"),
+                              "dest": body["messages"][0]["dest"], "size": 1, "status": "WAITING"}])
+
+    return Starlette(routes=[Route("/v2/send.json", send, methods=["POST"]), Route("/v2/status", status, methods=["GET"])])
