@@ -35,6 +35,9 @@ class Contact(Base):
     updated_ms: Mapped[int] = mapped_column(BigInteger)
     #: After this the contact and all it owns are erased (the store's retention).
     expires_ms: Mapped[int] = mapped_column(BigInteger, index=True)
+    #: The contact's last WhatsApp message to the store: within 24 h of it free text may
+    #: be sent, after that only an approved template (WhatsApp's rule).
+    whatsapp_inbound_ms: Mapped[int | None] = mapped_column(BigInteger)
 
     consents: Mapped[list[Consent]] = relationship(
         back_populates="contact", cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
@@ -121,10 +124,13 @@ class OutboxMessage(Base):
     incentive: Mapped[str] = mapped_column(String(32), default="none")
     coupon_code: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    provider_message_id: Mapped[str | None] = mapped_column(String(200))
+    provider_message_id: Mapped[str | None] = mapped_column(String(200), index=True)
     due_ms: Mapped[int] = mapped_column(BigInteger)
     created_ms: Mapped[int] = mapped_column(BigInteger)
     sent_ms: Mapped[int | None] = mapped_column(BigInteger)
+    #: When the provider reported it delivered; the same as ``sent_ms`` for providers that
+    #: report nothing (an SMTP 250 is all we know), None until a report comes.
+    delivered_ms: Mapped[int | None] = mapped_column(BigInteger)
     opened_ms: Mapped[int | None] = mapped_column(BigInteger)
     clicked_ms: Mapped[int | None] = mapped_column(BigInteger)
     unsubscribed_ms: Mapped[int | None] = mapped_column(BigInteger)

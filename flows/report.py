@@ -1,7 +1,8 @@
 """Per flow, step and channel: what was sent and what came of it, read from the outbox.
 
-* ``sent``: the provider accepted it (``delivered`` is the same count until providers'
-  delivery receipts are wired in: an SMTP 250 or an HTTP 2xx is all we know today);
+* ``sent``: the provider accepted it; ``delivered``: its delivery report said it reached the
+  phone (SMS and WhatsApp providers that report, ``flows.channels.receipts``), or, for
+  channels with no report (SMTP), the same as sent;
 * ``opened`` / ``clicked``: the e-mail's pixel loaded / a tracked link followed (once each);
 * ``recovered``: the shopper bought after this step, before the flow's next step
   (the purchase is credited to the last step that reached them);
@@ -32,7 +33,7 @@ async def flow_report(db: AsyncSession, store_id: str) -> list[dict]:
         cell = table[(row.flow, row.step, row.channel)]
         if row.status == "sent":
             cell["sent"] += 1
-            cell["delivered"] += 1
+            cell["delivered"] += row.delivered_ms is not None
             cell["opened"] += row.opened_ms is not None
             cell["clicked"] += row.clicked_ms is not None
             cell["unsubscribed"] += row.unsubscribed_ms is not None

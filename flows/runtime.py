@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cartcoach.settings import Settings
 from database.engine import create_engine, session_factory
 from database.migrate import upgrade
+from flows.channels import receipts
 from flows.channels.channel import Channel
 from flows.channels.email import SmtpChannel
 from flows.channels.record_only import RecordOnlyChannel
+from flows.channels.store_providers import StoreProviders
 from flows.contacts import expire
 from flows.iys import IysClient
 from flows.scheduler import MemoryScheduler, SaqScheduler, StepScheduler
@@ -39,11 +41,15 @@ def build_scheduler(settings: Settings) -> StepScheduler:
     return MemoryScheduler()
 
 
-def build_channels(settings: Settings) -> dict[str, Channel]:
-    """The providers configured; a dry run records every channel's messages without sending."""
+def build_channels(settings: Settings, registry: StoreRegistry) -> dict[str, Channel]:
+    """The providers configured; a dry run records every channel's messages without sending.
+
+    SMS and WhatsApp go through each store's own provider (``flows.sms`` / ``flows.whatsapp``
+    in the stores file); a store without one uses the step's fallback channel.
+    """
     if settings.flows_dry_run:
         return {name: RecordOnlyChannel(name) for name in ("email", "sms", "whatsapp", "push")}  # type: ignore[arg-type]
-    channels: dict[str, Channel] = {}
+    channels: dict[str, Channel] = {"sms": StoreProviders(registry, "sms"), "whatsapp": StoreProviders(registry, "whatsapp")}
     if settings.smtp_host:
         channels["email"] = SmtpChannel(
             settings.smtp_host, settings.smtp_port, settings.smtp_from, username=settings.smtp_username,
@@ -60,6 +66,8 @@ def build_iys(settings: Settings) -> IysClient | None:
 
 #: How often contacts past their store's retention are erased.
 RETENTION_SWEEP_S = 3600.0
+#: How often providers that report delivery only by query (Netgsm) are asked.
+RECEIPT_POLL_S = 300.0
 
 
 @dataclass
@@ -69,7 +77,9 @@ class FlowsRuntime:
     #: Run due steps in this process (embedded, or a ``cartcoach flows`` worker).
     runs_steps: bool
     retention_sweep_s: float = RETENTION_SWEEP_S
+    receipt_poll_s: float = RECEIPT_POLL_S
     _sweeper: asyncio.Task[None] | None = None
+    _poller: asyncio.Task[None] | None = None
 
     async def erase_expired(self) -> int:
         """Erase every contact past its retention (KVKK), and everything derived from it."""
@@ -88,6 +98,16 @@ class FlowsRuntime:
                 log.exception("retention sweep failed")
             await asyncio.sleep(self.retention_sweep_s)
 
+    async def _poll_receipts(self) -> None:
+        while True:
+            await asyncio.sleep(self.receipt_poll_s)
+            for channel in self.service.channels.values():
+                if isinstance(channel, StoreProviders):
+                    try:
+                        await receipts.poll(self.service, channel)
+                    except Exception:  # a provider's hiccup must not end the polling
+                        log.exception("delivery report query failed (%s)", channel.name)
+
     async def start(self) -> None:
         """Migrate the database first: nothing is served on a schema older than the code."""
         await upgrade(self.engine)
@@ -98,11 +118,13 @@ class FlowsRuntime:
         await self.service.scheduler.start(self.service.run_step if self.runs_steps else None)
         if self.runs_steps:
             self._sweeper = asyncio.create_task(self._sweep(), name="flows-retention")
+            self._poller = asyncio.create_task(self._poll_receipts(), name="flows-receipts")
 
     async def stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            await asyncio.gather(self._sweeper, return_exceptions=True)
+        for task in (self._sweeper, self._poller):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         await self.service.scheduler.stop()
         for channel in self.service.channels.values():
             await channel.close()
@@ -120,7 +142,7 @@ def build_flows(settings: Settings, registry: StoreRegistry, *, profiles: Profil
     service = FlowService(
         registry=registry, sessions=session_factory(engine), scheduler=build_scheduler(settings),
         profiles=profiles, ledger=ledger, catalogue=catalogue, publish=publish,
-        channels=build_channels(settings), public_url=settings.public_url or f"http://{settings.host}:{settings.port}",
+        channels=build_channels(settings, registry), public_url=settings.public_url or f"http://{settings.host}:{settings.port}",
         generator=generator, iys=build_iys(settings), speedup=settings.flow_speedup,
         learners=Learners(grace_s=settings.learning_grace_s),
     )

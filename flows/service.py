@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flows.channels.channel import Channel, OutboundMessage
 from flows.channels.delivery import Backoff, deliver
+from flows.channels.store_providers import StoreProviders
 from flows.compose import Coupon as CouponText, write
 from flows.contacts import consented
 from flows.iys import IysClient, needs_iys
@@ -60,6 +61,8 @@ log = logging.getLogger(__name__)
 SERIAL_ABANDONER_RUNS = 2
 #: İYS unreachable: ask again this much later.
 IYS_RETRY_MS = 10 * 60_000
+#: WhatsApp allows free text this long after the shopper's last message; templates after.
+WHATSAPP_WINDOW_MS = 24 * 3_600_000
 
 
 class ProfileSource(Protocol):
@@ -100,9 +103,14 @@ class FlowService:
         address = {"email": contact.email, "sms": contact.phone, "whatsapp": contact.phone}.get(channel)
         return consented(contact, channel) and (address is not None or channel == "push")
 
+    def _serves(self, store_id: str, channel: str) -> bool:
+        """The channel exists, and (SMS, WhatsApp) the store has a provider for it."""
+        adapter = self.channels.get(channel)
+        return adapter is not None and (not isinstance(adapter, StoreProviders) or adapter.serves(store_id))
+
     def _channel_for(self, contact: Contact, step: Step) -> str | None:
         for channel in (step.channel, step.fallback):
-            if channel is not None and channel in self.channels and self._reachable(contact, channel):
+            if channel is not None and self._serves(contact.store_id, channel) and self._reachable(contact, channel):
                 return channel
         return None
 
@@ -200,6 +208,9 @@ class FlowService:
             existing = await db.get(OutboxMessage, pending.idempotency_key)
             if existing is not None and existing.status != "sending":
                 return  # already sent, failed or skipped: a step happens once
+            if existing is not None and await self._provider_has(db, existing):
+                # Claimed, then a crash before the provider's answer was recorded: it was sent.
+                return await self._finish_if_last(db, run.id, pending.step, len(flow.steps))
             now = self.clock()
             channel = self._channel_for(contact, step)
             if channel is None:
@@ -278,6 +289,7 @@ class FlowService:
                 idempotency_key=pending.idempotency_key, store_id=store.id, contact_id=contact.id,
                 channel=channel, to=recipient, locale=contact.locale,  # type: ignore[arg-type]
                 text=written.text, subject=written.subject, html=written.html, unsubscribe_url=unsub,
+                reply_window_open=contact.whatsapp_inbound_ms is not None and now - contact.whatsapp_inbound_ms < WHATSAPP_WINDOW_MS,
             )
             delivery = await deliver(self.channels[channel], message, self.backoff)
             outcome = delivery.outcome
@@ -286,11 +298,30 @@ class FlowService:
             row.detail = outcome.detail[:300]
             row.provider_message_id = outcome.provider_message_id
             row.sent_ms = self.clock() if outcome.status == "sent" else None
+            # A provider that reports delivery sets it later (flows.channels.receipts).
+            row.delivered_ms = row.sent_ms if not outcome.receipt else None
             await db.commit()
-            if pending.step == len(flow.steps) - 1:
-                await db.execute(update(FlowRun).where(FlowRun.id == run.id, FlowRun.status == "active")
-                                 .values(status="finished", ended_reason="last step", ended_ms=self.clock()))
-                await db.commit()
+            await self._finish_if_last(db, run.id, pending.step, len(flow.steps))
+
+    async def _finish_if_last(self, db: AsyncSession, run_id: str, step: int, steps: int) -> None:
+        if step == steps - 1:
+            await db.execute(update(FlowRun).where(FlowRun.id == run_id, FlowRun.status == "active")
+                             .values(status="finished", ended_reason="last step", ended_ms=self.clock()))
+            await db.commit()
+
+    async def _provider_has(self, db: AsyncSession, row: OutboxMessage) -> bool:
+        """Ask the provider (those that can be asked by our key: Verimor) whether it already took this message."""
+        adapter = self.channels.get(row.channel)
+        if not isinstance(adapter, StoreProviders):
+            return False
+        provider_id = await adapter.find_sent(row.store_id, row.idempotency_key)
+        if provider_id is None:
+            return False
+        row.status, row.provider_message_id, row.sent_ms = "sent", provider_id, self.clock()
+        row.delivered_ms = None  # its delivery report comes as for any other message
+        row.detail = "found at the provider after a restart (not sent again)"
+        await db.commit()
+        return True
 
     async def _skip(self, db: AsyncSession, pending: PendingStep, store: Store, run: FlowRun, channel: str, why: str) -> None:
         row = await db.get(OutboxMessage, pending.idempotency_key) or OutboxMessage(idempotency_key=pending.idempotency_key)

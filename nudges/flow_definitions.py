@@ -29,6 +29,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from nudges.flow_providers import SmsProvider, WhatsAppProvider, check_provider
+
 ChannelName = Literal["email", "sms", "whatsapp", "push"]
 HourMinute = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 FlowName = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
@@ -114,6 +116,10 @@ class FlowsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     iys_brand_code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,12}$")] | None = None
     #: Where e-mails come from, e.g. ``"Demo Store <hello@shop.example>"``.
     email_from: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    #: The store's SMS provider and credentials (``docs/flows.md``); none: SMS steps fall back.
+    sms: SmsProvider | None = None
+    #: The store's WhatsApp provider and credentials; none: WhatsApp steps fall back.
+    whatsapp: WhatsAppProvider | None = None
 
     def flow(self, name: str) -> Flow | None:
         return next((f for f in self.definitions if f.name == name), None)
@@ -133,6 +139,9 @@ def check_flows(config: FlowsConfig, where: str) -> None:
                 raise ValueError(f"{at}.fallback: the same channel as the step's")
             if step.incentive == "offer" and step.template != "last_offer":
                 raise ValueError(f"{at}.incentive: only a last_offer step may carry a coupon")
+    for channel, provider in (("sms", config.sms), ("whatsapp", config.whatsapp)):
+        if provider is not None:
+            check_provider(provider, f"{where}.{channel}")
     for channel, quiet in config.quiet_hours.items():
         if quiet.start == quiet.end:
             raise ValueError(f"{where}.quiet_hours.{channel}: start and end are the same")

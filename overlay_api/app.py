@@ -28,6 +28,7 @@ from overlay_api.client_pseudonym import ClientPseudonym
 from overlay_api.collector import Collector
 from overlay_api.contacts_api import ContactsApi
 from overlay_api.flows_api import FlowsApi
+from overlay_api.provider_hooks import ProviderHooks
 from overlay_api.cors import preflight, served_origins
 from overlay_api.dashboard import Dashboard
 from overlay_api.dashboard_token import TokenSigner
@@ -212,6 +213,7 @@ def create_app(
         Mount("/docs/assets", StaticFiles(directory=DOCS_DIR), name="docs-assets"),
         *ContactsApi(registry, flow_service, guard).routes(settings.max_body_bytes),
         *FlowsApi(registry, flow_service, guard).routes(),
+        *ProviderHooks(registry, flow_service, guard, flow_service.public_url).routes(),
         *storefront_routes(),
         *dashboard.routes(),
     ]

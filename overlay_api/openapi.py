@@ -25,6 +25,7 @@ from flows.contacts import Registration
 from nudges.experiment_report import Report
 from overlay_api.contacts_api import Identify, Inbound, Redeem, Redeemed, Registered, Stopped
 from overlay_api.flows_api import FlowReport, Outbox
+from overlay_api.provider_hooks import Hooks
 from overlay_api.outcomes import Outcome
 from scorer.events import REASONS, Batch
 
@@ -67,6 +68,14 @@ def _ref(name: str) -> dict[str, Any]:
 
 def _html(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+def _text(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/plain": {"schema": {"type": "string"}}}}
+
+
+def _path(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema, "description": description}
 
 
 _LINK: Final = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
@@ -164,6 +173,30 @@ def _flows_paths() -> dict[str, Any]:
             "responses": {"302": {"description": "To the store's page"},
                           "400": _error("to is not a page of the store's own site"),
                           "404": _error("Unknown link"), "429": _LIMITED},
+        }},
+        "/v1/hooks/{store_id}/{channel}/{token}": {
+            method: {
+                "summary": "Where the store's SMS/WhatsApp provider posts delivery reports and replies "
+                           "(GET: WhatsApp Cloud's subscription check)",
+                "tags": ["flows"], "parameters": [
+                    _path("store_id", {"type": "string"}, "The store"),
+                    _path("channel", {"type": "string", "enum": ["sms", "whatsapp"]}, "The channel"),
+                    _path("token", {"type": "string"}, "From GET /v1/flows/hooks"),
+                ],
+                **({"requestBody": {"required": False, "content": {
+                    "application/json": {"schema": {}}, "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}}}
+                   if method == "post" else {}),
+                "responses": {"200": _text("Read"), "400": _text("Not the provider's format"),
+                              "401": _text("Bad signature (WhatsApp Cloud)"), "403": _text("Verify token does not match"),
+                              "404": _error("Unknown webhook, or no provider for the channel"),
+                              "405": _text("Method the provider does not use"), "413": _TOO_LARGE, "429": _LIMITED},
+            } for method in ("get", "post")
+        },
+        "/v1/flows/hooks": {"get": {
+            "summary": "The webhook URL to give each of the store's SMS/WhatsApp providers", "tags": ["flows"],
+            "security": _SECRET,
+            "responses": {"200": {"description": "The URLs", "content": _json(_ref("Hooks"))},
+                          "401": _UNAUTHORIZED, "429": _LIMITED},
         }},
         "/dashboard/outbox": {"get": {
             "summary": "The outbox page (it reads /v1/flows/outbox with the secret key)", "tags": ["dashboard"],
@@ -298,7 +331,7 @@ def _paths() -> dict[str, Any]:
 @functools.cache
 def openapi_document() -> dict[str, Any]:
     structs = [Batch, Outcome, Report, Registration, Registered, Identify, Inbound, Stopped, Redeem, Redeemed,
-               Outbox, FlowReport]
+               Outbox, FlowReport, Hooks]
     _, schemas = msgspec.json.schema_components(structs, ref_template="#/components/schemas/{name}")
     return {
         "openapi": "3.1.0",

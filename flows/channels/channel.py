@@ -12,7 +12,7 @@ An adapter's :meth:`Channel.send` never raises for a provider's answer: it retur
 * ``permanent``: a 4xx, an invalid recipient, a refused sender: never retry.
 
 >>> outcome_for_http_status(202, "m-1")
-SendOutcome(status='sent', provider_message_id='m-1', detail='HTTP 202')
+SendOutcome(status='sent', provider_message_id='m-1', detail='HTTP 202', receipt=False)
 >>> outcome_for_http_status(503).status, outcome_for_http_status(429).status
 ('retryable', 'retryable')
 >>> outcome_for_http_status(400, detail="bad number").status
@@ -56,6 +56,9 @@ class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     unsubscribe_url: str | None = None
     #: Commercial messages need İYS consent for Turkish recipients; service ones do not.
     commercial: bool = True
+    #: WhatsApp only: the shopper wrote to the store in the last 24 hours, so free text may
+    #: be sent; otherwise only an approved template (WhatsApp's rule).
+    reply_window_open: bool = False
 
 
 class SendOutcome(msgspec.Struct, frozen=True):
@@ -64,6 +67,9 @@ class SendOutcome(msgspec.Struct, frozen=True):
     status: SendStatus
     provider_message_id: str | None = None
     detail: str = ""
+    #: The provider will report delivery later (a callback or a query): until then the
+    #: message counts as sent, not delivered. False: taking it is all we will ever know.
+    receipt: bool = False
 
 
 @runtime_checkable

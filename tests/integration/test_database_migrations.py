@@ -29,7 +29,7 @@ async def test_upgrade_downgrade_and_upgrade_again(database_url: str) -> None:
         assert await current(engine) is None
         await upgrade(engine)
         assert await tables(engine) == TABLES
-        assert await current(engine) == "0001"
+        assert await current(engine) == "0002_receipts"
         await upgrade(engine)  # at head already: nothing happens, nothing breaks
         await downgrade(engine, "base")
         assert await tables(engine) == set()
