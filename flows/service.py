@@ -93,8 +93,9 @@ class FlowService:
     # -- planning ---------------------------------------------------------------------
 
     def _reachable(self, contact: Contact, channel: str) -> bool:
-        address = {"email": contact.email, "sms": contact.phone, "whatsapp": contact.phone}.get(channel)
-        return consented(contact, channel) and (address is not None or channel == "push")
+        address = {"email": contact.email, "sms": contact.phone, "whatsapp": contact.phone,
+                   "push": contact.push_subscriptions}.get(channel)
+        return consented(contact, channel) and bool(address)
 
     def _channel_for(self, contact: Contact, step: Step) -> str | None:
         for channel in (step.channel, step.fallback):

@@ -114,6 +114,10 @@ class FlowsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     iys_brand_code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,12}$")] | None = None
     #: Where e-mails come from, e.g. ``"Demo Store <hello@shop.example>"``.
     email_from: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    #: Let the snippet ask shoppers for web push permission (after a click, never on its own);
+    #: needs the store's VAPID keys (``cartcoach flows vapid --store ID``) and ``cartcoach-sw.js``
+    #: at the store's origin (``docs/flows.md``, "Web push").
+    web_push: bool = False
 
     def flow(self, name: str) -> Flow | None:
         return next((f for f in self.definitions if f.name == name), None)
