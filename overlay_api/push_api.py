@@ -85,12 +85,12 @@ class PushApi:
     async def preflight(self, request: Request) -> Response:
         return preflight(request, self._registry, "POST")
 
-    async def _store(self, request: Request, write_key: str | None) -> Store | Response:
+    async def _store(self, request: Request, write_key: str | None, key_path: str = "$.write_key") -> Store | Response:
         """The store, or the refusal (401 unknown key, 403 foreign origin, 429)."""
         origin = request_origin(request)
         store = self._registry.by_write_key(write_key) if write_key else None
         if store is None:
-            return await self._limits.refuse(request, error_response(401, "Unknown write key", "$.write_key"))
+            return await self._limits.refuse(request, error_response(401, "Unknown write key", key_path))
         if not origin_allowed(origin, store, self._registry):
             return error_response(403, f"Origin {origin} is not allowed for this store", "$.headers.origin")
         if limited := await self._limits.admit(request, store.rates.overlay, "push", store.id):
@@ -99,7 +99,7 @@ class PushApi:
 
     async def config(self, request: Request) -> Response:
         origin = request_origin(request)
-        store = await self._store(request, request.query_params.get("key"))
+        store = await self._store(request, request.query_params.get("key"), "$.query.key")
         if isinstance(store, Response):
             return store
         if not push_enabled(store):
@@ -107,7 +107,7 @@ class PushApi:
         async with self._sessions() as db:
             key = await vapid_key(db, store.id)
         if key is None:
-            return allow_origin(error_response(404, "This store has no VAPID key yet", "$.key"), origin)
+            return allow_origin(error_response(404, "This store has no VAPID key yet (cartcoach flows vapid --store ID)", "$.flows.web_push"), origin)
         response = Response(_encode(PushConfig(key.public_key)), media_type="application/json")
         response.headers["Cache-Control"] = "private, max-age=300"
         return allow_origin(response, origin)

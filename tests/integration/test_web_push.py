@@ -306,3 +306,20 @@ async def test_a_bad_subscription_is_refused_naming_the_field(tmp_path: Path, ch
             assert foreign.status_code == 403
             accepted = await client.post("/v1/push/subscriptions", headers=PAGE, json=body)
             assert accepted.status_code == 201  # the same body, right: stored
+
+
+async def test_subscriptions_past_retention_expire_and_identify_claims_the_visitors(directory) -> None:
+    from flows.push_subscriptions import expire, link_visitor
+
+    sessions, _ = directory
+    async with sessions.begin() as db:
+        for n, expires in ((1, 1_000), (2, 10**15)):
+            db.add(PushSubscription(store_id="shop", endpoint=f"https://fcm.googleapis.com/fcm/send/{n}", p256dh="k",
+                                    auth="a", visitor_id="v-anon", session_id="s-anon", contact_id=None,
+                                    created_ms=0, expires_ms=expires))
+    async with sessions.begin() as db:
+        assert await expire(db, now_ms=5_000) == 1
+    async with sessions.begin() as db:
+        contact = await db.get(Contact, "c_1")
+        assert await link_visitor(db, contact, "v-anon", now_ms=6_000) == 1
+        assert [s.endpoint for s in contact.push_subscriptions] == ["https://fcm.googleapis.com/fcm/send/2"]
