@@ -10,7 +10,7 @@ import webbrowser
 import typer
 import uvicorn
 
-from cartcoach import model_commands, policy_commands
+from cartcoach import flows_commands, model_commands, policy_commands
 from cartcoach.metrics_endpoint import serve_metrics
 from cartcoach.settings import Settings
 
@@ -27,6 +27,7 @@ app = typer.Typer(
 
 app.add_typer(model_commands.app, name="model", help="Simulate shoppers, evaluate models, check on real data.")
 app.add_typer(policy_commands.app, name="policy", help="Compare nudge policies: simulate, evaluate on logs, train.")
+app.add_typer(flows_commands.app, name="flows", help="The follow-up flows worker; `flows vapid` makes a store's web push keys.")
 
 
 @app.callback()
@@ -167,25 +168,6 @@ def worker(
     # 7 s of CPU, in a profiled 60 s drain). Nobody watches a spinner on a server.
     run.spinner = None
     run.execute_from_commandline()
-
-
-@app.command()
-def flows() -> None:
-    """Run a follow-up flows worker: sends e-mail/SMS/WhatsApp/push steps as they fall due.
-
-    Needs REDIS_URL (the pending steps) and CARTCOACH_DATABASE_URL (contacts, outbox);
-    migrates the database first. Run as many as you like.
-    """
-    import asyncio
-
-    from cartcoach.flows_worker import run
-
-    settings = Settings.from_env()
-    if not settings.redis_url:
-        typer.echo("cartcoach flows: set REDIS_URL (the embedded default runs flows inside `cartcoach serve`)", err=True)
-        raise typer.Exit(2)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    asyncio.run(run(settings))
 
 
 if __name__ == "__main__":

@@ -114,6 +114,9 @@ class Settings:
     iys_username: str | None = None
     iys_password: str | None = field(default=None, repr=False)
     iys_code: str | None = None
+    #: Origins accepted as push endpoints besides the browsers' own push services
+    #: (``flows.push_subscriptions``), e.g. a stand-in in tests; comma-separated in the env.
+    push_service_origins: tuple[str, ...] = ()
 
     @property
     def database(self) -> str:
@@ -212,4 +215,5 @@ class Settings:
             iys_username=get("CARTCOACH_IYS_USERNAME", None),
             iys_password=get("CARTCOACH_IYS_PASSWORD", None),
             iys_code=get("CARTCOACH_IYS_CODE", None),
+            push_service_origins=tuple(o.strip().rstrip("/") for o in (get("CARTCOACH_PUSH_SERVICE_ORIGINS", "") or "").split(",") if o.strip()),
         )

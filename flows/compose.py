@@ -112,4 +112,5 @@ def write(store: Store, variant: Variant | None, template: str, channel: str, lo
         parts.append(cta_url)
     if channel in ("sms", "whatsapp"):
         parts.append(words["sms_stop"])
-    return Written(None, " ".join(parts), None)
+    # A notification shows a title of its own (flows.channels.web_push); a text message has none.
+    return Written(title if channel == "push" else None, " ".join(parts), None)

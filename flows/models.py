@@ -42,6 +42,11 @@ class Contact(Base):
     consents: Mapped[list[Consent]] = relationship(
         back_populates="contact", cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
     )
+    #: The browsers that accepted web push and were identified as this contact's (read only:
+    #: ``flows.push_subscriptions`` writes them).
+    push_subscriptions: Mapped[list[PushSubscription]] = relationship(
+        viewonly=True, lazy="selectin", order_by="PushSubscription.created_ms.desc()"
+    )
 
 
 class Consent(Base):
@@ -150,3 +155,47 @@ class Coupon(Base):
     expires_ms: Mapped[int] = mapped_column(BigInteger)
     redeemed_ms: Mapped[int | None] = mapped_column(BigInteger)
     order_id: Mapped[str | None] = mapped_column(String(128))
+
+
+class VapidKey(Base):
+    """A store's VAPID key pair (RFC 8292): push services accept only messages it signed.
+
+    One per store, made by ``cartcoach flows vapid --store ID``. The public key is what
+    the snippet subscribes with; a new pair orphans every subscription made with the old
+    one (the browser bound them to it), so the command never replaces a pair silently.
+    """
+
+    __tablename__ = "vapid_keys"
+
+    store_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: The uncompressed P-256 point, base64url without padding (what ``applicationServerKey`` takes).
+    public_key: Mapped[str] = mapped_column(String(100))
+    #: The private scalar, base64url without padding; as secret as the store's secret key.
+    private_key: Mapped[str] = mapped_column(String(100))
+    #: The ``sub`` claim push services contact when a sender misbehaves (``mailto:`` or ``https:``).
+    subject: Mapped[str] = mapped_column(String(200))
+    created_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class PushSubscription(Base):
+    """A browser's web-push subscription: the shopper accepted notifications from the store.
+
+    It belongs to a visitor at first, and to a contact once that visitor is identified
+    (then erasure cascades to it). Anonymous ones expire after the store's retention too.
+    """
+
+    __tablename__ = "push_subscriptions"
+    __table_args__ = (UniqueConstraint("store_id", "endpoint"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    store_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: The push service's URL for this browser (RFC 8030): a capability, kept as secret as an address.
+    endpoint: Mapped[str] = mapped_column(String(1024))
+    #: The browser's P-256 public key and auth secret (RFC 8291), base64url.
+    p256dh: Mapped[str] = mapped_column(String(100))
+    auth: Mapped[str] = mapped_column(String(40))
+    visitor_id: Mapped[str] = mapped_column(String(64), index=True)
+    session_id: Mapped[str] = mapped_column(String(64))
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    created_ms: Mapped[int] = mapped_column(BigInteger)
+    expires_ms: Mapped[int] = mapped_column(BigInteger, index=True)

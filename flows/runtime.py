@@ -18,10 +18,12 @@ from database.migrate import upgrade
 from flows.channels import receipts
 from flows.channels.channel import Channel
 from flows.channels.email import SmtpChannel
+from flows.channels.web_push import WebPushChannel
 from flows.channels.record_only import RecordOnlyChannel
 from flows.channels.store_providers import StoreProviders
 from flows.contacts import expire
 from flows.iys import IysClient
+from flows.push_subscriptions import PushDirectory, expire as expire_push_subscriptions
 from flows.scheduler import MemoryScheduler, SaqScheduler, StepScheduler
 from flows.service import FlowService, ProfileSource, Publish
 from nudges.catalogue import Catalogue
@@ -85,6 +87,7 @@ class FlowsRuntime:
         """Erase every contact past its retention (KVKK), and everything derived from it."""
         async with self.service.sessions.begin() as db:
             ids = await expire(db, self.service.clock())
+            await expire_push_subscriptions(db, self.service.clock())
         # Their runs went with them: a step still queued finds no run when it falls due and does nothing.
         if ids:
             log.info("erased %d contacts past their retention", len(ids))
@@ -139,10 +142,14 @@ def build_flows(settings: Settings, registry: StoreRegistry, *, profiles: Profil
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database)
+    sessions = session_factory(engine)
+    channels = build_channels(settings, registry)
+    # Web push needs no provider account: each store's VAPID keys are in the database.
+    channels.setdefault("push", WebPushChannel(PushDirectory(sessions)))
     service = FlowService(
-        registry=registry, sessions=session_factory(engine), scheduler=build_scheduler(settings),
+        registry=registry, sessions=sessions, scheduler=build_scheduler(settings),
         profiles=profiles, ledger=ledger, catalogue=catalogue, publish=publish,
-        channels=build_channels(settings, registry), public_url=settings.public_url or f"http://{settings.host}:{settings.port}",
+        channels=channels, public_url=settings.public_url or f"http://{settings.host}:{settings.port}",
         generator=generator, iys=build_iys(settings), speedup=settings.flow_speedup,
         learners=Learners(grace_s=settings.learning_grace_s),
     )

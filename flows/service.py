@@ -30,12 +30,14 @@ from typing import Protocol
 
 import msgspec
 from sqlalchemy import func, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flows.channels.channel import Channel, OutboundMessage
 from flows.channels.delivery import Backoff, deliver
 from flows.channels.store_providers import StoreProviders
+from flows.channels.record_only import RecordOnlyChannel
 from flows.compose import Coupon as CouponText, write
 from flows.contacts import consented
 from flows.iys import IysClient, needs_iys
@@ -99,9 +101,20 @@ class FlowService:
 
     # -- planning ---------------------------------------------------------------------
 
+    def _has_browser(self, contact: Contact) -> bool:
+        """Push needs a browser that accepted (a dry run, which sends nothing, only the consent).
+
+        A contact registered in this very request has none, and its list was never loaded.
+        """
+        if isinstance(self.channels.get("push"), RecordOnlyChannel):
+            return True
+        return "push_subscriptions" not in sa_inspect(contact).unloaded and bool(contact.push_subscriptions)
+
     def _reachable(self, contact: Contact, channel: str) -> bool:
+        if channel == "push":
+            return consented(contact, channel) and self._has_browser(contact)
         address = {"email": contact.email, "sms": contact.phone, "whatsapp": contact.phone}.get(channel)
-        return consented(contact, channel) and (address is not None or channel == "push")
+        return consented(contact, channel) and address is not None
 
     def _serves(self, store_id: str, channel: str) -> bool:
         """The channel exists, and (SMS, WhatsApp) the store has a provider for it."""

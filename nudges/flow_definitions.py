@@ -120,6 +120,10 @@ class FlowsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     sms: SmsProvider | None = None
     #: The store's WhatsApp provider and credentials; none: WhatsApp steps fall back.
     whatsapp: WhatsAppProvider | None = None
+    #: Let the snippet ask shoppers for web push permission (after a click, never on its own);
+    #: needs the store's VAPID keys (``cartcoach flows vapid --store ID``) and ``cartcoach-sw.js``
+    #: at the store's origin (``docs/flows.md``, "Web push").
+    web_push: bool = False
 
     def flow(self, name: str) -> Flow | None:
         return next((f for f in self.definitions if f.name == name), None)

@@ -27,6 +27,7 @@ from overlay_api.auth import SecretKeyGuard
 from overlay_api.client_pseudonym import ClientPseudonym
 from overlay_api.collector import Collector
 from overlay_api.contacts_api import ContactsApi
+from overlay_api.push_api import PushApi
 from overlay_api.flows_api import FlowsApi
 from overlay_api.provider_hooks import ProviderHooks
 from overlay_api.cors import preflight, served_origins
@@ -214,6 +215,7 @@ def create_app(
         *ContactsApi(registry, flow_service, guard).routes(settings.max_body_bytes),
         *FlowsApi(registry, flow_service, guard).routes(),
         *ProviderHooks(registry, flow_service, guard, flow_service.public_url).routes(),
+        *PushApi(registry, flow_service.sessions, guard.limits, settings.push_service_origins).routes(),
         *storefront_routes(),
         *dashboard.routes(),
     ]

@@ -27,6 +27,7 @@ from starlette.routing import Route
 
 from flows.contacts import ContactError, by_identify_id, erase, link_session, normalise_phone, parse_registration, register, set_consent
 from flows.models import Contact, Coupon
+from flows.push_subscriptions import link_visitor
 from flows.rules import is_stop_word
 from flows.service import FlowService
 from flows.unsubscribe import valid_unsubscribe_token
@@ -171,6 +172,8 @@ class ContactsApi:
             contact = await by_identify_id(db, store.id, ident.identify_id)
             if contact is not None:
                 await link_session(db, contact, ident.session_id, ident.visitor_id, _now())
+                # Notifications this visitor accepted before logging in are now the contact's.
+                await link_visitor(db, contact, ident.visitor_id, _now())
         if contact is not None:
             await self._flows.start(store, contact, ident.session_id, ident.visitor_id, ident.product_id)
         # The same answer whether or not the id is known: the page learns nothing from it.

@@ -27,6 +27,7 @@ from overlay_api.contacts_api import Identify, Inbound, Redeem, Redeemed, Regist
 from overlay_api.flows_api import FlowReport, Outbox
 from overlay_api.provider_hooks import Hooks
 from overlay_api.outcomes import Outcome
+from overlay_api.push_api import PushConfig, Subscribe, Unsubscribe
 from scorer.events import REASONS, Batch
 
 _ERROR: Final = {
@@ -205,6 +206,37 @@ def _flows_paths() -> dict[str, Any]:
     }
 
 
+def _push_paths() -> dict[str, Any]:
+    """Web push from the page: the store's public VAPID key, subscribe, unsubscribe (docs/flows.md)."""
+    page_body = {"required": True, "content": {
+        "application/json": {"schema": _ref("Subscribe")},
+        "text/plain": {"schema": {"type": "string"}, "description": "The same JSON, sent without a preflight"},
+    }}
+    page_errors = {"401": _error("Unknown write key"), "403": _error("Origin not allowed for this store"),
+                   **_JSON_BODY_ERRORS, "415": _error("Content type other than application/json or text/plain")}
+    return {
+        "/v1/push/config": {"get": {
+            "summary": "The store's VAPID public key for the snippet (404 while web push is off)", "tags": ["snippet"],
+            "parameters": [_query("key", {"type": "string"}, "The store's write key", required=True)],
+            "responses": {"200": {"description": "The key", "content": _json(_ref("PushConfig"))},
+                          "401": _error("Unknown write key"), "403": _error("Origin not allowed for this store"),
+                          "404": _error("Web push is off for this store, or it has no VAPID key"), "429": _LIMITED},
+        }},
+        "/v1/push/subscriptions": {"post": {
+            "summary": "Store the browser's push subscription (the shopper accepted notifications)",
+            "tags": ["snippet"], "requestBody": page_body,
+            "responses": {"201": {"description": "Stored as the visitor's (and contact's) push consent"},
+                          "404": _error("Web push is off for this store"), **page_errors},
+        }},
+        "/v1/push/unsubscribe": {"post": {
+            "summary": "Forget a push subscription (the shopper turned notifications off)", "tags": ["snippet"],
+            "requestBody": {**page_body, "content": {**page_body["content"],
+                                                     "application/json": {"schema": _ref("Unsubscribe")}}},
+            "responses": {"204": {"description": "Done (the same answer whether or not it was known)"}, **page_errors},
+        }},
+    }
+
+
 def _paths() -> dict[str, Any]:
     plain = {"type": "object"}
     return {
@@ -331,7 +363,7 @@ def _paths() -> dict[str, Any]:
 @functools.cache
 def openapi_document() -> dict[str, Any]:
     structs = [Batch, Outcome, Report, Registration, Registered, Identify, Inbound, Stopped, Redeem, Redeemed,
-               Outbox, FlowReport, Hooks]
+               Outbox, FlowReport, Hooks, Subscribe, Unsubscribe, PushConfig]
     _, schemas = msgspec.json.schema_components(structs, ref_template="#/components/schemas/{name}")
     return {
         "openapi": "3.1.0",
@@ -341,7 +373,7 @@ def openapi_document() -> dict[str, Any]:
             "description": "The snippet's collector and overlay (public write key), the store back end's "
             "outcomes and the reports and dashboard (secret key). Guide: docs/api.md.",
         },
-        "paths": _paths() | _flows_paths(),
+        "paths": _paths() | _flows_paths() | _push_paths(),
         "components": {
             "schemas": {**schemas, "Error": _ERROR},
             "securitySchemes": {"secretKey": {"type": "http", "scheme": "bearer",

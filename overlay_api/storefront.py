@@ -51,7 +51,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 #: The chunks tracker/build.mjs lists in its manifest, by name.
-CHUNKS = ("watch", "platform", "ui", "debug")
+CHUNKS = ("watch", "platform", "ui", "debug", "contact")
 
 
 class Encoded(NamedTuple):
@@ -116,6 +116,13 @@ def snippet_routes(dist: Path) -> list[BaseRoute]:
     async def pinned(request: Request) -> Response:
         return _script(request, snippet, snippet_hash, IMMUTABLE)
 
+    # The push service worker: a store copies it to its own origin (or proxies this URL there);
+    # the demo store, served from here, registers it as is.
+    service_worker = Encoded.of((dist / "cartcoach-sw.js").read_bytes())
+
+    async def worker(request: Request) -> Response:
+        return _script(request, service_worker, manifest["hash"], SHORT_CACHE)
+
     def chunk_route(file: str) -> Route:
         body = Encoded.of((dist / file).read_bytes())
 
@@ -127,6 +134,7 @@ def snippet_routes(dist: Path) -> list[BaseRoute]:
     return [
         Route("/cartcoach.js", latest),
         Route(f"/{manifest['file']}", pinned),
+        Route("/cartcoach-sw.js", worker),
         *(chunk_route(manifest[name]) for name in CHUNKS if name in manifest),
     ]
 

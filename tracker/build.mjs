@@ -4,6 +4,8 @@
 //   dist/cartcoach-platform.HASH.js   platform adapters, loaded only where a platform is recognised
 //   dist/cartcoach-ui.HASH.js         the overlay UI, imported only when an overlay is shown
 //   dist/cartcoach-debug.HASH.js      the data-debug panel, only with data-debug on the tag
+//   dist/cartcoach-contact.HASH.js    identify and web push, only when the store calls them
+//   dist/cartcoach-sw.js              the push service worker a store hosts at its own origin
 //   dist/manifest.json                content hashes, for immutable URLs
 //   node build.mjs          write dist/
 //   node build.mjs --check  fail if the committed dist/ is not what the source builds
@@ -27,11 +29,14 @@ const sources = {
   watch: await bundle('src/watch/index.js', { format: 'esm' }),
   platform: await bundle('src/platforms/adapters.js', { format: 'esm' }),
   debug: await bundle('src/debug/panel.js', { format: 'esm' }),
+  contact: await bundle('src/contact/index.js', { format: 'esm' }),
 }
 const chunks = Object.fromEntries(Object.entries(sources).map(([name, text]) => [name, `cartcoach-${name}.${hashOf(text)}.js`]))
 const js = await bundle('src/index.js', { format: 'iife', define: { __CHUNKS__: JSON.stringify(chunks) }, banner: { js: `/* cartcoach ${pkg.version} */` } })
 const manifest = JSON.stringify({ version: pkg.version, hash: hashOf(js), file: `cartcoach.${hashOf(js)}.js`, ...chunks }, null, 2) + '\n'
-const outputs = { 'cartcoach.js': js, 'manifest.json': manifest, ...Object.fromEntries(Object.entries(chunks).map(([name, file]) => [file, sources[name]])) }
+// The service worker keeps one name: the store hosts it at its own origin (docs/tracker.md).
+const sw = await bundle('src/sw.js', { format: 'iife' })
+const outputs = { 'cartcoach.js': js, 'cartcoach-sw.js': sw, 'manifest.json': manifest, ...Object.fromEntries(Object.entries(chunks).map(([name, file]) => [file, sources[name]])) }
 
 mkdirSync(here('dist'), { recursive: true })
 const existing = readdirSync(here('dist'))

@@ -43,12 +43,13 @@ class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     store_id: str
     contact_id: str
     channel: ChannelName
-    #: An e-mail address, an E.164 phone number, or a web-push subscription (JSON).
+    #: An e-mail address or an E.164 phone number; empty for web push (the channel finds every
+    #: browser the contact accepted notifications in: ``flows.channels.web_push``).
     to: str
     locale: Literal["en", "tr"]
     #: The plain text: an SMS or WhatsApp body, or the e-mail's text/plain part.
     text: str
-    #: E-mail only.
+    #: The e-mail's subject, or a notification's title.
     subject: str | None = None
     #: E-mail only: HTML rendered from a Jinja2 template with autoescape.
     html: str | None = None

@@ -8,9 +8,9 @@ from sqlalchemy import inspect, select, text
 
 from database.engine import create_engine, session_factory
 from database.migrate import current, downgrade, upgrade
-from flows.models import Consent, Contact, FlowRun, OutboxMessage
+from flows.models import Consent, Contact, FlowRun, OutboxMessage, PushSubscription
 
-TABLES = {"contacts", "consents", "session_links", "flow_runs", "outbox", "coupons"}
+TABLES = {"contacts", "consents", "session_links", "flow_runs", "outbox", "coupons", "vapid_keys", "push_subscriptions"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -54,10 +54,12 @@ async def test_deleting_a_contact_deletes_everything_derived_from_it(database_ur
             await db.flush()
             db.add(OutboxMessage(idempotency_key="r_1:0:c_1", store_id="shop", contact_id="c_1", flow_run_id="r_1",
                                  flow="f", step=0, channel="email", status="sent", due_ms=0, created_ms=0))
+            db.add(PushSubscription(store_id="shop", endpoint="https://fcm.googleapis.com/fcm/send/1", p256dh="k",
+                                    auth="a", visitor_id="v", session_id="s", contact_id="c_1", created_ms=0, expires_ms=10))
         async with sessions.begin() as db:
             await db.execute(text("DELETE FROM contacts WHERE id = 'c_1'"))
         async with sessions() as db:
-            for table in (Consent, FlowRun, OutboxMessage):
+            for table in (Consent, FlowRun, OutboxMessage, PushSubscription):
                 assert list(await db.scalars(select(table))) == [], table.__tablename__
     finally:
         await engine.dispose()

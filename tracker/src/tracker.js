@@ -56,7 +56,7 @@ export function start(cfg, log, allowed, early) {
 
   const ask = createOverlay({ cfg, emit, log, session, visitor: visitor.id, page: () => page, product, cart, outbox })
   // What the page-understanding chunk gets, and fills in (found) and hooks into (hide).
-  const ctx = { cfg, log, emit, ask, product, cart, page: () => page, info: () => info, found: { matches: {} }, hide: [] }
+  const ctx = { cfg, log, emit, ask, product, cart, outbox, session, visitor: visitor.id, page: () => page, info: () => info, found: { matches: {} }, hide: [] }
 
   const leaveStep = () => step && emit('checkout_step_leave', { step, dwell_ms: Date.now() - enteredAt })
 
@@ -80,6 +80,8 @@ export function start(cfg, log, allowed, early) {
     if (cmd == 'track') emit(x, y, 'api')
     else if (cmd == 'purchase') emit('purchase', x, 'api')
     else if (cmd == 'overlay') ask(x)
+    // identify and web push live in a chunk; whether this call came from a click is known only now.
+    else if (cmd == 'identify' || cmd == 'push') import(cfg.chunk('contact')).then((m) => m[cmd](ctx, x, navigator.userActivation?.isActive)).catch(log)
     else if (cmd == 'page' && x) {
       info = { ...info, ...x }
       // A single-page store moving on (new page type or checkout step) is a new page view.
