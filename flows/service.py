@@ -27,11 +27,13 @@ whose window covers them, in both arms alike, for the flow report.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -69,6 +71,10 @@ log = logging.getLogger(__name__)
 SERIAL_ABANDONER_RUNS = 2
 #: İYS unreachable: ask again this much later.
 IYS_RETRY_MS = 10 * 60_000
+#: A step whose predecessor has fallen due but not happened yet tries again this much later...
+ORDER_RETRY_MS = 1_000
+#: ...for at most this long (a predecessor whose job was lost must not hold the flow forever).
+ORDER_GRACE_MS = 10 * 60_000
 
 
 class ProfileSource(Protocol):
@@ -99,6 +105,7 @@ class FlowService:
     speedup: float = 1.0
     backoff: Backoff = field(default_factory=Backoff)
     clock: Callable[[], int] = _now_ms
+    _contact_locks: _KeyedLocks = field(default_factory=lambda: _KeyedLocks(), init=False, repr=False)
 
     # -- planning ---------------------------------------------------------------------
 
@@ -200,11 +207,21 @@ class FlowService:
     # -- running a step ----------------------------------------------------------------
 
     async def run_step(self, pending: PendingStep) -> None:
-        """The scheduler's handler (see the module docstring for the order of the rules)."""
+        """The scheduler's handler (see the module docstring for the order of the rules).
+
+        One step per contact at a time: steps that fall due together (sped-up delays, a
+        backlog after an outage) would each count the other's message as not yet sent and
+        both pass a cap. An asyncio lock serialises them in this process, a row lock on the
+        contact (PostgreSQL) across workers, held until the step's outbox row is written.
+        """
+        async with self._contact_locks.hold(pending.contact_id):
+            await self._run_step(pending)
+
+    async def _run_step(self, pending: PendingStep) -> None:
         store = self.registry.by_id(pending.store_id)
         async with self.sessions() as db:
             run = await db.get(FlowRun, pending.run_id)
-            contact = await db.get(Contact, pending.contact_id)
+            contact = await db.get(Contact, pending.contact_id, with_for_update=True)
             if store is None or run is None or contact is None or run.status != "active":
                 return
             flow = store.flows.flow(run.flow)
@@ -215,6 +232,9 @@ class FlowService:
             if existing is not None and existing.status not in ("sending", "deferred"):
                 return  # already sent, failed or skipped: a step happens once
             now = self.clock()
+            if (retry := await self._after_the_step_before(db, run, flow, pending, now)) is not None:
+                await self.scheduler.schedule(pending.__class__(**{**_fields(pending), "due_ms": retry}))
+                return
             if run.arm == HOLDOUT:
                 return await self._skip(db, pending, store, run, step.channel, "holdout", "flow holdout: planned, not sent")
             channel = self._channel_for(contact, step)
@@ -318,6 +338,26 @@ class FlowService:
             await db.commit()
             await self._finish_after(db, run, pending.step, len(flow.steps))
 
+    async def _after_the_step_before(self, db: AsyncSession, run: FlowRun, flow: Flow, pending: PendingStep,
+                                     now: int) -> int | None:
+        """When to try again if the step before has fallen due but not happened yet, else None.
+
+        Steps happen in order: when delays bunch up (a backlog after an outage, the demo's
+        speed-up) a later step must not overtake the one before (nor finish the run under it).
+        A step before that never shows up (its job lost) holds this one back for
+        :data:`ORDER_GRACE_MS` at most.
+        """
+        if pending.step == 0:
+            return None
+        before = await db.get(OutboxMessage, f"{run.id}:{pending.step - 1}:{pending.contact_id}")
+        if before is not None and before.status == "deferred":
+            return max(before.due_ms, now) + ORDER_RETRY_MS
+        if before is not None:
+            waiting = before.status == "sending" and now < before.created_ms + ORDER_GRACE_MS
+            return now + ORDER_RETRY_MS if waiting else None
+        due = run.started_ms + int(flow.steps[pending.step - 1].delay_min * 60_000 / self.speedup)
+        return now + ORDER_RETRY_MS if due <= now < due + ORDER_GRACE_MS else None
+
     async def _finish_after(self, db: AsyncSession, run: FlowRun, step: int, steps: int) -> None:
         """The last step happened (sent, failed or skipped): the run is over."""
         if step == steps - 1:
@@ -418,6 +458,25 @@ class FlowService:
                       pct=pct, issued_ms=now, expires_ms=expires))
         until = datetime.fromtimestamp(expires / 1000, UTC).strftime("%Y-%m-%d %H:%M")
         return CouponText(code, pct, until)
+
+
+class _KeyedLocks:
+    """One asyncio lock per key, forgotten when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._locks[key]
 
 
 def _fields(step: PendingStep) -> dict:

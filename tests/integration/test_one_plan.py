@@ -102,7 +102,7 @@ def customers_in(arm: str, share: float, n: int) -> list[str]:
 
 async def test_the_flow_holdout_plans_every_step_and_sends_nothing(tmp_path: Path) -> None:
     with SmtpServer() as smtp:
-        h = Harness(tmp_path, smtp, {"holdout: 0.0": "holdout: 0.3"})
+        h = Harness(tmp_path, smtp, {"      holdout: 0.0\n": "      holdout: 0.3\n"})  # the flows', not the experiment's
         await upgrade(h.engine)
         [held] = customers_in("holdout", 0.3, 1)
         [treated] = customers_in("treated", 0.3, 1)
