@@ -418,13 +418,12 @@ class FlowService:
         if not event.verified or event.order_id is None or event.type not in ("purchase", "refund"):
             return
         try:
-            await self._credit(event)
+            await self._credit(event, event.order_id)
         except IntegrityError:
             pass  # the same order reported twice at once: the other report counted it
 
-    async def _credit(self, event: CollectedEvent) -> None:
-        assert event.order_id is not None
-        key = (event.store_id, event.order_id)
+    async def _credit(self, event: CollectedEvent, order_id: str) -> None:
+        key = (event.store_id, order_id)
         async with self.sessions.begin() as db:
             order = await db.get(FlowOrder, key)
             if event.type == "refund":
@@ -442,7 +441,7 @@ class FlowService:
             ).order_by(FlowRun.started_ms.desc()).limit(1))
             if run is None:
                 return
-            db.add(FlowOrder(store_id=event.store_id, order_id=event.order_id, contact_id=run.contact_id,
+            db.add(FlowOrder(store_id=event.store_id, order_id=order_id, contact_id=run.contact_id,
                              flow_run_id=run.id, amount=event.amount or 0.0, at_ms=event.at, refunded=0.0))
 
     async def _serial_abandoner(self, db: AsyncSession, contact_id: str, current_run: str) -> bool:
