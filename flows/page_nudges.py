@@ -20,6 +20,9 @@ from flows.models import SessionLink
 from nudges.assignment import HOLDOUT
 from nudges.ledger import ExperimentLedger
 
+#: Sessions looked at per shopper (each is one ledger read); far more than a day's caps can see.
+MAX_SESSIONS = 50
+
 
 class PageNudge(NamedTuple):
     """One session's overlay decision; ``shown`` is False for the holdout (nothing appeared)."""
@@ -43,10 +46,11 @@ class LinkedSession(NamedTuple):
 
 
 async def linked_sessions(db: AsyncSession, store_id: str, contact_id: str) -> list[LinkedSession]:
-    """The sessions the page identified as this contact's, oldest first."""
+    """The latest :data:`MAX_SESSIONS` sessions the page identified as this contact's, oldest first."""
     rows = await db.execute(select(SessionLink.session_id, SessionLink.visitor_id).where(
-        SessionLink.store_id == store_id, SessionLink.contact_id == contact_id).order_by(SessionLink.at_ms))
-    return [LinkedSession(*row) for row in rows]
+        SessionLink.store_id == store_id, SessionLink.contact_id == contact_id)
+        .order_by(SessionLink.at_ms.desc()).limit(MAX_SESSIONS))
+    return [LinkedSession(*row) for row in reversed(list(rows))]
 
 
 async def page_nudges(ledger: ExperimentLedger, store_id: str, experiment: str,
