@@ -9,6 +9,7 @@ orders, the page's identify call.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from tests.flows_helpers import ORIGIN, SECRET, WRITE_KEY, stores_yaml
 from tests.live_server import LiveServer
 
 AUTH = {"Authorization": f"Bearer {SECRET}"}
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 #: Three holdout and three treated customers (the hash is fixed: no test depends on luck).
 HELD = [c for c in (f"cust-{i:03d}" for i in range(200)) if flow_arm("shop", 0.5, c).name == "holdout"][:3]
 TREATED = [c for c in (f"cust-{i:03d}" for i in range(200)) if flow_arm("shop", 0.5, c).name == "treated"][:3]
@@ -134,3 +136,6 @@ def test_the_flow_panel_is_the_report_api_and_a_live_row_opens_the_shoppers_plan
         if AXE.exists():
             assert serious_violations(page, "#flows-panel") == []
             assert serious_violations(page, "#plan-panel") == []
+        if os.environ.get("CARTCOACH_SCREENSHOTS"):  # docs/flows.md's pictures, on request
+            page.locator("#flows-panel").screenshot(path=str(DOCS_IMG / "flow-report.png"))
+            page.locator("#plan-panel").screenshot(path=str(DOCS_IMG / "shopper-plan.png"))

@@ -63,8 +63,14 @@
   async function load(session) {
     if (!state.key) return;
     const target = $("plan");
-    const response = await fetch("/v1/flows/plan?" + new URLSearchParams({ session_id: session }),
-      { headers: { Authorization: "Bearer " + state.key }, cache: "no-store" });
+    let response;
+    try {
+      response = await fetch("/v1/flows/plan?" + new URLSearchParams({ session_id: session }),
+        { headers: { Authorization: "Bearer " + state.key }, cache: "no-store" });
+    } catch (err) {
+      target.replaceChildren(el("p", { class: "error", role: "alert" }, "Server unreachable; try again."));
+      return;
+    }
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
       target.replaceChildren(el("p", { class: "error", role: "alert" }, body.error || "Could not load the plan (" + response.status + ")."));
@@ -76,7 +82,10 @@
     if (plan.contact && !plan.runs.length) target.append(el("p", { class: "muted" }, "No follow-up flow has started for this shopper."));
   }
 
-  document.addEventListener("cartcoach:store", (e) => { state.key = e.detail.key; $("plan").replaceChildren(); });
+  document.addEventListener("cartcoach:store", (e) => {
+    if (e.detail.key !== state.key) $("plan").replaceChildren();  // another store: not its shopper
+    state.key = e.detail.key;
+  });
   document.addEventListener("DOMContentLoaded", () => {
     $("plan-form").addEventListener("submit", (e) => { e.preventDefault(); load($("plan-session").value.trim()); });
   });
