@@ -91,7 +91,7 @@ class Coach:
             return await db.scalar(select(func.count()).select_from(FlowRun).where(*conditions)) or 0
 
 
-async def until(probe: Callable, what: str, timeout_s: float = 30.0):
+async def until(probe: Callable, what: str, timeout_s: float = 60.0):
     """Wait for a condition (never for a fixed time): the steps run when saq moves them, about once a second."""
     deadline = time.monotonic() + timeout_s
     while True:
