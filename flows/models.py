@@ -8,7 +8,7 @@ milliseconds since the epoch, like every event in the project.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database.base import Base
@@ -86,7 +86,7 @@ class FlowRun(Base):
     __tablename__ = "flow_runs"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    store_id: Mapped[str] = mapped_column(String(64))
+    store_id: Mapped[str] = mapped_column(String(64), index=True)
     contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
     flow: Mapped[str] = mapped_column(String(64))
     session_id: Mapped[str] = mapped_column(String(64))
@@ -101,6 +101,16 @@ class FlowRun(Base):
     ended_reason: Mapped[str | None] = mapped_column(String(64))
     started_ms: Mapped[int] = mapped_column(BigInteger)
     ended_ms: Mapped[int | None] = mapped_column(BigInteger)
+    #: ``treated`` or ``holdout`` (:mod:`flows.holdout`): a holdout run is planned like any
+    #: other and sends nothing, so the flow's effect is what treated runs add over it.
+    arm: Mapped[str] = mapped_column(String(16), default="treated", server_default="treated")
+    #: The arm's probability when the run started (the store's holdout share, or its complement).
+    propensity: Mapped[float] = mapped_column(Float, default=1.0, server_default="1.0")
+    #: The session's top reason when the run started (``unknown`` without a profile).
+    reason: Mapped[str] = mapped_column(String(32), default="unknown", server_default="unknown")
+    #: Verified orders up to here count for this run, whatever its status: the same window
+    #: for both arms (the flow's last step plus the experiment's attribution window).
+    window_end_ms: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class OutboxMessage(Base):
@@ -119,9 +129,12 @@ class OutboxMessage(Base):
     flow: Mapped[str] = mapped_column(String(64))
     step: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(16))
-    #: ``sending`` (claimed), ``sent``, ``failed`` or ``skipped`` (a rule said no).
+    #: ``sending`` (claimed), ``sent``, ``failed``, ``skipped`` (a rule said no) or
+    #: ``deferred`` (quiet hours or İYS unreachable: the step comes round again at ``due_ms``).
     status: Mapped[str] = mapped_column(String(16), index=True)
     detail: Mapped[str] = mapped_column(String(300), default="")
+    #: The rule behind a skipped or deferred step, one of :data:`flows.plan.RULES`.
+    rule: Mapped[str | None] = mapped_column(String(16))
     recipient: Mapped[str] = mapped_column(String(254), default="")
     subject: Mapped[str | None] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text, default="")
@@ -199,3 +212,20 @@ class PushSubscription(Base):
     contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
     created_ms: Mapped[int] = mapped_column(BigInteger)
     expires_ms: Mapped[int] = mapped_column(BigInteger, index=True)
+class FlowOrder(Base):
+    """A verified order (the store's back end, or its signed order token) credited to a flow run.
+
+    Keyed by (store, order id): an order reported twice (back end and thank-you page)
+    counts once, as in the experiment ledger. Browser purchase markers never land here.
+    """
+
+    __tablename__ = "flow_orders"
+
+    store_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    flow_run_id: Mapped[str] = mapped_column(ForeignKey("flow_runs.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[float] = mapped_column(Float)
+    at_ms: Mapped[int] = mapped_column(BigInteger)
+    refunded: Mapped[float] = mapped_column(Float, default=0.0)
+    refunded_ms: Mapped[int | None] = mapped_column(BigInteger)

@@ -67,3 +67,26 @@ async def cap_reached(db: AsyncSession, contact_id: str, channel: str, cap: Cap 
         )
     )
     return (sent or 0) >= cap.max
+
+
+async def all_cap_reached(db: AsyncSession, contact_id: str, cap: Cap | None, now_ms: int,
+                          page_shown_ms: list[int]) -> str | None:
+    """Why the contact has had ``cap.max`` touches in the window, or None.
+
+    A touch is a message on any channel, in any flow, or a nudge shown on the page
+    (``page_shown_ms``: when each was shown): one plan per shopper, one budget of attention.
+    """
+    if cap is None:
+        return None
+    since = now_ms - cap.per_hours * 3_600_000
+    messages = await db.scalar(
+        select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.contact_id == contact_id,
+            OutboxMessage.status.in_(("sent", "sending")),
+            OutboxMessage.created_ms >= since,
+        )
+    ) or 0
+    page = sum(since <= at <= now_ms for at in page_shown_ms)
+    if messages + page < cap.max:
+        return None
+    return f"frequency cap (all): {messages} messages and {page} page nudges in {cap.per_hours} h, at most {cap.max}"

@@ -2,28 +2,38 @@
 
 Every step, when it falls due (never when planned, since things change):
 
-1. the run must still be active (a purchase, an unsubscribe or an erasure stops it);
+1. the run must still be active (a purchase, an unsubscribe or an erasure stops it), and
+   not in the flow holdout (:mod:`flows.holdout`: planned like any run, sends nothing);
 2. the channel: the step's own if the contact consented to it and has an address for
    it, else its fallback, else nothing;
 3. quiet hours in the recipient's time zone move the step to when they end;
-4. the frequency cap per contact and channel, across every flow, may skip it;
+4. the frequency cap per contact and channel, across every flow, may skip it; so may the
+   ``all`` cap, which also counts the nudges the page showed the shopper (one plan per shopper);
 5. İYS for commercial messages to Turkish recipients (refused: skipped; unreachable:
    tried again later);
 6. the decision core writes it (``decide``: the same reason, arm, tone, policy and
    guardrails as the overlay; the holdout gets nothing, which is the flow's holdout);
    a ``last_offer`` step may carry a per-contact coupon (unique, single use, expiring),
-   never when the overlay already gave one, never to a serial abandoner;
+   never when the shopper was already offered one (on the page, on any of their devices, or
+   in an earlier flow whose coupon is still valid), never to a serial abandoner;
 7. the outbox row for (flow run, step, contact) is claimed before sending: a step that
    runs again (a crash, a second worker) finds it and does not send twice.
+
+A step a rule holds back gets an outbox row that names the rule (``rule``: see
+:data:`flows.plan.RULES`): skipped for good, or ``deferred`` until quiet hours end or
+İYS answers. Verified orders (:meth:`FlowService.record_order`) are credited to the run
+whose window covers them, in both arms alike, for the flow report.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -41,8 +51,10 @@ from flows.channels.record_only import RecordOnlyChannel
 from flows.compose import Coupon as CouponText, write
 from flows.contacts import consented
 from flows.iys import IysClient, needs_iys
-from flows.models import Contact, Coupon, FlowRun, OutboxMessage
-from flows.rules import cap_reached, quiet_until
+from flows.holdout import flow_arm
+from flows.models import Contact, Coupon, FlowOrder, FlowRun, OutboxMessage, SessionLink
+from flows.page_nudges import LinkedSession, linked_sessions, page_nudges
+from flows.rules import all_cap_reached, cap_reached, quiet_until
 from flows.scheduler import PendingStep, StepScheduler
 from flows.tracking import click_url, open_url, tracking_token
 from flows.unsubscribe import unsubscribe_token, unsubscribe_url
@@ -65,6 +77,10 @@ SERIAL_ABANDONER_RUNS = 2
 IYS_RETRY_MS = 10 * 60_000
 #: WhatsApp allows free text this long after the shopper's last message; templates after.
 WHATSAPP_WINDOW_MS = 24 * 3_600_000
+#: A step whose predecessor has fallen due but not happened yet tries again this much later...
+ORDER_RETRY_MS = 1_000
+#: ...for at most this long (a predecessor whose job was lost must not hold the flow forever).
+ORDER_GRACE_MS = 10 * 60_000
 
 
 class ProfileSource(Protocol):
@@ -98,6 +114,7 @@ class FlowService:
     #: Stores with ``experiment.policy: learning`` choose by their bandit here too, and
     #: learn the rewards the ledger closed (``nudges/learning/learners.py``).
     learners: Learners = field(default_factory=Learners)
+    _contact_locks: _KeyedLocks = field(default_factory=lambda: _KeyedLocks(), init=False, repr=False)
 
     # -- planning ---------------------------------------------------------------------
 
@@ -143,6 +160,7 @@ class FlowService:
         flow = self._choose_flow(store, contact)
         if flow is None:
             return None
+        profile = await self.profiles.get(store.id, session_id)
         async with self.sessions.begin() as db:
             active = await db.scalar(select(FlowRun).where(FlowRun.contact_id == contact.id, FlowRun.status == "active"))
             if active is not None:
@@ -150,11 +168,18 @@ class FlowService:
                 if current is not None and current.priority >= flow.priority:
                     return active
                 await self._end(db, active, "replaced_by_priority")
+            arm = flow_arm(store.id, store.flows.holdout, contact.customer_id)
+            last_due = now + int(flow.steps[-1].delay_min * 60_000 / self.speedup)
             run = FlowRun(
                 id=f"r_{uuid.uuid4().hex}", store_id=store.id, contact_id=contact.id, flow=flow.name,
                 session_id=session_id, visitor_id=visitor_id, product_id=product_id, status="active", started_ms=now,
+                arm=arm.name, propensity=round(arm.propensity, 6),
+                reason=profile.top_reason if profile is not None else "unknown",
+                profile_json=msgspec.json.encode(profile).decode() if profile is not None else None,
+                window_end_ms=last_due + int(store.experiment.attribution_window_h * 3_600_000),
             )
             db.add(run)
+        log.info("flow %s for contact %s: %s (p=%.2f)", flow.name, contact.id, arm.name, arm.propensity)
         for i, step in enumerate(flow.steps):
             due = now + int(step.delay_min * 60_000 / self.speedup)
             await self.scheduler.schedule(PendingStep(run.id, store.id, contact.id, flow.name, i, due))
@@ -207,11 +232,21 @@ class FlowService:
     # -- running a step ----------------------------------------------------------------
 
     async def run_step(self, pending: PendingStep) -> None:
-        """The scheduler's handler (see the module docstring for the order of the rules)."""
+        """The scheduler's handler (see the module docstring for the order of the rules).
+
+        One step per contact at a time: steps that fall due together (sped-up delays, a
+        backlog after an outage) would each count the other's message as not yet sent and
+        both pass a cap. An asyncio lock serialises them in this process, a row lock on the
+        contact (PostgreSQL) across workers, held until the step's outbox row is written.
+        """
+        async with self._contact_locks.hold(pending.contact_id):
+            await self._run_step(pending)
+
+    async def _run_step(self, pending: PendingStep) -> None:
         store = self.registry.by_id(pending.store_id)
         async with self.sessions() as db:
             run = await db.get(FlowRun, pending.run_id)
-            contact = await db.get(Contact, pending.contact_id)
+            contact = await db.get(Contact, pending.contact_id, with_for_update=True)
             if store is None or run is None or contact is None or run.status != "active":
                 return
             flow = store.flows.flow(run.flow)
@@ -219,55 +254,65 @@ class FlowService:
                 return
             step = flow.steps[pending.step]
             existing = await db.get(OutboxMessage, pending.idempotency_key)
-            if existing is not None and existing.status != "sending":
+            if existing is not None and existing.status not in ("sending", "deferred"):
                 return  # already sent, failed or skipped: a step happens once
             if existing is not None and await self._provider_has(db, existing):
                 # Claimed, then a crash before the provider's answer was recorded: it was sent.
-                return await self._finish_if_last(db, run.id, pending.step, len(flow.steps))
+                return await self._finish_after(db, run, pending.step, len(flow.steps))
             now = self.clock()
+            if (retry := await self._after_the_step_before(db, run, flow, pending, now)) is not None:
+                await self.scheduler.schedule(pending.__class__(**{**_fields(pending), "due_ms": retry}))
+                return
+            if run.arm == HOLDOUT:
+                return await self._skip(db, pending, store, run, step.channel, "holdout", "flow holdout: planned, not sent")
             channel = self._channel_for(contact, step)
             if channel is None:
-                return await self._skip(db, pending, store, run, step.channel, "no consent or address on any channel")
+                return await self._skip(db, pending, store, run, step.channel, "consent", "no consent or address on any channel")
             quiet = store.flows.quiet_hours.get(channel)  # type: ignore[call-overload]
             later = quiet_until(now, quiet, contact.time_zone) if quiet is not None else None
             if later is not None:
-                await self.scheduler.schedule(pending.__class__(**{**_fields(pending), "due_ms": later}))
-                return
+                return await self._defer(db, pending, store, run, channel, "quiet_hours", later)
             if await cap_reached(db, contact.id, channel, store.flows.caps.get(channel), now):  # type: ignore[call-overload]
-                return await self._skip(db, pending, store, run, channel, "frequency cap")
+                return await self._skip(db, pending, store, run, channel, "cap", f"frequency cap ({channel})")
+            sessions = await linked_sessions(db, store.id, contact.id)
+            on_page = await page_nudges(self.ledger, store.id, store.experiment.name, sessions)
+            if why := await all_cap_reached(db, contact.id, store.flows.caps.get("all"), now,
+                                            [n.at_ms for n in on_page if n.shown]):
+                return await self._skip(db, pending, store, run, channel, "cap", why)
             recipient = {"email": contact.email, "sms": contact.phone, "whatsapp": contact.phone}.get(channel) or ""
             if store.flows.iys_check and needs_iys(channel, recipient, contact.locale, commercial=True):
                 answer = "refused" if self.iys is None or store.flows.iys_brand_code is None else (
                     await self.iys.consent(store.flows.iys_brand_code, channel, recipient))
                 if answer == "unknown":
-                    await self.scheduler.schedule(pending.__class__(**{**_fields(pending), "due_ms": now + IYS_RETRY_MS}))
-                    return
+                    return await self._defer(db, pending, store, run, channel, "iys", now + IYS_RETRY_MS)
                 if answer == "refused":
-                    return await self._skip(db, pending, store, run, channel, "İYS: no commercial consent")
+                    return await self._skip(db, pending, store, run, channel, "iys", "İYS: no commercial consent")
 
             profile = await self.profiles.get(store.id, run.session_id)
             if profile is not None:
                 run.profile_json = msgspec.json.encode(profile).decode()
             elif run.profile_json is not None:
                 profile = msgspec.json.decode(run.profile_json, type=AbandonmentProfile)
-            serial = await self._serial_abandoner(db, contact.id, run.id)
+            coupon_allowed = (step.incentive == "offer" and not await self._serial_abandoner(db, contact.id, run.id)
+                              and not await self._coupon_given(db, store, contact.id, run, sessions, now))
             moment = Moment(
                 session_id=run.session_id, visitor_id=run.visitor_id, trigger=f"flow:{run.flow}:{pending.step}:{channel}",
                 locale=contact.locale, product_id=run.product_id, now_ms=now,
-                coupon_allowed=step.incentive == "offer" and not serial, respect_cooldown=False,
+                coupon_allowed=coupon_allowed, respect_cooldown=False,
             )
             decision = await decide(store, profile, moment, self.ledger, self.catalogue, self.generator, self.learners)
             if decision is None and step.template != "light_reminder":
-                return await self._skip(db, pending, store, run, channel, "nothing to say (no confident profile)")
+                return await self._skip(db, pending, store, run, channel, "no_reason", "nothing to say (no confident profile)")
+            experiment_holdout = "experiment holdout: the overlay's baseline gets nothing on any channel"
             if decision is None:
                 # A light reminder claims nothing, so it needs no reason; the holdout still holds.
                 if assign(store.id, store.experiment, run.session_id).name == HOLDOUT:
-                    return await self._skip(db, pending, store, run, channel, "holdout")
+                    return await self._skip(db, pending, store, run, channel, "holdout", experiment_holdout)
                 variant = None
             else:
                 await self.publish([decision.event])
                 if decision.shown is None:
-                    return await self._skip(db, pending, store, run, channel, "holdout")
+                    return await self._skip(db, pending, store, run, channel, "holdout", experiment_holdout)
                 variant = decision.shown
             if variant is not None and (step.incentive == "none" or (variant.incentive == "coupon" and step.incentive != "offer")):
                 variant = None  # a plain reminder: this step may not carry that incentive
@@ -289,9 +334,17 @@ class FlowService:
             row.subject, row.text, row.html = written.subject, written.text, written.html
             row.incentive = variant.incentive if variant is not None else "none"
             row.coupon_code = coupon.code if coupon else None
-            row.due_ms, row.created_ms = pending.due_ms, now
+            row.due_ms, row.created_ms, row.rule = pending.due_ms, now, None
             if existing is None:
                 db.add(row)
+            elif existing.status == "deferred":
+                # Claim the deferred row only if no other worker did in the meantime.
+                claimed = await db.execute(update(OutboxMessage).where(
+                    OutboxMessage.idempotency_key == existing.idempotency_key, OutboxMessage.status == "deferred",
+                ).values(status="sending").execution_options(synchronize_session=False))
+                if claimed.rowcount != 1:
+                    await db.rollback()
+                    return
             try:
                 await db.commit()  # the claim: from here on, a rerun of this step finds the row
             except IntegrityError:
@@ -314,13 +367,7 @@ class FlowService:
             # A provider that reports delivery sets it later (flows.channels.receipts).
             row.delivered_ms = row.sent_ms if not outcome.receipt else None
             await db.commit()
-            await self._finish_if_last(db, run.id, pending.step, len(flow.steps))
-
-    async def _finish_if_last(self, db: AsyncSession, run_id: str, step: int, steps: int) -> None:
-        if step == steps - 1:
-            await db.execute(update(FlowRun).where(FlowRun.id == run_id, FlowRun.status == "active")
-                             .values(status="finished", ended_reason="last step", ended_ms=self.clock()))
-            await db.commit()
+            await self._finish_after(db, run, pending.step, len(flow.steps))
 
     async def _provider_has(self, db: AsyncSession, row: OutboxMessage) -> bool:
         """Ask the provider (those that can be asked by our key: Verimor) whether it already took this message."""
@@ -336,16 +383,111 @@ class FlowService:
         await db.commit()
         return True
 
-    async def _skip(self, db: AsyncSession, pending: PendingStep, store: Store, run: FlowRun, channel: str, why: str) -> None:
+    async def _after_the_step_before(self, db: AsyncSession, run: FlowRun, flow: Flow, pending: PendingStep,
+                                     now: int) -> int | None:
+        """When to try again if the step before has fallen due but not happened yet, else None.
+
+        Steps happen in order: when delays bunch up (a backlog after an outage, the demo's
+        speed-up) a later step must not overtake the one before (nor finish the run under it).
+        A step before that never shows up (its job lost) holds this one back for
+        :data:`ORDER_GRACE_MS` at most.
+        """
+        if pending.step == 0:
+            return None
+        before = await db.get(OutboxMessage, f"{run.id}:{pending.step - 1}:{pending.contact_id}")
+        if before is not None and before.status == "deferred":
+            return max(before.due_ms, now) + ORDER_RETRY_MS
+        if before is not None:
+            waiting = before.status == "sending" and now < before.created_ms + ORDER_GRACE_MS
+            return now + ORDER_RETRY_MS if waiting else None
+        due = run.started_ms + int(flow.steps[pending.step - 1].delay_min * 60_000 / self.speedup)
+        return now + ORDER_RETRY_MS if due <= now < due + ORDER_GRACE_MS else None
+
+    async def _finish_after(self, db: AsyncSession, run: FlowRun, step: int, steps: int) -> None:
+        """The last step happened (sent, failed or skipped): the run is over."""
+        if step == steps - 1:
+            await db.execute(update(FlowRun).where(FlowRun.id == run.id, FlowRun.status == "active")
+                             .values(status="finished", ended_reason="last step", ended_ms=self.clock()))
+            await db.commit()
+
+    async def _record(self, db: AsyncSession, pending: PendingStep, store: Store, run: FlowRun, channel: str,
+                      status: str, rule: str, why: str, due_ms: int) -> bool:
+        """The outbox row of a step a rule held back (skipped or deferred); False if another worker wrote it."""
         row = await db.get(OutboxMessage, pending.idempotency_key) or OutboxMessage(idempotency_key=pending.idempotency_key)
         row.store_id, row.contact_id, row.flow_run_id, row.flow = store.id, pending.contact_id, run.id, run.flow
-        row.step, row.channel, row.status, row.detail = pending.step, channel, "skipped", why
-        row.due_ms, row.created_ms = pending.due_ms, self.clock()
+        row.step, row.channel, row.status, row.detail, row.rule = pending.step, channel, status, why[:300], rule
+        row.due_ms, row.created_ms = due_ms, self.clock()
         db.add(row)
         try:
             await db.commit()
         except IntegrityError:
             await db.rollback()
+            return False
+        return True
+
+    async def _skip(self, db: AsyncSession, pending: PendingStep, store: Store, run: FlowRun, channel: str,
+                    rule: str, why: str) -> None:
+        if await self._record(db, pending, store, run, channel, "skipped", rule, why, pending.due_ms):
+            flow = store.flows.flow(run.flow)
+            await self._finish_after(db, run, pending.step, len(flow.steps) if flow else 0)
+
+    async def _defer(self, db: AsyncSession, pending: PendingStep, store: Store, run: FlowRun, channel: str,
+                     rule: str, until_ms: int) -> None:
+        """Not now (quiet hours, İYS unreachable): the step comes round again at ``until_ms``."""
+        why = {"quiet_hours": f"quiet hours on {channel} in the recipient's time zone",
+               "iys": "İYS unreachable: asked again later, never sent blind"}[rule]
+        if await self._record(db, pending, store, run, channel, "deferred", rule, why, until_ms):
+            await self.scheduler.schedule(pending.__class__(**{**_fields(pending), "due_ms": until_ms}))
+
+    async def _coupon_given(self, db: AsyncSession, store: Store, contact_id: str, run: FlowRun,
+                            sessions: list[LinkedSession], now: int) -> bool:
+        """The shopper's incentive budget is spent: a coupon shown on the page on any of their
+        devices (the decision core checks the run's own visitor), or an earlier flow coupon still valid."""
+        for visitor in {s.visitor_id for s in sessions} - {run.visitor_id}:
+            if await self.ledger.coupons_offered(store.id, visitor):
+                return True
+        valid = await db.scalar(select(func.count()).select_from(Coupon).where(
+            Coupon.contact_id == contact_id, Coupon.flow_run_id != run.id, Coupon.expires_ms > now))
+        return bool(valid)
+
+    # -- verified orders (the flow report's money) --------------------------------------
+
+    async def record_order(self, event: CollectedEvent) -> None:
+        """A verified purchase or refund (back end, or the store's signed order token).
+
+        A purchase is credited to the shopper's latest run whose window covers it (both
+        arms alike: the holdout's purchases are the baseline), once per order id; a
+        refund to the order it refunds. Anything unverified is ignored: a browser's
+        word moves no money here (it may still stop the messages: :meth:`cancel_for_visitor`).
+        """
+        if not event.verified or event.order_id is None or event.type not in ("purchase", "refund"):
+            return
+        try:
+            await self._credit(event, event.order_id)
+        except IntegrityError:
+            pass  # the same order reported twice at once: the other report counted it
+
+    async def _credit(self, event: CollectedEvent, order_id: str) -> None:
+        key = (event.store_id, order_id)
+        async with self.sessions.begin() as db:
+            order = await db.get(FlowOrder, key)
+            if event.type == "refund":
+                if order is not None and order.refunded_ms is None:
+                    order.refunded, order.refunded_ms = min(event.amount or 0.0, order.amount), event.at
+                return
+            if order is not None:
+                return  # this order was counted already
+            linked = select(SessionLink.contact_id).where(
+                SessionLink.store_id == event.store_id, SessionLink.visitor_id == event.visitor_id)
+            run = await db.scalar(select(FlowRun).where(
+                FlowRun.store_id == event.store_id,
+                (FlowRun.visitor_id == event.visitor_id) | FlowRun.contact_id.in_(linked),
+                FlowRun.started_ms <= event.at, FlowRun.window_end_ms >= event.at,
+            ).order_by(FlowRun.started_ms.desc()).limit(1))
+            if run is None:
+                return
+            db.add(FlowOrder(store_id=event.store_id, order_id=order_id, contact_id=run.contact_id,
+                             flow_run_id=run.id, amount=event.amount or 0.0, at_ms=event.at, refunded=0.0))
 
     async def _serial_abandoner(self, db: AsyncSession, contact_id: str, current_run: str) -> bool:
         ended = await db.scalar(select(func.count()).select_from(FlowRun).where(
@@ -360,6 +502,25 @@ class FlowService:
                       pct=pct, issued_ms=now, expires_ms=expires))
         until = datetime.fromtimestamp(expires / 1000, UTC).strftime("%Y-%m-%d %H:%M")
         return CouponText(code, pct, until)
+
+
+class _KeyedLocks:
+    """One asyncio lock per key, forgotten when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._locks[key]
 
 
 def _fields(step: PendingStep) -> dict:

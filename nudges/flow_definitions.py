@@ -26,12 +26,16 @@ ValueError: $.flows.definitions[0].steps[1].delay_min: must come after the step 
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
 from nudges.flow_providers import SmsProvider, WhatsAppProvider, check_provider
 
 ChannelName = Literal["email", "sms", "whatsapp", "push"]
+#: A cap's key: a channel, or ``all``: every message on any channel *and* every nudge shown
+#: on the page, per contact (one plan per shopper: the page and the messages share the caps).
+CapKey = Literal["email", "sms", "whatsapp", "push", "all"]
 HourMinute = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 FlowName = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 #: ``light_reminder``: "your cart is waiting", no incentive; ``reason_nudge``: the decision
@@ -96,9 +100,10 @@ def _default_quiet_hours() -> dict[ChannelName, QuietHours]:
     return {"sms": QuietHours("21:00", "09:00"), "whatsapp": QuietHours("21:00", "09:00")}
 
 
-def _default_caps() -> dict[ChannelName, Cap]:
-    # Klaviyo's defaults (16 h e-mail, 24 h SMS), one message each.
-    return {"email": Cap(1, 16), "sms": Cap(1, 24), "whatsapp": Cap(1, 24), "push": Cap(2, 24)}
+def _default_caps() -> dict[CapKey, Cap]:
+    # Klaviyo's defaults (16 h e-mail, 24 h SMS), one message each; three touches a day in
+    # all, the page's nudges included (the default plans send at most two in a day).
+    return {"email": Cap(1, 16), "sms": Cap(1, 24), "whatsapp": Cap(1, 24), "push": Cap(2, 24), "all": Cap(3, 24)}
 
 
 class FlowsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -107,7 +112,12 @@ class FlowsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     enabled: bool = False
     definitions: Annotated[list[Flow], msgspec.Meta(min_length=1, max_length=20)] = msgspec.field(default_factory=_default_flows)
     quiet_hours: dict[ChannelName, QuietHours] = msgspec.field(default_factory=_default_quiet_hours)
-    caps: dict[ChannelName, Cap] = msgspec.field(default_factory=_default_caps)
+    caps: dict[CapKey, Cap] = msgspec.field(default_factory=_default_caps)
+    #: Share of eligible abandoners (per contact, by hash: :mod:`flows.holdout`) whose flow is
+    #: planned but sends nothing: the baseline the flow report measures the flow against.
+    holdout: Annotated[float, msgspec.Meta(ge=0.0, le=0.5)] = 0.10
+    #: The store's time zone: how the dashboard shows when a shopper's steps fall due.
+    time_zone: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] = "Europe/Istanbul"
     #: Contacts and all they own are erased this long after their last registration (KVKK).
     retention_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 365
     #: Check İYS (Turkey's consent registry) before commercial SMS/WhatsApp/e-mail to +90 numbers.
@@ -146,6 +156,10 @@ def check_flows(config: FlowsConfig, where: str) -> None:
     for channel, provider in (("sms", config.sms), ("whatsapp", config.whatsapp)):
         if provider is not None:
             check_provider(provider, f"{where}.{channel}")
+    try:
+        ZoneInfo(config.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{where}.time_zone: unknown time zone {config.time_zone!r} (IANA names, e.g. Europe/Istanbul)") from None
     for channel, quiet in config.quiet_hours.items():
         if quiet.start == quiet.end:
             raise ValueError(f"{where}.quiet_hours.{channel}: start and end are the same")

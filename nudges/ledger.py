@@ -100,6 +100,9 @@ class Exposure(msgspec.Struct, frozen=True):
     cost: float
     #: ``focused`` (every variant answered the top reason) or ``hedged``; ``none`` for older records.
     mode: str = "none"
+    #: What asked: a page trigger (``exit_intent``...) or a flow step (``flow:<flow>:<step>:<channel>``),
+    #: so the shopper's plan can tell a nudge shown on the page from a message; ``""`` for older records.
+    trigger: str = ""
 
 
 class Attribution(msgspec.Struct, frozen=True):
@@ -226,6 +229,7 @@ class Ledger:
             window_ms=window_s * 1000,
             cost=float(cost) if isinstance(cost, (int, float)) else 0.0,
             mode=str(props.get("mode", "none"))[:16],
+            trigger=str(props.get("trigger", ""))[:96],
         )
         store, exp = event.store_id, event.experiment
         ttl = window_s + 7 * 24 * 3600

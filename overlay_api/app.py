@@ -178,7 +178,7 @@ def create_app(
         registry, event_sink, settings.retry_after_s,
         catalogue=catalogue, limiter=limiter, pseudonym=ClientPseudonym(settings.model_signing_key),
         census=census,
-        on_purchase=flow_service.cancel_for_visitor,
+        on_purchase=flow_service.cancel_for_visitor, on_order=flow_service.record_order,
     )  # fmt: skip
     # Only a registry read from the file follows the file (a test's own registry does not).
     stores_watch = None if stores is not None else StoresFileWatcher(
@@ -203,6 +203,7 @@ def create_app(
             OutcomesEndpoint(
                 registry, event_sink, settings.retry_after_s, guard,
                 on_purchase=flow_service.cancel_for_visitor, on_refund=flow_service.refunded,
+                on_order=flow_service.record_order,
             ).handle,
             methods=["POST"],
             max_body_size=settings.max_body_bytes,

@@ -33,12 +33,14 @@ from overlay_api.cors import allow_origin, origin_allowed, request_origin
 from overlay_api.errors import error_response
 from overlay_api.rate_limits import RateLimiter, client_of, too_many_requests
 from overlay_api.metrics import EVENTS_ACCEPTED
-from scorer.events import BatchRejected, MalformedBatch, collect, decode_batch
+from scorer.events import BatchRejected, CollectedEvent, MalformedBatch, collect, decode_batch
 from overlay_api.installation import InstallationCensus
 from stream.event_sink import EventSink, SinkUnavailable
 
 #: Called with (store id, visitor id) when a shopper has bought: stops their follow-up flows.
 PurchaseHook = Callable[[str, str], Awaitable[object]]
+#: Called with each *verified* purchase or refund (back end, or signed order token): the flow report's money.
+OrderHook = Callable[[CollectedEvent], Awaitable[object]]
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,7 @@ class Collector:
         pseudonym: ClientPseudonym,
         census: InstallationCensus | None = None,
         on_purchase: PurchaseHook | None = None,
+        on_order: OrderHook | None = None,
     ) -> None:
         self._registry = registry
         self._sink = sink
@@ -68,6 +71,7 @@ class Collector:
         self._limiter = limiter
         self._pseudonym = pseudonym
         self._on_purchase = on_purchase
+        self._on_order = on_order
         self._census = census
 
     async def handle(self, request: Request) -> Response:
@@ -127,6 +131,10 @@ class Collector:
             # It only ever stops messages; money counts only from the back end (outcomes).
             for visitor in {e.visitor_id for e in events if e.type == "purchase"}:
                 await self._on_purchase(store.id, visitor)
+        if self._on_order is not None:
+            for event in events:
+                if event.verified and event.type in ("purchase", "refund"):
+                    await self._on_order(event)  # a signed order token: money the flow report may count
         if self._census is not None:
             try:
                 await self._census.record(events)

@@ -2,7 +2,10 @@
 
 * ``GET /v1/flows/outbox?limit=50``: the latest messages as the shopper got them (or would
   have: skipped steps say why), newest first; recipients are masked.
-* ``GET /v1/flows/report``: counters per flow, step and channel (:mod:`flows.report`).
+* ``GET /v1/flows/report``: counters per flow, step and channel, and the flow against its
+  holdout with the overlay report's always-valid intervals and net margin (:mod:`flows.report`).
+* ``GET /v1/flows/plan?session_id=``: the shopper's plan (:mod:`flows.plan`): what the page
+  showed, what is scheduled, sent or held back, and which rule held it back.
 * ``GET /v1/flows/open/...`` (the e-mail's pixel) and ``/v1/flows/click/...?to=`` (a tracked
   link that only ever redirects to the store's own site): each counts once per message.
 * ``GET /dashboard/outbox``: the page that shows the outbox, e-mails rendered in a
@@ -22,13 +25,15 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from flows.models import OutboxMessage
-from flows.report import flow_report
+from flows.plan import Plan, shopper_plan
+from flows.report import comparison, flow_report
 from flows.service import FlowService
 from flows.tracking import valid_tracking_token
 from nudges.stores import StoreRegistry
 from overlay_api.auth import SecretKeyGuard
 from overlay_api.dashboard import STATIC_DIR
 from overlay_api.errors import error_response
+from nudges.experiment_report import Report
 
 _encode = msgspec.json.Encoder().encode
 _PIXEL: Final = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -86,11 +91,17 @@ class StepCounts(msgspec.Struct, frozen=True):
     failed: int
     skipped: int
     holdout: int
+    deferred: int
 
 
 class FlowReport(msgspec.Struct, frozen=True):
     store_id: str
+    #: The store's flow holdout share (``flows.holdout``).
+    holdout_share: float
     steps: list[StepCounts]
+    #: Treated against holdout, all reasons then per reason: the overlay report's rows and
+    #: method (``arm`` is ``holdout`` or ``treated``; ``exposures`` counts eligible abandoners).
+    comparison: Report
 
 
 def mask(recipient: str) -> str:
@@ -105,6 +116,8 @@ def mask(recipient: str) -> str:
     return f"{recipient[:6]}***{recipient[-2:]}" if len(recipient) > 8 else "***"
 
 
+#: A session id as the snippet makes them (``scorer.events.Id``).
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 _OPEN_PIXEL = re.compile(r'<img src="[^"]*/v1/flows/open/[^"]*"[^>]*>')
 
 
@@ -132,6 +145,7 @@ class FlowsApi:
         return [
             Route("/v1/flows/outbox", self.outbox, methods=["GET"]),
             Route("/v1/flows/report", self.report, methods=["GET"]),
+            Route("/v1/flows/plan", self.plan, methods=["GET"]),
             Route("/v1/flows/open/{store_id}/{key}/{token}", self.opened, methods=["GET"]),
             Route("/v1/flows/click/{store_id}/{key}/{token}", self.clicked, methods=["GET"]),
             Route("/dashboard/outbox", self.page, methods=["GET"]),
@@ -168,7 +182,19 @@ class FlowsApi:
             return store
         async with self._flows.sessions() as db:
             steps = msgspec.convert(await flow_report(db, store.id), list[StepCounts])
-        return _json(FlowReport(store_id=store.id, steps=steps))
+            versus = await comparison(db, store.id, store.experiment.report_margin_pct)
+        return _json(FlowReport(store_id=store.id, holdout_share=store.flows.holdout, steps=steps, comparison=versus))
+
+    async def plan(self, request: Request) -> Response:
+        store = await self._guard.store(request)
+        if isinstance(store, Response):
+            return store
+        session_id = request.query_params.get("session_id", "")
+        if not _SESSION_ID.match(session_id):
+            return error_response(422, "session_id must be 8-64 letters, digits or _.:-", "$.query.session_id")
+        async with self._flows.sessions() as db:
+            plan: Plan = await shopper_plan(db, self._flows.ledger, store, session_id, self._flows.speedup)
+        return _json(plan)
 
     async def _mark(self, request: Request, column: str) -> Response | None:
         """Count the open or click once; the 4xx/429 instead if the link is forged or the client too busy.

@@ -24,6 +24,7 @@ import msgspec
 from flows.contacts import Registration
 from nudges.experiment_report import Report
 from overlay_api.contacts_api import Identify, Inbound, Redeem, Redeemed, Registered, Stopped
+from flows.plan import Plan
 from overlay_api.flows_api import FlowReport, Outbox
 from overlay_api.provider_hooks import Hooks
 from overlay_api.outcomes import Outcome
@@ -159,9 +160,18 @@ def _flows_paths() -> dict[str, Any]:
                           "401": _UNAUTHORIZED, "422": _INVALID, "429": _LIMITED},
         }},
         "/v1/flows/report": {"get": {
-            "summary": "Counters per flow, step and channel", "tags": ["flows"], "security": _SECRET,
+            "summary": "Counters per flow, step and channel; the flow against its holdout (always-valid intervals, "
+                       "net margin)", "tags": ["flows"], "security": _SECRET,
             "responses": {"200": {"description": "The report", "content": _json(_ref("FlowReport"))},
                           "401": _UNAUTHORIZED, "429": _LIMITED},
+        }},
+        "/v1/flows/plan": {"get": {
+            "summary": "A shopper's plan: what the page showed, what is scheduled, sent or held back, and why",
+            "tags": ["flows"], "security": _SECRET,
+            "parameters": [_query("session_id", {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,64}$"},
+                                  "Any session of the shopper (from the live feed)", required=True)],
+            "responses": {"200": {"description": "The plan", "content": _json(_ref("Plan"))},
+                          "401": _UNAUTHORIZED, "422": _INVALID, "429": _LIMITED},
         }},
         "/v1/flows/open/{store_id}/{key}/{token}": {"get": {
             "summary": "An e-mail's open pixel (counted once per message)", "tags": ["flows"], "parameters": _LINK,
@@ -363,7 +373,7 @@ def _paths() -> dict[str, Any]:
 @functools.cache
 def openapi_document() -> dict[str, Any]:
     structs = [Batch, Outcome, Report, Registration, Registered, Identify, Inbound, Stopped, Redeem, Redeemed,
-               Outbox, FlowReport, Hooks, Subscribe, Unsubscribe, PushConfig]
+               Outbox, FlowReport, Hooks, Subscribe, Unsubscribe, PushConfig, Plan]
     _, schemas = msgspec.json.schema_components(structs, ref_template="#/components/schemas/{name}")
     return {
         "openapi": "3.1.0",

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from overlay_api.auth import SecretKeyGuard
-from overlay_api.collector import PurchaseHook
+from overlay_api.collector import OrderHook, PurchaseHook
 from overlay_api.errors import error_response
 from overlay_api.json_body import json_body
 from nudges.stores import StoreRegistry
@@ -87,6 +87,7 @@ class OutcomesEndpoint:
         *,
         on_purchase: PurchaseHook | None = None,
         on_refund: PurchaseHook | None = None,
+        on_order: OrderHook | None = None,
     ) -> None:
         self._registry = registry
         self._sink = sink
@@ -94,6 +95,7 @@ class OutcomesEndpoint:
         self._guard = guard
         self._on_purchase = on_purchase
         self._on_refund = on_refund
+        self._on_order = on_order
 
     async def handle(self, request: Request) -> Response:
         store = await self._guard.store(request)
@@ -107,12 +109,15 @@ class OutcomesEndpoint:
             return error_response(422, "at must be within the last 30 days", "$.at")
         if outcome.currency is not None and outcome.currency != store.currency:
             return error_response(422, f"currency must be the store's ({store.currency})", "$.currency")
+        event = outcome_event(outcome, store.id, now)
         try:
-            await self._sink.publish([outcome_event(outcome, store.id, now)])
+            await self._sink.publish([event])
         except SinkUnavailable:
             return error_response(503, "Event store unavailable; retry later", headers={"Retry-After": self._retry_after})
         if self._on_purchase is not None and outcome.type == "purchase":
             await self._on_purchase(store.id, outcome.visitor_id)  # every pending follow-up stops
         if self._on_refund is not None and outcome.type == "refund":
             await self._on_refund(store.id, outcome.visitor_id)
+        if self._on_order is not None:
+            await self._on_order(event)
         return JSONResponse({"accepted": 1, "order_id": outcome.order_id}, status_code=202)

@@ -21,7 +21,7 @@ ORIGIN = "https://shop.example"
 
 
 def stores_yaml(flows: str = "") -> str:
-    """A store with flows enabled, two quick steps, no quiet hours or caps unless ``flows`` adds them."""
+    """A store with flows enabled, two quick steps, no holdout, quiet hours or caps unless ``flows`` adds them."""
     return f"""
 stores:
   - id: shop
@@ -33,6 +33,7 @@ stores:
     flows:
       enabled: true
       iys_check: false
+      holdout: 0.0
       quiet_hours: {{}}
       caps: {{}}
       definitions:

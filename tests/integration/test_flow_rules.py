@@ -119,13 +119,15 @@ async def test_quiet_hours_move_the_step_to_when_they_end_in_the_recipients_time
         contact = await h.contact("c-quiet", EMAIL_OK + ', "time_zone": "Europe/Istanbul"')
         run = await h.start(contact, "s-quiet-00001")
         h.now = at("2026-12-04T23:30:00+03:00")
-        assert await h.run_step(run, 0) is None  # nothing sent, nothing recorded...
+        row = await h.run_step(run, 0)  # nothing sent; the plan says why and until when...
+        assert (row.status, row.rule) == ("deferred", "quiet_hours")
         assert smtp.messages == []
         later = [s for s in h.scheduler._steps.values() if s.step == 0 and s.due_ms > h.now]
         assert [datetime.fromtimestamp(s.due_ms / 1000, ISTANBUL).isoformat() for s in later] == ["2026-12-05T09:00:00+03:00"]
         h.now = later[0].due_ms
         await h.service.run_step(later[0])  # ...until the morning
         assert len(smtp.messages) == 1
+        assert (await h.run_step(run, 0)).status == "sent"  # and it happens once
         await h.engine.dispose()
 
 
@@ -142,7 +144,7 @@ async def test_the_frequency_cap_counts_messages_across_flows(tmp_path: Path) ->
         assert second.id != first.id
         h.now += 3_600_000
         row = await h.run_step(second, 0)
-        assert (row.status, row.detail) == ("skipped", "frequency cap")
+        assert (row.status, row.rule, row.detail) == ("skipped", "cap", "frequency cap (email)")
         h.now += 16 * 3_600_000
         assert (await h.run_step(second, 1)).status == "sent"  # the window has passed
         assert len(smtp.messages) == 2

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from cartcoach.settings import DEFAULT_STORES_FILE, Settings
-from flows.models import Consent, Contact, Coupon, FlowRun, OutboxMessage
+from flows.models import Consent, Contact, Coupon, FlowOrder, FlowRun, OutboxMessage
 from flows.unsubscribe import unsubscribe_token
 from overlay_api.app import create_app
 from tests.integration.test_poisoning import KEY, SECRET, Shopper, exposed_buyer
@@ -197,6 +197,9 @@ def flows_hostile() -> list[tuple[str, str, dict]]:
         ("GET", "/v1/flows/outbox", {"headers": AUTH, "params": {"limit": "0"}}),
         ("GET", "/v1/flows/outbox", {"headers": AUTH, "params": {"limit": "all"}}),
         ("GET", "/v1/flows/report", {}),
+        ("GET", "/v1/flows/plan", {"params": {"session_id": "s-0000000001"}}),
+        ("GET", "/v1/flows/plan", {"headers": AUTH}),
+        ("GET", "/v1/flows/plan", {"headers": AUTH, "params": {"session_id": "<img src=x>"}}),
         ("GET", "/v1/flows/open/demo/r_x:0:c_x/forged", {}),
         ("GET", "/v1/flows/open/nostore/r_x:0:c_x/forged", {}),
         ("GET", "/v1/flows/click/demo/r_x:0:c_x/forged", {"params": {"to": "https://shop.example/"}}),
@@ -211,7 +214,7 @@ async def flows_state(app) -> dict:
         def rows(model):
             return sorted(tuple((c.key, getattr(r, c.key)) for c in r.__table__.columns) for r in model)
         return {m.__tablename__: rows(await db.scalars(select(m)))
-                for m in (Contact, Consent, FlowRun, OutboxMessage, Coupon)}
+                for m in (Contact, Consent, FlowRun, OutboxMessage, Coupon, FlowOrder)}
 
 
 async def snapshot(client: httpx.AsyncClient, app, shopper: Shopper) -> dict:

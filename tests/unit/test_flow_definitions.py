@@ -29,6 +29,9 @@ def test_a_store_without_flows_gets_both_default_plans_switched_off() -> None:
     assert onsite.priority > email.priority
     assert flows.caps["email"].per_hours == 16 and flows.caps["sms"].per_hours == 24
     assert flows.quiet_hours["sms"].start == "21:00"
+    # One plan per shopper: three touches a day, page nudges included; a tenth in the flow holdout.
+    assert (flows.caps["all"].max, flows.caps["all"].per_hours, flows.holdout) == (3, 24, 0.10)
+    assert flows.time_zone == "Europe/Istanbul"
 
 
 @pytest.mark.parametrize(
@@ -53,6 +56,9 @@ def test_a_store_without_flows_gets_both_default_plans_switched_off() -> None:
         ("      quiet_hours: {sms: {start: '25:00', end: '09:00'}}", "$.stores[0].flows.quiet_hours"),
         ("      caps: {email: {max: 1, per_hours: 0}}", "$.stores[0].flows.caps"),
         ("      retention_days: 0", "$.stores[0].flows.retention_days"),
+        ("      holdout: 0.9", "$.stores[0].flows.holdout"),
+        ("      time_zone: Mars/Olympus", "$.stores[0].flows.time_zone"),
+        ("      caps: {page: {max: 1, per_hours: 24}}", "$.stores[0].flows.caps"),
         ("      delay: 5", "$.stores[0].flows"),
     ],
 )

@@ -10,7 +10,7 @@ import pytest
 MODULES = [
     "flows.channels.channel", "flows.channels.delivery", "flows.channels.email", "flows.contacts",
     "flows.unsubscribe", "flows.tracking", "flows.rules", "flows.iys", "nudges.flow_definitions",
-    "database.engine", "overlay_api.flows_api", "flows.channels.web_push", "flows.push_subscriptions",
+    "database.engine", "overlay_api.flows_api", "flows.channels.web_push", "flows.push_subscriptions", "flows.holdout", "flows.plan", "flows.report",
 ]
 
 

@@ -89,6 +89,8 @@
       return;
     }
     state.info = info;
+    // The flows panels (flow_report.js, shopper_plan.js) follow the store shown here.
+    document.dispatchEvent(new CustomEvent("cartcoach:store", { detail: { key: state.keys[state.store], info } }));
     const q = new URLSearchParams({ token: info.token, reason: $("f-reason").value, device: $("f-device").value });
     if (state.lastId) q.set("last_event_id", state.lastId);
     const source = new EventSource("/dashboard/stream?" + q);
@@ -105,6 +107,13 @@
     };
   }
 
+  // The session, and a button that opens its shopper's plan (shopper_plan.js listens).
+  function sessionCell(session) {
+    const td = el("td", { class: "session" }, session + " ");
+    td.append(el("button", { type: "button", class: "plan-link", "data-session": session, "aria-label": "Plan of " + session }, "plan"));
+    return td;
+  }
+
   function show(p) {
     const body = $("feed").tBodies[0];
     const old = body.querySelector('tr[data-session="' + CSS.escape(p.session_id) + '"]');
@@ -112,7 +121,7 @@
     const tr = el("tr", { "data-session": p.session_id, "data-id": p.id, class: "fresh" });
     tr.append(
       el("td", {}, new Date(p.at).toLocaleTimeString()),
-      el("td", { class: "session" }, p.session_id),
+      sessionCell(p.session_id),
       el("td", {}, p.device || "–"),
       el("td", { class: "cart" }, money(p.cart_value)),
     );

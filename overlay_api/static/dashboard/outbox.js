@@ -25,7 +25,7 @@
     li.append(el("div", { class: "meta" },
       `${when} · ${m.flow} step ${m.step + 1} · ${m.channel} → ${m.recipient || "–"} · ${m.status}` +
       (m.detail ? ` (${m.detail})` : "") + (m.coupon ? ` · coupon ${m.coupon}` : "")));
-    if (m.status === "skipped") return li;
+    if (m.status === "skipped" || m.status === "deferred") return li;
     if (m.channel === "email" && m.html) {
       li.append(el("div", { class: "subject" }, m.subject));
       const frame = el("iframe", { sandbox: "", title: "E-mail: " + (m.subject || ""), loading: "lazy" });

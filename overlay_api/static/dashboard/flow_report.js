@@ -1,0 +1,72 @@
+// cartcoach dashboard, follow-up flows panel: the flow against its holdout and per step and channel,
+// exactly as GET /v1/flows/report says (same always-valid intervals and net margin as the overlay's
+// experiment report). Plain JavaScript, text inserted as text only. dashboard.js tells us the store.
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const state = { key: null, currency: "", timer: null };
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  const pct = (v) => (v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%");
+  const points = (v) => (v === null || v === undefined ? "–" : (v >= 0 ? "+" : "") + (v * 100).toFixed(1) + " pt");
+  const money = (v) => v.toLocaleString("en", { maximumFractionDigits: 2 }) + " " + state.currency;
+  // A figure with its raw value kept in data-value, so what is shown can be checked against the API.
+  function cell(metric, value, text) {
+    return el("td", { "data-metric": metric, "data-value": value === null || value === undefined ? "" : String(value) }, text);
+  }
+
+  function compareRow(r) {
+    const tr = el("tr", { "data-arm": r.arm });
+    const interval = r.recovery_rate === null ? "–" : `${pct(r.recovery_rate)} [${pct(r.recovery_rate_low)}, ${pct(r.recovery_rate_high)}]`;
+    const uplift = r.arm === "holdout" || r.uplift === null ? "–"
+      : `${points(r.uplift)} [${points(r.uplift_low)}, ${points(r.uplift_high)}]` + (r.uplift_significant ? " ✓" : "");
+    tr.append(el("th", { scope: "row" }, r.arm),
+      cell("exposures", r.exposures, r.exposures), cell("recoveries", r.recoveries, r.recoveries),
+      cell("recovery_rate", r.recovery_rate, interval), cell("uplift", r.uplift, uplift),
+      cell("revenue", r.revenue, money(r.revenue)), cell("incentive_cost", r.incentive_cost, money(r.incentive_cost)),
+      cell("refunded", r.refunded, money(r.refunded)), cell("net_margin", r.net_margin, money(r.net_margin)));
+    return tr;
+  }
+
+  function stepRow(s) {
+    const tr = el("tr", { "data-flow": s.flow, "data-step": s.step, "data-channel": s.channel });
+    tr.append(el("td", {}, s.flow), el("td", {}, s.step + 1), el("td", {}, s.channel),
+      ...["sent", "delivered", "opened", "clicked", "recovered", "unsubscribed", "refunded"].map((k) => cell(k, s[k], s[k])),
+      cell("held_back", s.skipped + s.deferred, `${s.skipped} skipped (${s.holdout} holdout), ${s.deferred} waiting`));
+    return tr;
+  }
+
+  function draw(report) {
+    const c = report.comparison;
+    $("flows-method").textContent = `Holdout ${pct(report.holdout_share)} of eligible abandoners (per shopper) · ` +
+      `${c.method} · margin ${c.margin_pct}% of revenue · revenue ${c.revenue_basis}`;
+    const rows = c.rows.filter((r) => r.reason === "all");
+    const body = $("flows-compare").tBodies[0];
+    body.replaceChildren(...rows.map(compareRow));
+    if (!rows.length) {
+      const tr = el("tr"); tr.append(el("td", { colspan: "9", class: "muted" }, "No flow has started yet.")); body.append(tr);
+    }
+    $("flows-steps").tBodies[0].replaceChildren(...report.steps.map(stepRow));
+  }
+
+  async function refresh() {
+    if (!state.key || $("app").hidden || document.hidden) return;
+    try {
+      const response = await fetch("/v1/flows/report", { headers: { Authorization: "Bearer " + state.key }, cache: "no-store" });
+      if (response.ok) draw(await response.json());
+    } catch (err) { /* the dashboard's status line says when the server is away; retried next tick */ }
+  }
+
+  document.addEventListener("cartcoach:store", (e) => {
+    state.key = e.detail.key;
+    state.currency = e.detail.info.currency || "";
+    clearInterval(state.timer);
+    refresh();
+    state.timer = setInterval(refresh, 5000);
+  });
+})();

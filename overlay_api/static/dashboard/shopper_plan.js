@@ -1,0 +1,99 @@
+// cartcoach dashboard, shopper's plan panel: for one session (typed, or "plan" on a live row), what the
+// page showed, each follow-up step (scheduled, sent, held back) with its due time in the store's zone,
+// and the rule that held it back. Reads GET /v1/flows/plan with the store's secret key; text as text only.
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const state = { key: null };
+  const RULES = { consent: "no consent", quiet_hours: "quiet hours", cap: "frequency cap", iys: "İYS",
+                  holdout: "holdout", purchase: "purchase", no_reason: "no confident reason", priority: "another flow won",
+                  erasure: "erased", restart: "server restarted" };
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function contactPart(plan) {
+    if (!plan.contact) return el("p", { class: "muted", "data-part": "contact" }, "Not identified: no follow-ups for this session, only what the page showed.");
+    const c = plan.contact;
+    const consents = Object.entries(c.consents).map(([ch, v]) => `${ch} ${v.granted ? "yes" : "no"} (${v.source})`).join(", ");
+    return el("p", { "data-part": "contact" },
+      `Contact ${c.contact_id} · ${c.locale} · ${c.time_zone} · consent: ${consents || "none"} · sessions: ${c.sessions.length}`);
+  }
+
+  function pagePart(plan) {
+    const list = el("ul", { class: "plan-page" });
+    for (const n of plan.page) {
+      const what = n.shown ? `shown: ${n.incentive} (arm ${n.arm})` : "holdout: nothing shown";
+      list.append(el("li", { "data-session": n.session_id, "data-shown": String(n.shown) },
+        `${n.at_local} · ${what} · reason ${n.reason} · ${n.trigger || "page"}`));
+    }
+    if (!plan.page.length) list.append(el("li", { class: "muted" }, "No nudge on the page."));
+    const box = el("div", { "data-part": "page" });
+    box.append(el("h3", {}, "On the page"), list);
+    return box;
+  }
+
+  function runPart(run) {
+    const box = el("div", { class: "plan-run", "data-run": run.run_id, "data-arm": run.arm });
+    const ended = run.ended_reason ? ` (${run.ended_reason})` : "";
+    box.append(el("h3", {}, `${run.flow} · ${run.arm === "holdout" ? "flow holdout: planned, sends nothing" : "treated"}` +
+      ` · reason ${run.reason} · ${run.status}${ended}`));
+    const table = el("table", { class: "plan-steps" });
+    const head = el("tr");
+    for (const h of ["Step", "Channel", "Due (store time)", "State", "Why"]) head.append(el("th", { scope: "col" }, h));
+    table.append(el("thead"), el("tbody"));
+    table.tHead.append(head);
+    for (const s of run.steps) {
+      const tr = el("tr", { "data-step": s.step, "data-state": s.state, "data-rule": s.rule || "" });
+      const channel = s.channel + (s.fallback ? ` (else ${s.fallback})` : "") + (s.sent_on && s.sent_on !== s.channel ? ` → ${s.sent_on}` : "");
+      const state = s.state + (s.opened ? " · opened" : "") + (s.clicked ? " · clicked" : "") + (s.coupon ? ` · coupon ${s.coupon}` : "");
+      const why = s.rule ? `${RULES[s.rule] || s.rule}: ${s.why}` : s.why;
+      tr.append(el("td", {}, `${s.step + 1} · ${s.template}`), el("td", {}, channel), el("td", { class: "due" }, s.due_local),
+        el("td", { class: "state" }, state), el("td", { class: "why" }, why || "–"));
+      table.tBodies[0].append(tr);
+    }
+    box.append(table);
+    return box;
+  }
+
+  async function load(session) {
+    if (!state.key) return;
+    const target = $("plan");
+    let response;
+    try {
+      response = await fetch("/v1/flows/plan?" + new URLSearchParams({ session_id: session }),
+        { headers: { Authorization: "Bearer " + state.key }, cache: "no-store" });
+    } catch (err) {
+      target.replaceChildren(el("p", { class: "error", role: "alert" }, "Server unreachable; try again."));
+      return;
+    }
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      target.replaceChildren(el("p", { class: "error", role: "alert" }, body.error || "Could not load the plan (" + response.status + ")."));
+      return;
+    }
+    const plan = await response.json();
+    const title = el("p", { "data-part": "session" }, `Session ${plan.session_id} · times in ${plan.time_zone}`);
+    target.replaceChildren(title, contactPart(plan), pagePart(plan), ...plan.runs.map(runPart));
+    if (plan.contact && !plan.runs.length) target.append(el("p", { class: "muted" }, "No follow-up flow has started for this shopper."));
+  }
+
+  document.addEventListener("cartcoach:store", (e) => {
+    if (e.detail.key !== state.key) $("plan").replaceChildren();  // another store: not its shopper
+    state.key = e.detail.key;
+  });
+  document.addEventListener("DOMContentLoaded", () => {
+    $("plan-form").addEventListener("submit", (e) => { e.preventDefault(); load($("plan-session").value.trim()); });
+  });
+  document.addEventListener("click", (e) => {
+    const button = e.target.closest && e.target.closest("button.plan-link");
+    if (!button) return;
+    $("plan-session").value = button.dataset.session;
+    load(button.dataset.session);
+    $("plan-panel").scrollIntoView({ block: "nearest" });
+  });
+})();
