@@ -53,6 +53,7 @@ stores:
     flows:
       enabled: true
       web_push: true
+      holdout: 0.0
       iys_check: false
       quiet_hours: {{}}
       caps: {{}}

@@ -54,6 +54,7 @@ stores:
     flows:
       enabled: true
       web_push: {str(web_push).lower()}
+      holdout: 0.0
       iys_check: false
       quiet_hours: {{}}
       caps: {{}}
