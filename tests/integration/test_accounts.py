@@ -1,0 +1,252 @@
+"""Accounts over real HTTP, on SQLite and on a real PostgreSQL: sign-up, sessions, roles,
+CSRF, sign-in throttling, settings that validate like the stores file, the audit log,
+agencies that see only their clients, and the stores file's import and export."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from cartcoach.cli import app as cli
+from cartcoach.settings import Settings
+from overlay_api.app import create_app
+from overlay_api.console import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
+from tests.live_server import LiveServer, free_port
+
+OWNER, PASSWORD = "owner@shop.example", "owner-password-1"
+STORES = """
+rate_limits: {collect: "100000/minute", overlay: "100000/minute", secret: "100000/minute"}
+stores:
+  - id: shop
+    write_key: wk_shop_accounts_01
+    secret_key: sk_shop_accounts_01
+    allowed_origins: ["https://shop.example"]
+    voice: friendly
+    policy: {allowed_incentives: [reviews, coupon], max_coupon_pct: 10, margin_floor_pct: 30}
+"""
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+
+
+def settings_for(tmp_path: Path, database_url: str, **overrides: object) -> Settings:
+    stores = tmp_path / "stores.yaml"
+    if not stores.exists():
+        stores.write_text(STORES, encoding="utf-8")
+    values: dict[str, object] = dict(
+        stores_file=stores, database_url=database_url, stores_reload_s=0.2, port=free_port(),
+        owner_email=OWNER, owner_password=PASSWORD,
+        signin_rate_per_account="1000/day", signin_rate_per_client="1000/day",
+    )  # fmt: skip
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+class Browser:
+    """What the dashboard's script does: keep cookies, send the CSRF cookie back as a header."""
+
+    def __init__(self, base: str) -> None:
+        self.http = httpx.Client(base_url=base, timeout=30)
+        self.http.get("/dashboard").raise_for_status()  # sets the CSRF cookie
+
+    def send(self, method: str, path: str, body: object | None = None, csrf: bool = True) -> httpx.Response:
+        headers = {CSRF_HEADER: self.http.cookies.get(CSRF_COOKIE, "")} if csrf else {}
+        return self.http.request(method, path, json=body, headers=headers)
+
+    def sign_in(self, email: str = OWNER, password: str = PASSWORD) -> httpx.Response:
+        return self.send("POST", "/dashboard/api/signin", {"email": email, "password": password})
+
+
+@pytest.fixture
+def live(tmp_path: Path, database_url: str) -> Iterator[tuple[LiveServer, Settings]]:
+    settings = settings_for(tmp_path, database_url)
+    app = create_app(settings)
+    with LiveServer(app, port=settings.port) as server:
+        server.app = app  # type: ignore[attr-defined]
+        yield server, settings
+
+
+def test_sign_up_creates_a_served_store_and_sign_out_ends_the_session(live) -> None:
+    server, _ = live
+    browser = Browser(server.url)
+    made = browser.send("POST", "/dashboard/api/signup", {
+        "email": "New.Owner@Example.com", "password": "a-long-password",
+        "store": {"id": "newshop", "origin": "https://newshop.example", "locale": "tr"},
+    })  # fmt: skip
+    assert made.status_code == 201, made.text
+    keys = made.json()
+    assert keys["store_id"] == "newshop" and keys["secret_key"].startswith("sk_")
+    me = browser.send("GET", "/dashboard/api/me").json()
+    assert me["email"] == "new.owner@example.com"
+    assert [(s["id"], s["role"]) for s in me["stores"]] == [("newshop", "owner")]
+    # The new store is served at once: its secret key opens the API.
+    api = httpx.get(server.url + "/v1/experiments", headers={"Authorization": f"Bearer {keys['secret_key']}"})
+    assert api.status_code == 200
+    # The cookie is HttpOnly, SameSite=Strict, scoped to the dashboard.
+    cookie = next(h for h in made.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE))
+    assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower() and "path=/dashboard" in cookie.lower()
+    stolen = dict(browser.http.cookies)
+    assert browser.send("POST", "/dashboard/api/signout").status_code == 200
+    assert browser.send("GET", "/dashboard/api/me").status_code == 401
+    replay = httpx.get(server.url + "/dashboard/api/me", cookies=stolen)
+    assert replay.status_code == 401  # the server forgot the session, not only the browser
+    # The same address cannot sign up twice; a bad store is refused before any user exists.
+    again = browser.send("POST", "/dashboard/api/signup", {"email": "new.owner@example.com", "password": "a-long-password",
+                                                             "agency": {"name": "Another"}})
+    assert again.status_code == 422 and again.json()["path"] == "email"
+    bad = browser.send("POST", "/dashboard/api/signup", {"email": "x@example.com", "password": "a-long-password",
+                                                           "store": {"id": "Bad Id!", "origin": "https://x.example"}})
+    assert bad.status_code == 422 and bad.json()["path"] == "store.id"
+    assert browser.sign_in("x@example.com", "a-long-password").status_code == 401
+
+
+def test_a_saved_setting_serves_at_once_is_audited_and_wins_over_the_file(live, tmp_path: Path) -> None:
+    server, settings = live
+    browser = Browser(server.url)
+    assert browser.sign_in().status_code == 200
+    saved = browser.send("PUT", "/dashboard/api/stores/shop/settings",
+                         {"changes": {"voice": "formal", "policy": {"max_coupon_pct": 15}}})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["changed"] == ["policy.max_coupon_pct", "voice"]
+    served = server.app.state.stores.by_id("shop")  # type: ignore[attr-defined]
+    assert served.voice == "formal" and served.policy.max_coupon_pct == 15
+    view = browser.send("GET", "/dashboard/api/stores/shop/settings").json()
+    assert view["settings"]["voice"] == "formal"
+    assert {(a["field"], a["before"], a["after"]) for a in view["audit"]} == {
+        ("voice", "friendly", "formal"), ("policy.max_coupon_pct", 10, 15)}
+    # An edit of the file later does not undo the database's version of this store.
+    settings.stores_file.write_text(STORES.replace("voice: friendly", "voice: friendly  # edited"), encoding="utf-8")
+    time.sleep(1.0)
+    assert server.app.state.stores.by_id("shop").voice == "formal"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"policy": {"max_coupon_pct": 150}}, "policy.max_coupon_pct"),
+        ({"brand_tier": "premium"}, "policy.allowed_incentives"),  # premium never offers coupons
+        ({"policy": {"allowed_incentives": ["installments"]}}, "policy.installments"),
+        ({"experiment": {"holdout": 1.5}}, "experiment.holdout"),
+        ({"experiment": {"weights": [0, 0, 0]}}, "experiment.weights"),
+        ({"voice": "shouty"}, "voice"),
+        ({"policy": {"no_such_field": 1}}, "policy"),
+        ({"secret_key": "sk_mine_for_now"}, "secret_key"),
+    ],
+)
+def test_bad_settings_name_the_field_and_change_nothing(live, changes: dict, field: str) -> None:
+    server, _ = live
+    browser = Browser(server.url)
+    browser.sign_in()
+    before = browser.send("GET", "/dashboard/api/stores/shop/settings").json()
+    refused = browser.send("PUT", "/dashboard/api/stores/shop/settings", {"changes": changes})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["path"] == field and refused.json()["errors"][0]["message"]
+    assert browser.send("GET", "/dashboard/api/stores/shop/settings").json() == before
+    assert server.app.state.stores.by_id("shop").policy.max_coupon_pct == 10  # type: ignore[attr-defined]
+
+
+def test_an_analyst_reads_but_cannot_save_and_csrf_is_required(live) -> None:
+    server, _ = live
+    owner = Browser(server.url)
+    owner.sign_in()
+    invitation = owner.send("POST", "/dashboard/api/stores/shop/invitations", {"role": "analyst"})
+    assert invitation.status_code == 201
+    analyst = Browser(server.url)
+    joined = analyst.send("POST", "/dashboard/api/signup", {"email": "analyst@cro.example", "password": "analyst-password",
+                                                              "invitation": invitation.json()["invitation"]})
+    assert joined.status_code == 201 and joined.json()["role"] == "analyst"
+    assert analyst.send("GET", "/dashboard/api/stores/shop/settings").json()["role"] == "analyst"
+    refused = analyst.send("PUT", "/dashboard/api/stores/shop/settings", {"changes": {"voice": "formal"}})
+    assert refused.status_code == 403
+    assert analyst.send("POST", "/dashboard/api/stores/shop/invitations", {"role": "owner"}).status_code == 403
+    # The invitation was single-use.
+    reuse = Browser(server.url).send("POST", "/dashboard/api/signup", {
+        "email": "other@cro.example", "password": "analyst-password", "invitation": invitation.json()["invitation"]})
+    assert reuse.status_code == 422 and reuse.json()["path"] == "invitation"
+    # Without the CSRF header (or with a forged one), a signed-in owner's change is refused.
+    assert owner.send("PUT", "/dashboard/api/stores/shop/settings", {"changes": {"voice": "formal"}},
+                      csrf=False).status_code == 403
+    forged = owner.http.put("/dashboard/api/stores/shop/settings", json={"changes": {"voice": "formal"}},
+                            headers={CSRF_HEADER: "forged.token"})
+    assert forged.status_code == 403
+    assert owner.send("POST", "/dashboard/api/signin", {"email": OWNER, "password": PASSWORD}, csrf=False).status_code == 403
+    assert server.app.state.stores.by_id("shop").voice == "friendly"  # type: ignore[attr-defined]
+    # The store's secret key still opens the API routes (no cookie, no CSRF needed).
+    token = httpx.post(server.url + "/dashboard/api/token", headers={"Authorization": "Bearer sk_shop_accounts_01"})
+    assert token.status_code == 200
+
+
+def test_an_agency_sees_its_clients_and_no_other_store(live) -> None:
+    server, _ = live
+    agency = Browser(server.url)
+    made = agency.send("POST", "/dashboard/api/signup", {"email": "lead@agency.example", "password": "agency-password",
+                                                           "agency": {"name": "Funnel Fixers"}})
+    assert made.status_code == 201
+    agency_id = made.json()["agency_id"]
+    for client in ("client-a", "client-b"):
+        added = agency.send("POST", f"/dashboard/api/agencies/{agency_id}/stores",
+                            {"store": {"id": client, "origin": f"https://{client}.example"}})
+        assert added.status_code == 201, added.text
+    page = agency.send("GET", f"/dashboard/api/agencies/{agency_id}").json()
+    assert [s["store_id"] for s in page["stores"]] == ["client-a", "client-b"]
+    assert page["stores"][0]["installation"] == "not installed" and page["stores"][0]["events_last_hour"] == 0
+    assert agency.send("GET", "/dashboard/api/stores/shop/settings").status_code == 404
+    assert agency.send("GET", "/dashboard/api/summary?store=shop").status_code == 404
+    owner = Browser(server.url)
+    owner.sign_in()
+    assert owner.send("GET", f"/dashboard/api/agencies/{agency_id}").status_code == 404
+    assert owner.send("GET", "/dashboard/api/stores/client-a/settings").status_code == 404
+
+
+def test_sign_in_is_throttled_per_account_and_per_client(tmp_path: Path, sqlite_url: str) -> None:
+    # Per day: a test never straddles a window edge (the sliding window would let one through).
+    settings = settings_for(tmp_path, sqlite_url, signin_rate_per_account="5/day", signin_rate_per_client="12/day")
+    with LiveServer(create_app(settings), port=settings.port) as server:
+        browser = Browser(server.url)
+        assert [browser.sign_in(password="wrong-password").status_code for _ in range(5)] == [401] * 5
+        blocked = browser.sign_in()  # even the right password: this account is resting
+        assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+        other = [browser.sign_in(email=f"nobody{i}@example.com").status_code for i in range(7)]
+        assert other == [401] * 6 + [429]  # 12 attempts from this client in all
+
+
+def test_cookies_are_secure_off_loopback(tmp_path: Path, sqlite_url: str) -> None:
+    settings = settings_for(tmp_path, sqlite_url, cookie_secure=True)
+    with LiveServer(create_app(settings), port=settings.port) as server:
+        first = httpx.get(server.url + "/dashboard")
+        csrf = next(h for h in first.headers.get_list("set-cookie") if h.startswith(CSRF_COOKIE))
+        assert "secure" in csrf.lower() and "samesite=strict" in csrf.lower()
+        # A shopper's request to the collector or the demo store gets no dashboard cookie.
+        assert "set-cookie" not in httpx.get(server.url + "/healthz").headers
+
+
+def test_import_then_export_round_trips_and_the_database_wins(tmp_path: Path, database_url: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    stores = tmp_path / "stores.yaml"
+    stores.write_text(STORES, encoding="utf-8")
+    monkeypatch.setenv("CARTCOACH_DATABASE_URL", database_url)
+    monkeypatch.setenv("CARTCOACH_STORES_FILE", str(stores))
+    runner = CliRunner()
+    imported = runner.invoke(cli, ["stores", "import", str(stores)])
+    assert imported.exit_code == 0, imported.output
+    assert "imported 1 store(s): shop" in imported.output
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(STORES.replace("max_coupon_pct: 10", "max_coupon_pct: 500"), encoding="utf-8")
+    refused = runner.invoke(cli, ["stores", "import", str(broken)])
+    assert refused.exit_code == 1 and "max_coupon_pct" in refused.output
+    stores.write_text(STORES.replace("voice: friendly", "voice: formal"), encoding="utf-8")  # the file moves on
+    out = tmp_path / "exported.yaml"
+    assert runner.invoke(cli, ["stores", "export", "--out", str(out)]).exit_code == 0
+    exported = yaml.safe_load(out.read_text(encoding="utf-8"))
+    shop = exported["stores"][0]
+    assert shop["voice"] == "friendly" and shop["policy"]["max_coupon_pct"] == 10  # the database's version
+    assert json.loads(json.dumps(shop)) == yaml.safe_load(STORES)["stores"][0]
