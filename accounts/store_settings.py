@@ -208,9 +208,10 @@ class StoreSettings:
         Returns the changed fields (empty: nothing to save). Raises :class:`SettingsRefused`.
         """
         before = self.document(store_id)
-        proposed, _ = self.draft(store_id, changes)
+        proposed, store = self.draft(store_id, changes)
         assert before is not None
-        changed = changed_fields(_plain(before), proposed)
+        # Compared as served (defaults filled in), so the log says what really changed.
+        changed = changed_fields(_plain(msgspec.to_builtins(check_store(before))), _plain(msgspec.to_builtins(store)))
         if not changed:
             return []
         await self._write([(store_id, proposed, self.agency_of.get(store_id))], user_id, {store_id: changed})
