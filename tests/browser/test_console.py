@@ -194,12 +194,12 @@ def test_an_agency_sees_only_its_clients(console: LiveServer, context: BrowserCo
     page.fill("#su-agency-name", "Funnel Fixers")
     page.click("#signup-form button[type=submit]")
     expect(page.locator("#tab-agency")).to_be_visible()
-    for client in ("client-one", "client-two"):
-        status, _ = in_page(page, "POST", "/dashboard/api/agencies/funnel-fixers/stores",
-                            {"store": {"id": client, "origin": f"https://{client}.example"}})
-        assert status == 201
-    page.reload()
     page.click("#tab-agency")
+    for client in ("client-one", "client-two"):
+        page.fill("#client-id", client)
+        page.fill("#client-origin", f"https://{client}.example")
+        page.click("#client-form button[type=submit]")
+        expect(page.locator("#client-result")).to_contain_text("Added " + client)
     rows = page.locator("#agency-stores tbody tr")
     expect(rows).to_have_count(2)
     assert [r.get_attribute("data-store") for r in rows.all()] == ["client-one", "client-two"]

@@ -250,3 +250,85 @@ def test_import_then_export_round_trips_and_the_database_wins(tmp_path: Path, da
     shop = exported["stores"][0]
     assert shop["voice"] == "friendly" and shop["policy"]["max_coupon_pct"] == 10  # the database's version
     assert json.loads(json.dumps(shop)) == yaml.safe_load(STORES)["stores"][0]
+
+
+def test_a_save_on_one_api_process_serves_on_another_without_a_restart(tmp_path: Path, postgres_url: str) -> None:
+    """The full path: two API processes share PostgreSQL; the other one follows within its poll."""
+    one = settings_for(tmp_path, postgres_url)
+    two = settings_for(tmp_path, postgres_url, port=free_port())
+    app_two = create_app(two)
+    with LiveServer(create_app(one), port=one.port) as first, LiveServer(app_two, port=two.port):
+        browser = Browser(first.url)
+        assert browser.sign_in().status_code == 200
+        saved = browser.send("PUT", "/dashboard/api/stores/shop/settings", {"changes": {"brand_tier": "value"}})
+        assert saved.status_code == 200, saved.text
+        deadline = time.monotonic() + 10
+        while app_two.state.stores.by_id("shop").brand_tier != "value":
+            assert time.monotonic() < deadline, "the second process never served the saved settings"
+            time.sleep(0.1)
+
+
+def test_hostile_requests_to_the_console_get_a_4xx_and_change_nothing(live) -> None:
+    server, _ = live
+    owner = Browser(server.url)
+    owner.sign_in()
+    before = owner.send("GET", "/dashboard/api/stores/shop/settings").json()
+    token = {CSRF_HEADER: owner.http.cookies.get(CSRF_COOKIE, "")}
+    cases = [
+        ("PUT", "/dashboard/api/stores/shop/settings", {"content": b"{", "headers": {**token, "content-type": "application/json"}}, 400),
+        ("PUT", "/dashboard/api/stores/shop/settings", {"content": b"voice=formal", "headers": {**token, "content-type": "text/plain"}}, 415),
+        ("PUT", "/dashboard/api/stores/shop/settings", {"json": ["voice"], "headers": token}, 422),
+        ("PUT", "/dashboard/api/stores/shop/settings", {"json": {"changes": "formal"}, "headers": token}, 422),
+        ("PUT", "/dashboard/api/stores/shop/settings", {"json": {"changes": {"policy": 5}}, "headers": token}, 422),
+        ("PUT", "/dashboard/api/stores/shop/settings", {"json": {"changes": {"flows": {"plans": "x" * 5000}}}, "headers": token}, 422),
+        ("PUT", "/dashboard/api/stores/nope/settings", {"json": {"changes": {}}, "headers": token}, 404),
+        ("POST", "/dashboard/api/stores/shop/preview", {"json": {"product_id": "no-such-product"}, "headers": token}, 422),
+        ("POST", "/dashboard/api/stores/shop/invitations", {"json": {"role": "admin"}, "headers": token}, 422),
+        ("POST", "/dashboard/api/signup", {"json": {"email": "not-an-email", "password": "x" * 20, "agency": {"name": "A B"}}, "headers": token}, 422),
+        ("POST", "/dashboard/api/signup", {"json": {"email": "a@b.example", "password": "short", "agency": {"name": "A B"}}, "headers": token}, 422),
+        ("POST", "/dashboard/api/signup", {"json": {"email": "a@b.example", "password": "x" * 20}, "headers": token}, 422),
+        ("GET", "/dashboard/api/agencies/none", {}, 404),
+    ]
+    for method, path, kwargs, status in cases:
+        answer = owner.http.request(method, path, **kwargs)
+        assert answer.status_code == status, (method, path, kwargs, answer.text)
+        assert "error" in answer.json()
+    assert owner.send("GET", "/dashboard/api/stores/shop/settings").json() == before
+    assert owner.send("POST", "/dashboard/api/signin", {"email": "a@b.example", "password": "x" * 20}).status_code == 401
+
+
+async def test_the_preview_is_the_decision_cores_own_variants_for_a_catalogue_product(tmp_path: Path) -> None:
+    """With the shipped demo store and its catalogue: product p4 (5 in stock, the low-stock line)."""
+    from nudges.decision import Moment, proposals
+    from nudges.ledger import MemoryLedger
+    from overlay_api.console import preview_profile
+
+    settings = Settings(data_dir=tmp_path, stores_reload_s=0, owner_email=OWNER, owner_password=PASSWORD,
+                        port=free_port())
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            await http.get("/dashboard")
+            headers = {CSRF_HEADER: http.cookies.get(CSRF_COOKIE, "")}
+            signed = await http.post("/dashboard/api/signin", json={"email": OWNER, "password": PASSWORD}, headers=headers)
+            assert signed.status_code == 200
+            view = (await http.get("/dashboard/api/stores/demo/settings")).json()
+            assert "p4" in {p["id"] for p in view["products"]}
+            answer = await http.post("/dashboard/api/stores/demo/preview", headers=headers,
+                                     json={"changes": {"voice": "formal"}, "product_id": "p4"})
+            assert answer.status_code == 200, answer.text
+            shown = answer.json()["variants"]
+        demo = app.state.stores.by_id("demo")
+        assert demo.voice == "friendly"  # a preview saves nothing
+        formal = app.state.store_settings.draft("demo", {"voice": "formal"})[1]
+        product = app.state.catalogue.product("demo", "p4")
+        for reason in ("price", "trust", "shipping_speed", "indecision", "checkout_friction"):
+            for locale in ("en", "tr"):
+                moment = Moment(session_id="s", visitor_id=None, trigger="exit_intent", locale=locale,
+                                product_id="p4", now_ms=int(time.time() * 1000))
+                _, variants = await proposals(formal, preview_profile(formal, reason, product.price), moment,
+                                              MemoryLedger(), app.state.catalogue)
+                assert [v["title"] for v in shown[reason][locale]] == [v.title for v in variants]
+                assert [v["body"] for v in shown[reason][locale]] == [v.body for v in variants]
+                assert len(shown[reason][locale]) == 3

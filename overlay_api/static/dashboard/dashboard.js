@@ -385,6 +385,7 @@
   async function loadAgency() {
     if (!state.me || !state.me.agencies.length) return;
     const agency = state.me.agencies[0];
+    $("client-form").hidden = agency.role !== "owner";
     const page = await call("GET", "/dashboard/api/agencies/" + encodeURIComponent(agency.id));
     $("agency-name").textContent = page.name;
     $("agency-stores").tBodies[0].replaceChildren(...page.stores.map((s) => {
@@ -434,6 +435,19 @@
     form().addEventListener("submit", save);
     form().addEventListener("change", previewSoon);
     $("preview-product").addEventListener("change", preview);
+    $("client-form").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const agency = state.me.agencies[0];
+      try {
+        const made = await call("POST", "/dashboard/api/agencies/" + encodeURIComponent(agency.id) + "/stores",
+          { store: { id: $("client-id").value.trim(), origin: $("client-origin").value.trim() } });
+        $("client-result").textContent = "Added " + made.store_id + " · write key " + made.write_key + " · secret key " + made.secret_key;
+        state.me = await call("GET", "/dashboard/api/me");
+        loadAgency();
+      } catch (err) {
+        $("client-result").textContent = err.data && err.data.errors ? err.data.errors.map((x) => x.field + ": " + x.message).join("; ") : err.message;
+      }
+    });
     if (invitation) { showOnly("signup"); $("su-invited").hidden = false; $("su-kind").hidden = true; $("su-store").hidden = true; return; }
     start().catch(() => signedOut(""));
   });
