@@ -16,14 +16,20 @@ True
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _HASHER: Final = PasswordHasher()
-#: Checked when the e-mail is unknown, so a wrong address takes as long as a wrong password.
-_DUMMY: Final = _HASHER.hash("cartcoach: no such user")
+
+
+@functools.cache
+def _dummy() -> str:
+    """Checked when the e-mail is unknown, so a wrong address takes as long as a wrong password
+    (made on first use: importing the app should not cost a hash)."""
+    return _HASHER.hash("cartcoach: no such user")
 
 MIN_LENGTH: Final = 10
 MAX_LENGTH: Final = 200
@@ -36,7 +42,7 @@ def hash_password(password: str) -> str:
 def verify_password(hashed: str | None, password: str) -> bool:
     """True if ``password`` matches; with ``hashed=None`` it spends the same time and says no."""
     try:
-        return _HASHER.verify(hashed or _DUMMY, password) and hashed is not None
+        return _HASHER.verify(hashed or _dummy(), password) and hashed is not None
     except (VerificationError, InvalidHashError):
         return False
 

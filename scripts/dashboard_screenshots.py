@@ -16,12 +16,14 @@ import argparse
 import asyncio
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from cartcoach.cli import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, DEMO_WRITE_KEY  # noqa: E402
@@ -72,7 +74,7 @@ def main() -> None:
 
                 page.click(".tab[data-view=settings]")
                 page.select_option("#settings-form select[name=voice]", "formal")
-                page.wait_for_selector('#preview[data-voice="formal"]')
+                page.wait_for_selector('#preview[data-voice="formal"] .variant', state="attached")
                 page.screenshot(path=str(args.out / "console-settings.png"), full_page=True)
 
                 page.fill("#settings-form input[name='policy.max_coupon_pct']", "150")
@@ -93,6 +95,16 @@ def main() -> None:
                     page.fill("#client-origin", f"https://{client}.example")
                     page.click("#client-form button[type=submit]")
                     page.wait_for_selector(f'#agency-stores tr[data-store="{client}"]')
+                # client-one's tag is live: a shopper's cart views reach the collector.
+                key = page.evaluate("fetch('/dashboard/api/stores/client-one/settings').then(r => r.json())")["write_key"]
+                now = int(time.time() * 1000)
+                httpx.post(live.url + "/v1/collect", headers={"Origin": "https://client-one.example"}, json={
+                    "v": 1, "write_key": key, "visitor_id": "v-shot-0001", "session_id": "s-shot-0001", "sent_at": now,
+                    "page": {"path": "/cart", "type": "cart", "device": "desktop"},
+                    "events": [{"id": f"e-shot-{i}", "type": "cart_view", "ts": now - 10 + i, "cart_value": 120.0,
+                                "cart_items": 1} for i in range(5)]}).raise_for_status()
+                page.click(".tab[data-view=agency]")
+                page.wait_for_selector('#agency-stores tr[data-store="client-one"] td:text("receiving")')
                 page.locator("#agency").screenshot(path=str(args.out / "console-agency.png"))
                 browser.close()
     print(f"screenshots in {args.out}")

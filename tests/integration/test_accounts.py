@@ -18,6 +18,7 @@ from cartcoach.cli import app as cli
 from cartcoach.settings import Settings
 from overlay_api.app import create_app
 from overlay_api.console import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
+from tests.browser.dashboard_data import EXPERIMENT, filled_ledger, run
 from tests.live_server import LiveServer, free_port
 
 OWNER, PASSWORD = "owner@shop.example", "owner-password-1"
@@ -185,8 +186,15 @@ def test_an_analyst_reads_but_cannot_save_and_csrf_is_required(live) -> None:
     assert token.status_code == 200
 
 
-def test_an_agency_sees_its_clients_and_no_other_store(live) -> None:
-    server, _ = live
+def test_an_agency_sees_its_clients_and_no_other_store(tmp_path: Path, database_url: str) -> None:
+    settings = settings_for(tmp_path, database_url)
+    ledger = filled_ledger("client-a")  # client-a's experiment has exposures and verified orders
+    tallies = run(ledger.tallies("client-a", EXPERIMENT))
+    with LiveServer(create_app(settings, ledger=ledger), port=settings.port) as server:
+        check_agency(server, tallies)
+
+
+def check_agency(server: LiveServer, tallies) -> None:  # type: ignore[no-untyped-def]
     agency = Browser(server.url)
     made = agency.send("POST", "/dashboard/api/signup", {"email": "lead@agency.example", "password": "agency-password",
                                                            "agency": {"name": "Funnel Fixers"}})
@@ -196,9 +204,22 @@ def test_an_agency_sees_its_clients_and_no_other_store(live) -> None:
         added = agency.send("POST", f"/dashboard/api/agencies/{agency_id}/stores",
                             {"store": {"id": client, "origin": f"https://{client}.example"}})
         assert added.status_code == 201, added.text
+    write_key = agency.send("GET", "/dashboard/api/stores/client-a/settings").json()["write_key"]
+    now = int(time.time() * 1000)
+    batch = {"v": 1, "write_key": write_key, "visitor_id": "v-agency-0001", "session_id": "s-agency-0001",
+             "sent_at": now, "page": {"path": "/cart", "type": "cart", "device": "desktop"},
+             "events": [{"id": f"e-agency-{i}", "type": "cart_view", "ts": now - 10 + i, "cart_value": 120.0,
+                         "cart_items": 1} for i in range(3)]}
+    collected = httpx.post(server.url + "/v1/collect", json=batch, headers={"Origin": "https://client-a.example"})
+    assert collected.status_code == 202, collected.text
     page = agency.send("GET", f"/dashboard/api/agencies/{agency_id}").json()
     assert [s["store_id"] for s in page["stores"]] == ["client-a", "client-b"]
-    assert page["stores"][0]["installation"] == "not installed" and page["stores"][0]["events_last_hour"] == 0
+    a, b = page["stores"]
+    assert (a["events_last_hour"], a["installation"]) == (3, "receiving")
+    treated = [t for (arm, _), t in tallies.items() if arm != "holdout"]
+    assert a["overlays_shown"] == sum(t.exposures for t in treated) > 0
+    assert a["recovered_revenue_verified"] == round(sum(t.revenue for t in treated), 2) > 0
+    assert (b["events_last_hour"], b["installation"], b["overlays_shown"]) == (0, "not installed", 0)
     assert agency.send("GET", "/dashboard/api/stores/shop/settings").status_code == 404
     assert agency.send("GET", "/dashboard/api/summary?store=shop").status_code == 404
     owner = Browser(server.url)
