@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -50,10 +49,19 @@ stores:
         yield live
 
 
+@pytest.fixture(autouse=True, scope="module")
+def patient_expect() -> Iterator[None]:
+    """Sign-up and sign-in hash with argon2id (64 MiB, by design slow): on a loaded machine a
+    round trip can pass Playwright's 5 s default, so these assertions wait for up to 30 s."""
+    expect.set_options(timeout=30_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
     ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(30_000)
     yield ctx
     ctx.close()
 
