@@ -10,6 +10,7 @@ COPY cartcoach ./cartcoach
 COPY scorer ./scorer
 COPY nudges ./nudges
 COPY database ./database
+COPY accounts ./accounts
 COPY flows ./flows
 COPY stream ./stream
 COPY overlay_api ./overlay_api

@@ -10,13 +10,16 @@ import webbrowser
 import typer
 import uvicorn
 
-from cartcoach import flows_commands, model_commands, policy_commands
+from cartcoach import account_commands, flows_commands, model_commands, policy_commands
 from cartcoach.metrics_endpoint import serve_metrics
-from cartcoach.settings import Settings
+from cartcoach.settings import DEFAULT_STORES_FILE, Settings
 
 #: The demo store's public write key and secret key (cartcoach/demo_stores.yaml).
 DEMO_WRITE_KEY = "wk_demo_public_0001"
 DEMO_SECRET_KEY = "sk_demo_secret_change_me"
+#: The demo's dashboard owner, made at start-up when the demo stores file is served (README).
+DEMO_OWNER_EMAIL = "owner@demo.cartcoach.dev"
+DEMO_OWNER_PASSWORD = "demo-owner-change-me"
 #: ``--demo-traffic`` plays follow-up flows this much faster: 24 hours in a minute.
 DEMO_FLOW_SPEEDUP = 1440.0
 
@@ -28,6 +31,8 @@ app = typer.Typer(
 app.add_typer(model_commands.app, name="model", help="Simulate shoppers, evaluate models, check on real data.")
 app.add_typer(policy_commands.app, name="policy", help="Compare nudge policies: simulate, evaluate on logs, train.")
 app.add_typer(flows_commands.app, name="flows", help="The follow-up flows worker; `flows vapid` makes a store's web push keys.")
+app.add_typer(account_commands.stores_app, name="stores", help="Import a stores file into the database, or export it.")
+app.add_typer(account_commands.users_app, name="users", help="Dashboard users: add one with a role on stores.")
 
 
 @app.callback()
@@ -67,12 +72,17 @@ def serve(
     settings = dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
     if demo_traffic:  # a newcomer sees a whole flow in a minute, recorded in the outbox, nothing sent
         settings = dataclasses.replace(settings, flow_speedup=DEMO_FLOW_SPEEDUP, flows_dry_run=True)
+    demo_owner = settings.owner_email is None and settings.stores_file == DEFAULT_STORES_FILE
+    if demo_owner:  # a newcomer can sign in to the dashboard at once
+        settings = dataclasses.replace(settings, owner_email=DEMO_OWNER_EMAIL, owner_password=DEMO_OWNER_PASSWORD)
     host, port = settings.host, settings.port
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     mode = "embedded (no servers)" if settings.embedded else f"Kafka at {settings.kafka_bootstrap_servers}"
     typer.echo(f"cartcoach: {mode}; stores from {settings.stores_file}")
     typer.echo(f"cartcoach: demo store at http://{host}:{port}/demo/")
-    typer.echo(f"cartcoach: CRO dashboard at http://{host}:{port}/dashboard (sign in with the store's secret key)")
+    typer.echo(f"cartcoach: CRO dashboard at http://{host}:{port}/dashboard")
+    if demo_owner:
+        typer.echo(f"cartcoach: dashboard sign-in for the demo store: {DEMO_OWNER_EMAIL} / {DEMO_OWNER_PASSWORD}")
     if demo_traffic:
         from cartcoach.traffic import drive_in_background
 

@@ -117,6 +117,23 @@ class Settings:
     #: Origins accepted as push endpoints besides the browsers' own push services
     #: (``flows.push_subscriptions``), e.g. a stand-in in tests; comma-separated in the env.
     push_service_origins: tuple[str, ...] = ()
+    #: Dashboard sign-in attempts one account, and one client, may make (``limits`` notation).
+    signin_rate_per_account: str = "10 per 15 minutes"
+    signin_rate_per_client: str = "60 per hour"
+    #: Mark the dashboard's cookies Secure (HTTPS only). None: yes, unless the server binds loopback.
+    cookie_secure: bool | None = None
+    #: How long a dashboard sign-in lasts.
+    session_ttl_s: int = 12 * 3600
+    #: A user made owner of every store in the stores file at start-up (the demo's, a first admin).
+    owner_email: str | None = None
+    owner_password: str | None = field(default=None, repr=False)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Secure cookies everywhere but a server on this machine's loopback (the demo, tests)."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.host not in ("127.0.0.1", "localhost", "::1")
 
     @property
     def database(self) -> str:
@@ -216,4 +233,11 @@ class Settings:
             iys_password=get("CARTCOACH_IYS_PASSWORD", None),
             iys_code=get("CARTCOACH_IYS_CODE", None),
             push_service_origins=tuple(o.strip().rstrip("/") for o in (get("CARTCOACH_PUSH_SERVICE_ORIGINS", "") or "").split(",") if o.strip()),
+            signin_rate_per_account=get("CARTCOACH_SIGNIN_RATE_PER_ACCOUNT", defaults.signin_rate_per_account),
+            signin_rate_per_client=get("CARTCOACH_SIGNIN_RATE_PER_CLIENT", defaults.signin_rate_per_client),
+            cookie_secure=None if (v := get("CARTCOACH_COOKIE_SECURE", None)) is None
+            else v not in ("0", "false", "no", "off"),
+            session_ttl_s=int(get("CARTCOACH_SESSION_TTL_S", str(defaults.session_ttl_s))),
+            owner_email=get("CARTCOACH_OWNER_EMAIL", None),
+            owner_password=get("CARTCOACH_OWNER_PASSWORD", None),
         )

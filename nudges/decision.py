@@ -118,18 +118,8 @@ async def decide(
 
     visitor_id = moment.visitor_id or profile.visitor_id
     arm = assign(store.id, experiment, moment.session_id)
-    coupons = await ledger.coupons_offered(store.id, visitor_id)
-    lang = (moment.locale or store.locale)[:2]
-    ctx = Context(
-        store=store,
-        product=catalogue.product(store.id, moment.product_id),
-        cart_value=cart_value,
-        now_ms=now,
-        locale=lang,
-        coupon_eligible=coupons == 0 and moment.coupon_allowed,
-    )
-    generated = generator.lookup(ctx, profile) if generator else None
-    variants = propose(profile, ctx, generated)
+    ctx, variants = await proposals(store, profile, moment, ledger, catalogue, generator)
+    lang = ctx.locale
     shown = None if arm.rank is None or arm.name == HOLDOUT else variants[arm.rank - 1]
     observed = context_of(profile, ctx, moment.trigger)
     if experiment.policy == "learning" and learners is not None:
@@ -175,6 +165,33 @@ async def decide(
         },
     )
     return Decision(arm, shown, event)
+
+
+async def proposals(
+    store: Store,
+    profile: AbandonmentProfile,
+    moment: Moment,
+    ledger: ExperimentLedger,
+    catalogue: Catalogue,
+    generator: LlmGenerator | None = None,
+) -> tuple[Context, list[Variant]]:
+    """The three ranked variants the fixed arms would show this profile at this moment.
+
+    :func:`decide` picks one of them by arm; the dashboard's settings preview shows all
+    three, so what a store owner previews is what shoppers get.
+    """
+    visitor_id = moment.visitor_id or profile.visitor_id
+    coupons = await ledger.coupons_offered(store.id, visitor_id)
+    ctx = Context(
+        store=store,
+        product=catalogue.product(store.id, moment.product_id),
+        cart_value=profile.cart_value or moment.cart_value or 0.0,
+        now_ms=moment.now_ms,
+        locale=(moment.locale or store.locale)[:2],
+        coupon_eligible=coupons == 0 and moment.coupon_allowed,
+    )
+    generated = generator.lookup(ctx, profile) if generator else None
+    return ctx, propose(profile, ctx, generated)
 
 
 def _fixed_actions(variants: list[Variant], arm_probs: list[float]) -> tuple[list[Action], list[float]]:

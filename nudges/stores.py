@@ -320,6 +320,29 @@ def _check(store: Store, where: str) -> None:
         _check_rates(store.rate_limits, f"{where}.rate_limits")
 
 
+def check_store(raw: object, source: str = "settings") -> Store:
+    """One store's document through exactly the stores file's rules: the schema, then the
+    cross-field checks. The dashboard's settings page saves through this, so a value the
+    file would refuse is refused there too, with the same message naming the field.
+
+    >>> try:
+    ...     check_store({"id": "shop", "write_key": "wk_shop_0001", "secret_key": "sk_shop_0001",
+    ...                  "allowed_origins": [], "brand_tier": "premium",
+    ...                  "policy": {"allowed_incentives": ["coupon"], "max_coupon_pct": 10}})
+    ... except StoresFileError as exc:
+    ...     print(exc)
+    settings: $.policy.allowed_incentives: a premium brand never offers coupons; remove 'coupon' or change brand_tier
+    """
+    try:
+        store = msgspec.convert(raw, Store)
+    except msgspec.ValidationError as exc:
+        raise StoresFileError(f"{source}: {exc}") from None
+    _check(store, f"{source}: $")
+    if store.rate_limits is not None:
+        _check_rates(store.rate_limits, f"{source}: $.rate_limits")
+    return store
+
+
 def _check_rate(spec: str, where: str) -> None:
     try:
         parse_many(spec)

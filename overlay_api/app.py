@@ -2,8 +2,8 @@
 
 >>> from cartcoach.settings import Settings
 >>> app = create_app(Settings())       # embedded: no servers needed
->>> sorted({r.path for r in app.routes if r.path.startswith("/v1")})
-['/v1/collect', '/v1/experiments', '/v1/experiments/{experiment}/report', '/v1/outcomes', '/v1/overlay']
+>>> {"/v1/collect", "/v1/overlay", "/v1/outcomes", "/dashboard"} <= {r.path for r in app.routes}
+True
 """
 
 from __future__ import annotations
@@ -13,14 +13,19 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import yaml
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from accounts.service import Accounts
+from accounts.store_settings import StoreSettings
 from cartcoach.settings import Settings
+from database.engine import session_factory
 from nudges.catalogue import Catalogue
 from flows.runtime import FlowsRuntime, build_flows
 from overlay_api.auth import SecretKeyGuard
@@ -31,6 +36,7 @@ from overlay_api.push_api import PushApi
 from overlay_api.flows_api import FlowsApi
 from overlay_api.provider_hooks import ProviderHooks
 from overlay_api.cors import preflight, served_origins
+from overlay_api.console import Console, DashboardLayers
 from overlay_api.dashboard import Dashboard
 from overlay_api.dashboard_token import TokenSigner
 from overlay_api.errors import http_exception
@@ -180,11 +186,32 @@ def create_app(
         census=census,
         on_purchase=flow_service.cancel_for_visitor, on_order=flow_service.record_order,
     )  # fmt: skip
-    # Only a registry read from the file follows the file (a test's own registry does not).
-    stores_watch = None if stores is not None else StoresFileWatcher(
-        settings.stores_file, registry, catalogue, live_feed,
-        own_origins=own_origins, interval_s=settings.stores_reload_s,
+    # The dashboard's settings (database) over the file's stores; a test's own registry stands for the file.
+    given = None if stores is None else StoreRegistry(list(stores), stores.unauthenticated_rate_limit)
+    store_settings = StoreSettings(
+        session_factory(flows_runtime.engine),
+        (lambda: given) if given is not None else (lambda: StoreRegistry.from_file(settings.stores_file, own_origins)),
+        base_dir=settings.stores_file.resolve().parent,
+        file_rate_limits=None if given is not None else file_rate_limits(settings.stores_file),
+        own_origins=own_origins,
     )  # fmt: skip
+    # Only a registry read from the file follows the file (a test's own registry does not).
+    stores_watch = StoresFileWatcher(
+        settings.stores_file, registry, catalogue, live_feed,
+        own_origins=own_origins, interval_s=settings.stores_reload_s if stores is None else 0,
+        load=store_settings.registry,
+    )  # fmt: skip
+
+    async def stores_changed() -> None:
+        await stores_watch.reload()
+
+    store_settings.on_change = stores_changed
+    accounts = Accounts(store_settings.sessions, store_settings, session_ttl_s=settings.session_ttl_s)
+    console = Console(
+        accounts, registry, catalogue, experiment_ledger, census, limiter, signer, guard,
+        signin_per_account=settings.signin_rate_per_account, signin_per_client=settings.signin_rate_per_client,
+    )  # fmt: skip
+    dashboard.console = console
 
     routes = [
         Route("/healthz", healthz),
@@ -214,10 +241,11 @@ def create_app(
         Route("/docs", api_docs, methods=["GET"]),
         Mount("/docs/assets", StaticFiles(directory=DOCS_DIR), name="docs-assets"),
         *ContactsApi(registry, flow_service, guard).routes(settings.max_body_bytes),
-        *FlowsApi(registry, flow_service, guard).routes(),
+        *FlowsApi(registry, flow_service, guard, store_of=console.store_or_bearer).routes(),
         *ProviderHooks(registry, flow_service, guard, flow_service.public_url).routes(),
         *PushApi(registry, flow_service.sessions, guard.limits, settings.push_service_origins).routes(),
         *storefront_routes(),
+        *console.routes(),
         *dashboard.routes(),
     ]
 
@@ -227,13 +255,15 @@ def create_app(
         await event_sink.start()
         await catalogue.start()
         await live_feed.start()
-        if stores_watch is not None:
-            await stores_watch.start()
+        await store_settings.start(settings.stores_reload_s)  # after flows: the schema is migrated
+        if settings.owner_email and settings.owner_password:
+            await accounts.ensure_user(settings.owner_email, settings.owner_password, [s.id for s in registry])
+        await stores_watch.start()
         try:
             yield
         finally:
-            if stores_watch is not None:
-                await stores_watch.stop()
+            await stores_watch.stop()
+            await store_settings.stop()
             await live_feed.stop()
             await model_health.close()
             await catalogue.stop()
@@ -247,7 +277,11 @@ def create_app(
 
     app = Starlette(
         routes=routes,
-        middleware=metrics_middleware(),
+        middleware=[
+            *metrics_middleware(),
+            Middleware(DashboardLayers, server_key=settings.model_signing_key, secure=settings.secure_cookies,
+                       session_ttl_s=settings.session_ttl_s),
+        ],
         lifespan=lifespan,
         exception_handlers={HTTPException: http_exception},
     )
@@ -264,4 +298,15 @@ def create_app(
     app.state.limiter = limiter
     app.state.flows = flows_runtime
     app.state.census = census
+    app.state.accounts = accounts
+    app.state.store_settings = store_settings
     return app
+
+
+def file_rate_limits(path: Path) -> dict | None:
+    """The stores file's own ``rate_limits`` (the default of its stores), if it has one."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    return raw.get("rate_limits") if isinstance(raw, dict) else None

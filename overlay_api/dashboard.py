@@ -1,12 +1,12 @@
 """The CRO dashboard: a login page, a token exchange, and JSON summaries for signed-in stores.
 
-Why this shape: ``GET /dashboard`` is a static page that holds no data; the analyst
-pastes the store's secret key, the page keeps it in ``sessionStorage`` and sends it
-as ``Authorization: Bearer`` to the JSON endpoints below and to the existing
-experiment report (``/v1/experiments/{name}/report``, whose statistics are reused
-as they are). The live stream takes a short-lived token instead
-(:mod:`overlay_api.dashboard_token`), because ``EventSource`` cannot send headers.
-Every data endpoint answers 401 and nothing else without valid credentials.
+Why this shape: ``GET /dashboard`` is a static page that holds no data; a user signs
+in (:mod:`overlay_api.console`: e-mail and password, a session cookie) and the page
+asks the JSON endpoints below for the store it shows (``?store=``). A store's back end
+may call the same endpoints with its secret key (``Authorization: Bearer``), as before.
+The live stream takes a short-lived token instead (:mod:`overlay_api.dashboard_token`),
+because ``EventSource`` cannot send headers. Every data endpoint answers 401 and
+nothing else without valid credentials.
 
 The page is plain JavaScript with hand-written SVG charts: four simple chart kinds
 (stacked bars, interval bars, plain bars) need no library, no build step and no
@@ -24,7 +24,9 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from nudges.stores import Store
 from overlay_api.auth import SecretKeyGuard
+from overlay_api.console import Console
 from overlay_api.dashboard_token import TokenSigner
 from overlay_api.live_feed import LiveFeed, matches, parse_filters
 from overlay_api.installation import InstallationCensus, MemoryCensus
@@ -56,6 +58,13 @@ class Dashboard:
         self._health = health
         self._signer = signer
         self._census = census or MemoryCensus()
+        #: Set by the app: signed-in users reach the same data (None: secret key only).
+        self.console: Console | None = None
+
+    async def _store(self, request: Request) -> Store | Response:
+        if self.console is None:
+            return await self._guard.store(request)
+        return await self.console.store_or_bearer(request)
 
     async def page(self, request: Request) -> Response:
         return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
@@ -76,7 +85,7 @@ class Dashboard:
 
     async def summary(self, request: Request) -> Response:
         """``GET /dashboard/api/summary?reason=&device=``: reason mix and model health."""
-        store = await self._guard.store(request)
+        store = await self._store(request)
         if isinstance(store, Response):
             return store
         filters = parse_filters(request)
@@ -98,7 +107,7 @@ class Dashboard:
     async def installation(self, request: Request) -> Response:
         """``GET /dashboard/api/installation``: per page type, the signals and detectors of the
         last 24 hours, pages typed ``other``, and what to add for each missing signal."""
-        store = await self._guard.store(request)
+        store = await self._store(request)
         if isinstance(store, Response):
             return store
         body = await self._census.report(store.id)

@@ -10,12 +10,15 @@
   link that only ever redirects to the store's own site): each counts once per message.
 * ``GET /dashboard/outbox``: the page that shows the outbox, e-mails rendered in a
   sandboxed frame (no scripts, no same-origin), SMS and WhatsApp as plain text.
+* ``GET /dashboard/api/flows/{outbox,report,plan}?store=``: the same three for a signed-in
+  dashboard user (session cookie), which is how the dashboard's panels read them.
 """
 
 from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Awaitable, Callable
 from typing import Final
 
 import msgspec
@@ -29,7 +32,7 @@ from flows.plan import Plan, shopper_plan
 from flows.report import comparison, flow_report
 from flows.service import FlowService
 from flows.tracking import valid_tracking_token
-from nudges.stores import StoreRegistry
+from nudges.stores import Store, StoreRegistry
 from overlay_api.auth import SecretKeyGuard
 from overlay_api.dashboard import STATIC_DIR
 from overlay_api.errors import error_response
@@ -135,11 +138,22 @@ def _json(body: msgspec.Struct) -> Response:
 
 
 class FlowsApi:
-    def __init__(self, registry: StoreRegistry, flows: FlowService, guard: SecretKeyGuard) -> None:
+    def __init__(
+        self, registry: StoreRegistry, flows: FlowService, guard: SecretKeyGuard,
+        store_of: Callable[[Request], Awaitable[Store | Response]] | None = None,
+    ) -> None:
         self._registry = registry
         self._flows = flows
         self._guard = guard
         self._limits = guard.limits
+        #: On the dashboard's paths, who may read: the secret key or a signed-in user's ``?store=``.
+        self._dashboard_store = store_of or guard.store
+
+    async def _store(self, request: Request) -> Store | Response:
+        """The secret key on ``/v1``; on ``/dashboard/api`` a signed-in user too (its cookie is scoped there)."""
+        if request.url.path.startswith("/dashboard/"):
+            return await self._dashboard_store(request)
+        return await self._guard.store(request)
 
     def routes(self) -> list[Route]:
         return [
@@ -149,13 +163,16 @@ class FlowsApi:
             Route("/v1/flows/open/{store_id}/{key}/{token}", self.opened, methods=["GET"]),
             Route("/v1/flows/click/{store_id}/{key}/{token}", self.clicked, methods=["GET"]),
             Route("/dashboard/outbox", self.page, methods=["GET"]),
+            Route("/dashboard/api/flows/outbox", self.outbox, methods=["GET"]),
+            Route("/dashboard/api/flows/report", self.report, methods=["GET"]),
+            Route("/dashboard/api/flows/plan", self.plan, methods=["GET"]),
         ]
 
     async def page(self, request: Request) -> Response:
         return FileResponse(STATIC_DIR / "outbox.html", headers=_PAGE_HEADERS)
 
     async def outbox(self, request: Request) -> Response:
-        store = await self._guard.store(request)
+        store = await self._store(request)
         if isinstance(store, Response):
             return store
         try:
@@ -177,7 +194,7 @@ class FlowsApi:
         return _json(Outbox(store_id=store.id, messages=messages))
 
     async def report(self, request: Request) -> Response:
-        store = await self._guard.store(request)
+        store = await self._store(request)
         if isinstance(store, Response):
             return store
         async with self._flows.sessions() as db:
@@ -186,7 +203,7 @@ class FlowsApi:
         return _json(FlowReport(store_id=store.id, holdout_share=store.flows.holdout, steps=steps, comparison=versus))
 
     async def plan(self, request: Request) -> Response:
-        store = await self._guard.store(request)
+        store = await self._store(request)
         if isinstance(store, Response):
             return store
         session_id = request.query_params.get("session_id", "")

@@ -125,6 +125,8 @@ class InstallationCensus(Protocol):
 
     async def report(self, store_id: str, now_ms: int | None = None) -> dict: ...
 
+    async def events_last_hour(self, store_id: str, now_ms: int | None = None) -> int: ...
+
     async def close(self) -> None: ...
 
 
@@ -132,11 +134,17 @@ def _hour(now_ms: int | None) -> int:
     return (now_ms if now_ms is not None else int(time.time() * 1000)) // HOUR_MS
 
 
+def _minute(now_ms: int | None) -> int:
+    """Events are also counted per minute, for the agency page's "events in the last hour"."""
+    return (now_ms if now_ms is not None else int(time.time() * 1000)) // 60_000
+
+
 class MemoryCensus:
     """The embedded census: per store, the last 24 hourly buckets in this process."""
 
     def __init__(self) -> None:
         self._buckets: dict[tuple[str, int], tuple[Counter[tuple[str, str, str]], Counter[str]]] = {}
+        self._minutes: Counter[tuple[str, int]] = Counter()
 
     async def record(self, events: Sequence[CollectedEvent], now_ms: int | None = None) -> None:
         hour = _hour(now_ms)
@@ -152,6 +160,15 @@ class MemoryCensus:
                     others[path] += n
         for key in [k for k in self._buckets if k[1] <= hour - WINDOW_HOURS]:
             del self._buckets[key]
+        minute = _minute(now_ms)
+        for store_id, store_events in by_store.items():
+            self._minutes[(store_id, minute)] += len(store_events)
+        for key in [k for k in self._minutes if k[1] <= minute - 60]:
+            del self._minutes[key]
+
+    async def events_last_hour(self, store_id: str, now_ms: int | None = None) -> int:
+        minute = _minute(now_ms)
+        return sum(n for (store, m), n in self._minutes.items() if store == store_id and m > minute - 60)
 
     async def report(self, store_id: str, now_ms: int | None = None) -> dict:
         hour = _hour(now_ms)
@@ -199,7 +216,19 @@ class RedisCensus:
                 for path, n in list(others.items())[:MAX_OTHER_PATHS]:
                     pipe.hincrby(key, f"other|{path}", n)
                 pipe.expire(key, (WINDOW_HOURS + 1) * 3600)
+                minute_key = self._minute_key(store_id, _minute(now_ms))
+                pipe.incrby(minute_key, len(store_events))
+                pipe.expire(minute_key, 2 * 3600)
             await pipe.execute()
+
+    @staticmethod
+    def _minute_key(store_id: str, minute: int) -> str:
+        return f"cartcoach:events-per-minute:{store_id}:{minute}"
+
+    async def events_last_hour(self, store_id: str, now_ms: int | None = None) -> int:
+        minute = _minute(now_ms)
+        values = await self._redis.mget([self._minute_key(store_id, m) for m in range(minute - 59, minute + 1)])
+        return sum(int(v) for v in values if v is not None)
 
     async def report(self, store_id: str, now_ms: int | None = None) -> dict:
         hour = _hour(now_ms)

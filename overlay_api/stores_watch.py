@@ -11,6 +11,10 @@ symlink swapped under it) or a network file system, where change events are not
 delivered, so watchfiles would have to poll there too. One ``os.stat`` every two
 seconds costs nothing, follows symlinks, and sees a file replaced on save (a new
 inode) as well as one written in place.
+
+The stores it swaps in come from ``load`` (the dashboard's settings in the database
+laid over the file, :mod:`accounts.store_settings`); the settings page calls
+:meth:`StoresFileWatcher.reload` after a save, so both paths apply a change the same way.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from nudges.catalogue import Catalogue
@@ -49,6 +54,7 @@ class StoresFileWatcher:
         *,
         own_origins: tuple[str, ...] = (),
         interval_s: float = 2.0,
+        load: Callable[[], StoreRegistry] | None = None,
     ) -> None:
         self._path = path
         self._registry = registry
@@ -58,6 +64,7 @@ class StoresFileWatcher:
         self._interval_s = interval_s
         self._seen = _signature(path)
         self._task: asyncio.Task[None] | None = None
+        self._load = load or (lambda: StoreRegistry.from_file(self._path, self._own_origins))
 
     async def check(self) -> bool:
         """Reload if the file changed since the last look; True if new stores now serve."""
@@ -65,8 +72,12 @@ class StoresFileWatcher:
         if signature == self._seen:
             return False
         self._seen = signature
+        return await self.reload()
+
+    async def reload(self) -> bool:
+        """Build the stores again and swap them in; True if they now serve."""
         try:
-            registry = StoreRegistry.from_file(self._path, self._own_origins)
+            registry = self._load()
             catalogue = Catalogue(registry)  # a bad catalogue rejects the whole change
         except StoresFileError as exc:
             log.error("stores file not reloaded, the last good one keeps serving: %s", exc)
@@ -74,7 +85,7 @@ class StoresFileWatcher:
         self._registry.replace_with(registry)
         await self._catalogue.replace_with(catalogue)
         self._live_feed.track_new_stores()
-        log.info("stores file reloaded: %s (%d stores)", self._path, sum(1 for _ in self._registry))
+        log.info("stores reloaded: %s (%d stores)", self._path, sum(1 for _ in self._registry))
         return True
 
     async def start(self) -> None:

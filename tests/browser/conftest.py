@@ -69,7 +69,9 @@ stores:
 """,
         encoding="utf-8",
     )
-    settings = Settings(stores_file=stores, port=port, retry_after_s=1)
+    # Its own database: a store saved from a dashboard in the developer's .cartcoach-data must not
+    # replace this file's (the database wins over the stores file, docs/dashboard.md).
+    settings = Settings(stores_file=stores, port=port, retry_after_s=1, data_dir=stores.parent / "data")
 
     async def record(events: list[CollectedEvent]) -> None:
         accepted.extend(events)

@@ -1,7 +1,7 @@
 """The CRO dashboard in real Chromium: sign-in, the live feed, charts, and resume after a restart.
 
 Each test runs its own embedded server (the real stream, profile store and ledger)
-with a stores file whose secret key the test knows.
+with a stores file and an owner account (``owner_email``) the test knows.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from tests.browser.dashboard_data import EXPERIMENT, MIX, filled_ledger, mix_pro
 from tests.live_server import LiveServer, free_port
 
 SECRET = "sk_dashboard_test_0001"
+OWNER, PASSWORD = "owner@dashboard.example", "dashboard-password"
 WRITE_KEY = "wk_dashboard_test_0001"
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "dashboard.png"
 
@@ -46,7 +47,7 @@ stores:
 """,
         encoding="utf-8",
     )
-    return Settings(stores_file=stores, port=port)
+    return Settings(stores_file=stores, port=port, data_dir=tmp_path / "data", owner_email=OWNER, owner_password=PASSWORD)
 
 
 def cart_batch(session: str, cart_value: float = 120.0) -> dict:
@@ -57,9 +58,10 @@ def cart_batch(session: str, cart_value: float = 120.0) -> dict:
                         "cart_value": cart_value, "cart_items": 1}]}
 
 
-def sign_in(page: Page, base: str, key: str = SECRET) -> None:
+def sign_in(page: Page, base: str, password: str = PASSWORD) -> None:
     page.goto(base + "/dashboard")
-    page.fill("#secret", key)
+    page.fill("#email", OWNER)
+    page.fill("#password", password)
     page.click("#login-form button[type=submit]")
 
 
@@ -88,14 +90,16 @@ def test_without_the_secret_everything_is_401_and_no_data(page: Page, tmp_path: 
               await hit("stream", "/dashboard/stream");
               await hit("stream_forged", "/dashboard/stream?token=demo.99999999999.00");
               await hit("report", "/v1/experiments/nudges-v1/report");
+              await hit("dashboard_report", "/dashboard/api/stores/demo/report");
+              await hit("settings", "/dashboard/api/stores/demo/settings");
               return out;
             }"""
         )
         for name, (status, body) in answers.items():
             assert status == 401, name
             assert "s-before-login" not in body and "reason" not in body, name
-        sign_in(page, live.url, key="sk_not_the_secret")
-        expect(page.locator("#login-error")).to_contain_text("not a store's secret key")
+        sign_in(page, live.url, password="not-the-password")
+        expect(page.locator("#login-error")).to_contain_text("Wrong e-mail or password")
         expect(page.locator("#app")).to_be_hidden()
         assert page.locator("#feed tbody tr").count() == 0
 

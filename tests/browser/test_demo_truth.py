@@ -16,6 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from cartcoach.cli import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD
 from cartcoach.settings import Settings
 from cartcoach.traffic import drive
 from nudges.stores import Store, StoreRegistry
@@ -49,10 +50,12 @@ def settled_report(url: str, secret: str, experiment: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def demo() -> Iterator[tuple[str, Store]]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Store]]:
     """The embedded app with the shipped demo stores file, after 60 simulated shoppers."""
     port = free_port()
-    settings = Settings(port=port)  # the shipped demo stores file, embedded
+    # The shipped demo stores file, embedded, with the demo owner `cartcoach serve` makes.
+    settings = Settings(port=port, data_dir=tmp_path_factory.mktemp("demo-data"),
+                        owner_email=DEMO_OWNER_EMAIL, owner_password=DEMO_OWNER_PASSWORD)
     store = StoreRegistry.from_file(settings.stores_file).by_write_key(DEMO_WRITE_KEY)
     assert store is not None
     with LiveServer(create_app(settings), port=port, graceful_shutdown_s=0.5) as live:
@@ -67,7 +70,8 @@ def demo() -> Iterator[tuple[str, Store]]:
 
 def sign_in(page: Page, url: str, store: Store) -> None:
     page.goto(url + "/dashboard")
-    page.fill("#secret", store.secret_key)
+    page.fill("#email", DEMO_OWNER_EMAIL)
+    page.fill("#password", DEMO_OWNER_PASSWORD)
     page.click("#login-form button[type=submit]")
 
 

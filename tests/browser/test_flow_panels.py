@@ -29,6 +29,7 @@ from tests.flows_helpers import ORIGIN, SECRET, WRITE_KEY, stores_yaml
 from tests.live_server import LiveServer
 
 AUTH = {"Authorization": f"Bearer {SECRET}"}
+OWNER, PASSWORD = "owner@flows.example", "flows-panel-password"  # the dashboard's sign-in (the secret key is the API's)
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 #: Three holdout and three treated customers (the hash is fixed: no test depends on luck).
 HELD = [c for c in (f"cust-{i:03d}" for i in range(200)) if flow_arm("shop", 0.5, c).name == "holdout"][:3]
@@ -88,7 +89,7 @@ def test_the_flow_panel_is_the_report_api_and_a_live_row_opens_the_shoppers_plan
     # Many shoppers from this one address, and overlay requests repeated until scored: limits lifted.
     text = 'rate_limits: {collect: "100000/minute", overlay: "100000/minute", secret: "100000/minute"}\n' + text
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", stores_reload_s=0, flows_dry_run=True,
-                        flow_speedup=600.0)
+                        flow_speedup=600.0, owner_email=OWNER, owner_password=PASSWORD)
     app = create_app(settings, stores=StoreRegistry.from_yaml_text(text), profiles=MemoryProfileStore())
     with LiveServer(app, graceful_shutdown_s=0.5) as live, httpx.Client(base_url=live.url, timeout=30) as client:
         visitors = {c: shopper(client, c) for c in HELD + TREATED}
@@ -103,7 +104,8 @@ def test_the_flow_panel_is_the_report_api_and_a_live_row_opens_the_shoppers_plan
         assert (rows["treated"]["recoveries"], rows["holdout"]["recoveries"]) == (2, 1)
 
         page.goto(live.url + "/dashboard")
-        page.fill("#secret", SECRET)
+        page.fill("#email", OWNER)
+        page.fill("#password", PASSWORD)
         page.click("#login-form button[type=submit]")
         for arm, row in rows.items():
             shown = page.locator(f'#flows-compare tr[data-arm="{arm}"]')
@@ -146,3 +148,9 @@ def test_the_flow_panel_is_the_report_api_and_a_live_row_opens_the_shoppers_plan
         if os.environ.get("CARTCOACH_SCREENSHOTS"):  # docs/flows.md's pictures, on request
             page.locator("#flows-panel").screenshot(path=str(DOCS_IMG / "flow-report.png"))
             page.locator("#plan-panel").screenshot(path=str(DOCS_IMG / "shopper-plan.png"))
+
+        # The panel's outbox link opens every message with the same sign-in, no secret key asked.
+        outbox = client.get("/v1/flows/outbox", headers=AUTH).raise_for_status().json()
+        page.click("#outbox-link")
+        expect(page.locator("#login")).to_be_hidden()
+        expect(page.locator("#status")).to_have_text(f"shop: {len(outbox['messages'])} messages")

@@ -19,7 +19,7 @@ import pytest
 from tests.themes import install
 from tests.themes.corpus import DEVELOPMENT, THEMES
 from tests.themes.harness import CHROMIUM, ShopperResult, chromium, run_shopper, run_shoppers
-from tests.themes.server import SECRET_KEY, Site, corpus_site
+from tests.themes.server import OWNER_EMAIL, OWNER_PASSWORD, Site, corpus_site
 from tests.themes.shoppers import SHOPPERS
 
 pytestmark = pytest.mark.browser
@@ -90,7 +90,8 @@ def test_installation_view_shows_what_a_theme_shopper_produced(site: Site) -> No
         context = browser.new_context()
         page = context.new_page()
         page.goto(site.api.url + "/dashboard")
-        page.fill("#secret", SECRET_KEY)
+        page.fill("#email", OWNER_EMAIL)
+        page.fill("#password", OWNER_PASSWORD)
         page.click("#login-form button[type=submit]")
         page.wait_for_selector("#installation tr[data-page-type=product]", timeout=15000)
         rows = {

@@ -11,7 +11,10 @@ from database.engine import create_engine, session_factory
 from database.migrate import alembic_config, current, downgrade, upgrade
 from flows.models import Consent, Contact, FlowRun, OutboxMessage, PushSubscription
 
-TABLES = {"contacts", "consents", "session_links", "flow_runs", "outbox", "coupons", "vapid_keys", "push_subscriptions", "flow_orders"}
+TABLES = {"contacts", "consents", "session_links", "flow_runs", "outbox", "coupons", "vapid_keys", "push_subscriptions", "flow_orders"} | {
+    "agencies", "stores", "users", "store_members", "agency_members", "invitations", "dashboard_sessions",
+    "settings_audit",
+}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -48,6 +48,8 @@ from tests.themes.corpus import Theme
 STORE_ID = "themes"
 WRITE_KEY = "wk_themes_public_01"
 SECRET_KEY = "sk_themes_secret_for_tests"
+#: The dashboard's owner account for the theme store (the dashboard signs in with users).
+OWNER_EMAIL, OWNER_PASSWORD = "owner@themes.example", "themes-owner-password"
 
 
 def tag(api_url: str) -> str:
@@ -182,7 +184,8 @@ stores:
             encoding="utf-8",
         )
         self.profiles = MemoryProfileStore()
-        settings = Settings(stores_file=stores, port=self.port, retry_after_s=1)
+        settings = Settings(stores_file=stores, port=self.port, retry_after_s=1, data_dir=stores.parent / "data",
+                            owner_email=OWNER_EMAIL, owner_password=OWNER_PASSWORD)
         ledger = MemoryLedger()
         runner = EmbeddedRunner(settings, self.profiles, ledger, build_model_health(settings))
         self.sink = RecordingSink(runner)

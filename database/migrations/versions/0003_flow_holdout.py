@@ -1,7 +1,7 @@
 """flow holdout: each run's arm and reason, verified orders per run, the rule behind each outbox row
 
 Revision ID: 0003
-Revises: 0001 (0002, web push, lands beside it: whoever merges both sets down_revision to '0002')
+Revises: 0002_receipts
 Create Date: 2026-12-04
 """
 

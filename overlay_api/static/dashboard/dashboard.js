@@ -1,14 +1,17 @@
 // cartcoach CRO dashboard: plain JavaScript, hand-written SVG, text inserted as text only.
-// The secret keys live in sessionStorage (this tab only) and go out as Authorization headers;
-// the live stream uses a short-lived token because EventSource cannot send headers.
+// Users sign in with e-mail and password; the session is an HttpOnly cookie the script never
+// sees. Every change (POST/PUT) sends the CSRF cookie back as a header (double submit).
+// The live stream uses a short-lived token because EventSource cannot send headers.
 "use strict";
 (function () {
   const REASONS = ["price", "trust", "shipping_speed", "indecision", "checkout_friction"];
+  const INCENTIVES = ["delivery_promise", "delivery_date", "free_express_shipping", "free_shipping_threshold", "reviews",
+    "return_guarantee", "warranty", "low_stock", "price_lock", "installments", "coupon", "guest_checkout", "saved_cart",
+    "help", "premium_story", "survey"];
   const MAX_ROWS = 100;
-  const KEYS = "cartcoach.dashboard.keys";
   const $ = (id) => document.getElementById(id);
-  const state = { keys: JSON.parse(sessionStorage.getItem(KEYS) || "{}"), store: null, info: null,
-                  source: null, lastId: null, timer: null, retry: null };
+  const state = { me: null, store: null, info: null, view: "live", settings: null,
+                  source: null, lastId: null, timer: null, retry: null, previewTimer: null };
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -27,71 +30,89 @@
     v.toLocaleString("en", { maximumFractionDigits: 2 }) + " " + ((state.info && state.info.currency) || ""));
   const color = (reason) => getComputedStyle(document.documentElement).getPropertyValue("--" + reason).trim() || "#888";
   function status(text, cls) { const s = $("status"); s.textContent = text; s.className = cls || ""; }
-
-  async function api(path, options) {
-    const key = state.keys[state.store];
-    const response = await fetch(path, Object.assign({ headers: { Authorization: "Bearer " + key }, cache: "no-store" }, options || {}));
-    if (response.status === 401) { forget(state.store); throw new Error("unauthorized"); }
-    if (!response.ok) throw new Error(path + ": " + response.status);
-    return response.json();
+  function csrf() {
+    const found = document.cookie.split("; ").find((c) => c.startsWith("cartcoach_csrf="));
+    return found ? decodeURIComponent(found.slice("cartcoach_csrf=".length)) : "";
   }
 
-  // ---- sign in -------------------------------------------------------------------------------
-  async function signIn(key) {
-    const response = await fetch("/dashboard/api/token", { method: "POST", headers: { Authorization: "Bearer " + key } });
-    if (!response.ok) throw new Error(response.status === 401 ? "That key is not a store's secret key." : "Sign-in failed (" + response.status + ").");
-    const info = await response.json();
-    state.keys[info.store_id] = key;
-    sessionStorage.setItem(KEYS, JSON.stringify(state.keys));
-    return info;
+  // One way to call the server: JSON in and out, the CSRF header on changes, 401 signs out.
+  async function call(method, path, body) {
+    const options = { method, cache: "no-store", credentials: "same-origin", headers: {} };
+    if (method !== "GET") options.headers["X-CSRF-Token"] = csrf();
+    if (body !== undefined) { options.headers["Content-Type"] = "application/json"; options.body = JSON.stringify(body); }
+    const response = await fetch(path, options);
+    const data = await response.json().catch(() => ({}));
+    if (response.status === 401 && !path.endsWith("/signin") && !path.endsWith("/signup")) { signedOut("Signed out."); }
+    if (!response.ok) { const err = new Error(data.error || path + ": " + response.status); err.status = response.status; err.data = data; throw err; }
+    return data;
   }
-  function forget(store) {
-    delete state.keys[store];
-    sessionStorage.setItem(KEYS, JSON.stringify(state.keys));
-    stop();
-    showLogin("Signed out: the key was refused.");
+  const api = (path) => call("GET", path + (path.includes("?") ? "&" : "?") + "store=" + encodeURIComponent(state.store));
+  const storePath = (rest) => "/dashboard/api/stores/" + encodeURIComponent(state.store) + rest;
+
+  // ---- sign in, sign up ----------------------------------------------------------------------
+  function showOnly(id) {
+    for (const s of ["login", "signup", "keys"]) $(s).hidden = s !== id;
+    $("app").hidden = id !== "app";
   }
-  function showLogin(message) {
-    $("app").hidden = true; $("login").hidden = false; $("login-error").textContent = message || "";
-    $("secret").value = ""; $("secret").focus();
+  function signedOut(message) {
+    stop(); state.me = null;
+    showOnly("login"); $("login-error").textContent = message || ""; $("password").value = "";
   }
   function stop() {
     if (state.source) state.source.close();
     clearInterval(state.timer); clearTimeout(state.retry);
     state.source = null;
   }
+  async function start() {
+    state.me = await call("GET", "/dashboard/api/me");
+    const select = $("f-store");
+    select.replaceChildren(...state.me.stores.map((s) => el("option", { value: s.id }, s.id + " · " + s.role)));
+    $("who").textContent = state.me.email;
+    $("tab-agency").hidden = !state.me.agencies.length;
+    showOnly("app");
+    if (state.me.stores.length) await open(state.me.stores[0].id);
+    else if (state.me.agencies.length) show_view("agency");
+  }
+  const role = () => { const s = state.me && state.me.stores.find((x) => x.id === state.store); return s ? s.role : null; };
 
   async function open(store) {
     stop();
     state.store = store;
-    const select = $("f-store");
-    select.replaceChildren(...Object.keys(state.keys).sort().map((id) => el("option", { value: id }, id)));
-    select.value = store;
-    $("login").hidden = true; $("app").hidden = false;
+    $("f-store").value = store;
     $("feed").tBodies[0].replaceChildren();
     state.lastId = null;
+    const info = state.me.stores.find((s) => s.id === store);
+    state.info = { store_id: store, experiment: info.experiment, currency: info.currency };
+    $("outbox-link").href = "/dashboard/outbox?" + new URLSearchParams({ store });
+    show_view(state.view);
     await connect();
     refresh();
     state.timer = setInterval(refresh, 5000);
   }
 
+  function show_view(view) {
+    state.view = view;
+    for (const node of document.querySelectorAll(".view")) node.hidden = node.dataset.view !== view;
+    for (const tab of document.querySelectorAll(".tab")) tab.setAttribute("aria-pressed", String(tab.dataset.view === view));
+    if (view === "settings") loadSettings();
+    if (view === "agency") loadAgency();
+  }
+
   // ---- live feed -----------------------------------------------------------------------------
   async function connect() {
-    let info;
+    let token;
     try {
-      const key = state.keys[state.store];
-      const response = await fetch("/dashboard/api/token", { method: "POST", headers: { Authorization: "Bearer " + key } });
-      if (response.status === 401) return forget(state.store);
-      info = await response.json();
+      token = (await call("POST", storePath("/stream-token"))).token;
     } catch (err) {
+      if (err.status === 401) return;
       status("Server unreachable, retrying…", "down");
       state.retry = setTimeout(connect, 2000);
       return;
     }
-    state.info = info;
+    const info = state.info;
     // The flows panels (flow_report.js, shopper_plan.js) follow the store shown here.
-    document.dispatchEvent(new CustomEvent("cartcoach:store", { detail: { key: state.keys[state.store], info } }));
-    const q = new URLSearchParams({ token: info.token, reason: $("f-reason").value, device: $("f-device").value });
+    document.dispatchEvent(new CustomEvent("cartcoach:store", { detail: { store: state.store, info } }));
+    const q = new URLSearchParams({ token, reason: $("f-reason").value, device: $("f-device").value });
     if (state.lastId) q.set("last_event_id", state.lastId);
     const source = new EventSource("/dashboard/stream?" + q);
     state.source = source;
@@ -150,7 +171,7 @@
     try {
       const [summary, report, installation] = await Promise.all([
         api("/dashboard/api/summary?" + q),
-        api("/v1/experiments/" + encodeURIComponent(state.info ? state.info.experiment : "") + "/report"),
+        call("GET", storePath("/report")),
         api("/dashboard/api/installation"),
       ]);
       drawSummary(summary);
@@ -267,20 +288,177 @@
     bars("chart-margin", rows, (r) => r.net_margin, null, null, money, true);
   }
 
+  // ---- settings and preview ----------------------------------------------------------------
+  const form = () => $("settings-form");
+  function input(name) { return form().elements.namedItem(name); }
+  function fill(settings) {
+    const p = settings.policy, e = settings.experiment;
+    input("voice").value = settings.voice; input("locale").value = settings.locale; input("brand_tier").value = settings.brand_tier;
+    $("incentives").replaceChildren(...INCENTIVES.map((name) => {
+      const label = el("label"); const box = el("input", { type: "checkbox", name: "incentive", value: name });
+      box.checked = p.allowed_incentives.includes(name); label.append(box, document.createTextNode(" " + name)); return label;
+    }));
+    input("policy.max_coupon_pct").value = p.max_coupon_pct; input("policy.margin_floor_pct").value = p.margin_floor_pct;
+    input("installments.on").checked = !!p.installments;
+    const inst = p.installments || { max_months: 6, min_amount: 0, cost_pct: 0 };
+    input("policy.installments.max_months").value = inst.max_months; input("policy.installments.min_amount").value = inst.min_amount;
+    input("policy.installments.cost_pct").value = inst.cost_pct;
+    input("policy.price_lock_allowed").checked = p.price_lock_allowed; input("policy.price_lock_hours").value = p.price_lock_hours;
+    input("experiment.holdout").value = e.holdout;
+    e.weights.forEach((w, i) => { input("experiment.weights." + i).value = w; });
+    input("flows").value = JSON.stringify(settings.flows, null, 2);
+  }
+  const num = (name) => { const v = input(name).value; return v === "" ? null : Number(v); };
+  // What the form says, as a partial stores-file document (the server checks every field).
+  function changes() {
+    const out = {
+      voice: input("voice").value, locale: input("locale").value, brand_tier: input("brand_tier").value,
+      policy: {
+        allowed_incentives: [...form().querySelectorAll("input[name=incentive]:checked")].map((b) => b.value),
+        max_coupon_pct: num("policy.max_coupon_pct"), margin_floor_pct: num("policy.margin_floor_pct"),
+        installments: input("installments.on").checked ? { max_months: num("policy.installments.max_months"),
+          min_amount: num("policy.installments.min_amount"), cost_pct: num("policy.installments.cost_pct") } : null,
+        price_lock_allowed: input("policy.price_lock_allowed").checked, price_lock_hours: num("policy.price_lock_hours"),
+      },
+      experiment: { holdout: num("experiment.holdout"), weights: [0, 1, 2].map((i) => num("experiment.weights." + i)) },
+    };
+    try { out.flows = JSON.parse(input("flows").value); } catch (err) { out.flows = "not JSON: " + err.message; }
+    return out;
+  }
+  function showErrors(errors) {
+    for (const node of form().querySelectorAll(".field-error")) node.classList.remove("field-error");
+    $("settings-errors").replaceChildren(...(errors || []).map((e) => {
+      const target = input(e.field) || (e.field.startsWith("policy.allowed_incentives") ? $("incentives") : null);
+      if (target && target.classList) target.classList.add("field-error");
+      return el("li", { "data-field": e.field }, e.field + ": " + e.message);
+    }));
+  }
+  async function loadSettings() {
+    if (!state.store) return;
+    const view = await call("GET", storePath("/settings"));
+    state.settings = view;
+    $("settings-role").textContent = "(" + view.role + ")";
+    const readOnly = view.role !== "owner";
+    $("settings-readonly").hidden = !readOnly;
+    $("save-settings").disabled = readOnly;
+    fill(view.settings);
+    showErrors([]); $("settings-saved").textContent = "";
+    $("preview-product").replaceChildren(el("option", { value: "" }, "no product (cart only)"),
+      ...view.products.map((p) => el("option", { value: p.id }, p.name + " · " + p.price)));
+    if (view.products.length) $("preview-product").value = view.products[0].id;
+    $("audit").replaceChildren(...view.audit.map((a) => el("li", {},
+      new Date(a.at).toLocaleString() + " · " + a.field + ": " + JSON.stringify(a.before) + " → " + JSON.stringify(a.after))));
+    preview();
+  }
+  async function save(event) {
+    event.preventDefault();
+    try {
+      const result = await call("PUT", storePath("/settings"), { changes: changes() });
+      showErrors([]);
+      $("settings-saved").textContent = result.changed.length ? "Saved: " + result.changed.join(", ") : "Nothing to save.";
+      await loadSettings();
+      $("settings-saved").textContent = result.changed.length ? "Saved: " + result.changed.join(", ") : "Nothing to save.";
+    } catch (err) {
+      showErrors(err.data && err.data.errors ? err.data.errors : [{ field: "$", message: err.message }]);
+    }
+  }
+  async function preview() {
+    const product = $("preview-product").value || null;
+    let result;
+    try { result = await call("POST", storePath("/preview"), { changes: changes(), product_id: product }); }
+    catch (err) { showErrors(err.data && err.data.errors ? err.data.errors : []); return; }
+    showErrors([]);
+    $("preview").replaceChildren(...REASONS.map((reason) => {
+      const table = el("table", { "data-reason": reason });
+      table.append(el("caption", {}, reason));
+      const head = el("tr"); head.append(el("th", { scope: "col" }, "English"), el("th", { scope: "col" }, "Türkçe"));
+      const row = el("tr");
+      for (const locale of ["en", "tr"]) {
+        const cell = el("td", { "data-locale": locale });
+        for (const v of result.variants[reason][locale]) {
+          const box = el("div", { class: "variant", "data-rank": v.rank, "data-incentive": v.incentive });
+          box.append(el("strong", {}, v.rank + ". " + v.title), el("span", {}, v.body));
+          if (v.cta) box.append(el("div", { class: "cta" }, v.cta));
+          cell.append(box);
+        }
+        row.append(cell);
+      }
+      const thead = el("thead"); thead.append(head); const tbody = el("tbody"); tbody.append(row);
+      table.append(thead, tbody);
+      return table;
+    }));
+    $("preview").dataset.voice = result.voice;
+  }
+  function previewSoon() { clearTimeout(state.previewTimer); state.previewTimer = setTimeout(preview, 300); }
+
+  // ---- agency --------------------------------------------------------------------------------
+  async function loadAgency() {
+    if (!state.me || !state.me.agencies.length) return;
+    const agency = state.me.agencies[0];
+    $("client-form").hidden = agency.role !== "owner";
+    const page = await call("GET", "/dashboard/api/agencies/" + encodeURIComponent(agency.id));
+    $("agency-name").textContent = page.name;
+    $("agency-stores").tBodies[0].replaceChildren(...page.stores.map((s) => {
+      const tr = el("tr", { "data-store": s.store_id });
+      tr.append(el("th", { scope: "row" }, s.store_id), el("td", {}, s.events_last_hour), el("td", {}, s.installation),
+        el("td", {}, s.overlays_shown), el("td", {}, s.recovered_revenue_verified.toLocaleString("en") + " " + s.currency));
+      return tr;
+    }));
+  }
+
   // ---- wiring --------------------------------------------------------------------------------
   document.addEventListener("DOMContentLoaded", () => {
+    const invitation = new URLSearchParams(location.hash.slice(1)).get("invitation");
     $("login-form").addEventListener("submit", async (e) => {
       e.preventDefault();
-      try { const info = await signIn($("secret").value.trim()); await open(info.store_id); }
-      catch (err) { $("login-error").textContent = err.message; }
+      try { await call("POST", "/dashboard/api/signin", { email: $("email").value.trim(), password: $("password").value }); await start(); }
+      catch (err) { $("login-error").textContent = err.status === 401 ? "Wrong e-mail or password." : err.message; }
     });
+    $("show-signup").addEventListener("click", () => showOnly("signup"));
+    $("show-login").addEventListener("click", () => showOnly("login"));
+    for (const radio of document.querySelectorAll("input[name=kind]")) radio.addEventListener("change", () => {
+      const agency = document.querySelector("input[name=kind]:checked").value === "agency";
+      $("su-store").hidden = agency; $("su-agency").hidden = !agency;
+    });
+    $("signup-form").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const body = { email: $("su-email").value.trim(), password: $("su-password").value };
+      if (invitation) body.invitation = invitation;
+      else if (document.querySelector("input[name=kind]:checked").value === "agency") body.agency = { name: $("su-agency-name").value };
+      else body.store = { id: $("su-store-id").value.trim(), origin: $("su-origin").value.trim(), locale: $("su-locale").value };
+      try {
+        const made = await call("POST", "/dashboard/api/signup", body);
+        if (made.secret_key) {
+          $("key-write").textContent = made.write_key; $("key-secret").textContent = made.secret_key; showOnly("keys");
+        } else await start();
+      } catch (err) {
+        $("signup-error").textContent = err.data && err.data.errors ? err.data.errors.map((x) => x.field + ": " + x.message).join("; ") : err.message;
+      }
+    });
+    $("keys-done").addEventListener("click", () => start());
     $("f-store").addEventListener("change", (e) => open(e.target.value));
     for (const id of ["f-reason", "f-device"]) $(id).addEventListener("change", () => open(state.store));
-    $("add-store").addEventListener("click", () => { stop(); showLogin(""); });
-    $("sign-out").addEventListener("click", () => {
-      state.keys = {}; sessionStorage.removeItem(KEYS); stop(); showLogin("Signed out.");
+    for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => show_view(tab.dataset.view));
+    $("sign-out").addEventListener("click", async () => {
+      try { await call("POST", "/dashboard/api/signout"); } finally { signedOut("Signed out."); }
     });
-    const stores = Object.keys(state.keys);
-    if (stores.length) open(stores[0]); else showLogin("");
+    form().addEventListener("submit", save);
+    form().addEventListener("change", previewSoon);
+    $("preview-product").addEventListener("change", preview);
+    $("client-form").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const agency = state.me.agencies[0];
+      try {
+        const made = await call("POST", "/dashboard/api/agencies/" + encodeURIComponent(agency.id) + "/stores",
+          { store: { id: $("client-id").value.trim(), origin: $("client-origin").value.trim() } });
+        $("client-result").textContent = "Added " + made.store_id + " · write key " + made.write_key + " · secret key " + made.secret_key;
+        state.me = await call("GET", "/dashboard/api/me");
+        loadAgency();
+      } catch (err) {
+        $("client-result").textContent = err.data && err.data.errors ? err.data.errors.map((x) => x.field + ": " + x.message).join("; ") : err.message;
+      }
+    });
+    if (invitation) { showOnly("signup"); $("su-invited").hidden = false; $("su-kind").hidden = true; $("su-store").hidden = true; return; }
+    start().catch(() => signedOut(""));
   });
 })();

@@ -4,7 +4,7 @@
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
-  const state = { key: null, currency: "", timer: null };
+  const state = { store: null, currency: "", timer: null };
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -55,15 +55,16 @@
   }
 
   async function refresh() {
-    if (!state.key || $("app").hidden || document.hidden) return;
+    if (!state.store || $("app").hidden || document.hidden) return;
     try {
-      const response = await fetch("/v1/flows/report", { headers: { Authorization: "Bearer " + state.key }, cache: "no-store" });
+      const response = await fetch("/dashboard/api/flows/report?" + new URLSearchParams({ store: state.store }),
+        { credentials: "same-origin", cache: "no-store" });
       if (response.ok) draw(await response.json());
     } catch (err) { /* the dashboard's status line says when the server is away; retried next tick */ }
   }
 
   document.addEventListener("cartcoach:store", (e) => {
-    state.key = e.detail.key;
+    state.store = e.detail.store;
     state.currency = e.detail.info.currency || "";
     clearInterval(state.timer);
     refresh();

@@ -4,9 +4,9 @@
 (function () {
   const OWN = "cartcoach.outbox.key";
   const $ = (id) => document.getElementById(id);
-  // Signed in on the CRO dashboard in this tab? Its first store's key opens the outbox too.
-  const dashboardKeys = JSON.parse(sessionStorage.getItem("cartcoach.dashboard.keys") || "{}");
-  let key = sessionStorage.getItem(OWN) || Object.values(dashboardKeys)[0] || null;
+  // Opened from the dashboard (?store=): the user's sign-in cookie reads the outbox; else the secret key.
+  let store = new URLSearchParams(location.search).get("store");
+  let key = store ? null : sessionStorage.getItem(OWN);
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -14,8 +14,13 @@
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
   }
-  async function get(path) {
-    const response = await fetch(path, { headers: { Authorization: "Bearer " + key }, cache: "no-store" });
+  // The secret key reads /v1/flows/…; the dashboard's sign-in cookie reads /dashboard/api/flows/…?store=.
+  async function get(name, query) {
+    const response = key
+      ? await fetch(`/v1/flows/${name}?` + new URLSearchParams(query),
+        { headers: { Authorization: "Bearer " + key }, cache: "no-store" })
+      : await fetch(`/dashboard/api/flows/${name}?` + new URLSearchParams({ ...query, store }),
+        { credentials: "same-origin", cache: "no-store" });
     if (response.status === 401) throw new Error("unauthorized");
     return response.json();
   }
@@ -38,7 +43,7 @@
   }
   async function refresh() {
     try {
-      const [outbox, report] = await Promise.all([get("/v1/flows/outbox?limit=60"), get("/v1/flows/report")]);
+      const [outbox, report] = await Promise.all([get("outbox", { limit: 60 }), get("report", {})]);
       $("messages").replaceChildren(...outbox.messages.map(message));
       const rows = report.steps.map((r) => {
         const tr = el("tr");
@@ -49,14 +54,14 @@
       $("report").querySelector("tbody").replaceChildren(...rows);
       $("status").textContent = `${outbox.store_id}: ${outbox.messages.length} messages`;
     } catch (e) {
-      if (e.message === "unauthorized") { key = null; show(); }
+      if (e.message === "unauthorized") { key = null; store = null; show(); }
       else $("status").textContent = "Could not load the outbox; retrying.";
     }
   }
   function show() {
-    $("login").hidden = !!key;
-    $("app").hidden = !key;
-    if (key) refresh();
+    $("login").hidden = !!(key || store);
+    $("app").hidden = !(key || store);
+    if (key || store) refresh();
   }
   $("login-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -64,6 +69,6 @@
     sessionStorage.setItem(OWN, key);
     show();
   });
-  setInterval(() => { if (key && !document.hidden) refresh(); }, 3000);
+  setInterval(() => { if ((key || store) && !document.hidden) refresh(); }, 3000);
   show();
 })();

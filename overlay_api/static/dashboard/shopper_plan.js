@@ -1,10 +1,10 @@
 // cartcoach dashboard, shopper's plan panel: for one session (typed, or "plan" on a live row), what the
 // page showed, each follow-up step (scheduled, sent, held back) with its due time in the store's zone,
-// and the rule that held it back. Reads GET /v1/flows/plan with the store's secret key; text as text only.
+// and the rule that held it back. Reads GET /v1/flows/plan as the signed-in user (session cookie, ?store=); text as text only.
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
-  const state = { key: null };
+  const state = { store: null };
   const RULES = { consent: "no consent", quiet_hours: "quiet hours", cap: "frequency cap", iys: "İYS",
                   holdout: "holdout", purchase: "purchase", no_reason: "no confident reason", priority: "another flow won",
                   erasure: "erased", restart: "server restarted" };
@@ -61,12 +61,12 @@
   }
 
   async function load(session) {
-    if (!state.key) return;
+    if (!state.store) return;
     const target = $("plan");
     let response;
     try {
-      response = await fetch("/v1/flows/plan?" + new URLSearchParams({ session_id: session }),
-        { headers: { Authorization: "Bearer " + state.key }, cache: "no-store" });
+      response = await fetch("/dashboard/api/flows/plan?" + new URLSearchParams({ store: state.store, session_id: session }),
+        { credentials: "same-origin", cache: "no-store" });
     } catch (err) {
       target.replaceChildren(el("p", { class: "error", role: "alert" }, "Server unreachable; try again."));
       return;
@@ -83,8 +83,8 @@
   }
 
   document.addEventListener("cartcoach:store", (e) => {
-    if (e.detail.key !== state.key) $("plan").replaceChildren();  // another store: not its shopper
-    state.key = e.detail.key;
+    if (e.detail.store !== state.store) $("plan").replaceChildren();  // another store: not its shopper
+    state.store = e.detail.store;
   });
   document.addEventListener("DOMContentLoaded", () => {
     $("plan-form").addEventListener("submit", (e) => { e.preventDefault(); load($("plan-session").value.trim()); });
