@@ -32,7 +32,7 @@ from scorer.profile import AbandonmentProfile
 from stream.profile_store import MemoryProfileStore
 from stream.reason_history import HOUR_MS
 from tests.browser.dashboard_data import run
-from tests.browser.test_overlay_layout import AXE, serious_violations
+from tests.browser.test_overlay_layout import serious_violations
 from tests.live_server import LiveServer, free_port
 
 SECRET = "sk_reports_test_0001"
@@ -43,6 +43,8 @@ NOW = int(time.time() * 1000)
 #: Days ago of each cohort: the first falls outside the period the test asks for.
 COHORTS = (10, 3, 0)
 TRACED = "s-trace-price-0001"
+#: The panels' pictures in docs/dashboard.md, refreshed by these tests.
+IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 
 def day(ms: int) -> str:
@@ -192,6 +194,7 @@ def test_the_date_range_report_shows_the_report_apis_figures(page: Page, live: L
             nudge[k] for k in ("exposures", "impressions", "clicks", "recoveries", "orders", "refunds")]
     assert {n["incentive"] for n in report["nudges"]} == {"reviews", "warranty", "none"}
     assert serious_violations(page, "#reports") == []
+    page.locator("#reports").screenshot(path=str(IMG / "dashboard-report.png"))
 
 
 def test_csv_and_pdf_downloads_carry_the_apis_numbers(page: Page, live: LiveServer, tmp_path: Path) -> None:
@@ -241,6 +244,7 @@ def test_the_drift_alarm_from_stored_hours_shows_on_the_dashboard(page: Page, li
     price = page.locator('#drift-legend li[data-reason="price"]')
     expect(price).to_have_attribute("data-total", str(sum(history["mix"]["price"])))
     assert page.locator("#drift-chart svg rect").count() > 40  # hour by hour, not one bar
+    page.locator("#drift").screenshot(path=str(IMG / "dashboard-drift.png"))
 
 
 def test_why_this_nudge_shows_the_rule_the_incentives_and_the_arm(page: Page, live: LiveServer) -> None:
@@ -260,6 +264,7 @@ def test_why_this_nudge_shows_the_rule_the_incentives_and_the_arm(page: Page, li
     titles = out.locator("table", has_text="The three variants").locator("tbody tr td:nth-child(3)").all_inner_texts()
     assert titles == [v["title"] for v in trace["variants"]]
     assert "coupon" not in [v["incentive"] for v in trace["variants"]]
+    page.locator("#why").screenshot(path=str(IMG / "dashboard-why.png"))
     page.fill("#why-session", "s-never-seen-0001")
     page.click("#why-form button[type=submit]")
     expect(out.locator("[role=alert]")).to_contain_text("No profile or exposure for this session")
