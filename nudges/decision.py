@@ -110,6 +110,7 @@ async def decide(
     with the "why this nudge" account of the decision (:mod:`nudges.decision_trace`).
     """
     experiment, policy = store.experiment, store.policy
+    explain = trace is not None  # the full account costs a few offers more: only when asked
     trace = trace if trace is not None else Trace(store_id=store.id, session_id=moment.session_id, at=moment.now_ms)
     if profile is None:
         trace.gates.append("no profile for this session yet")
@@ -152,8 +153,9 @@ async def decide(
     generated = generator.lookup(ctx, profile) if generator else None
     variants = propose(profile, ctx, generated, trace.guardrails)
     shown = None if arm.rank is None or arm.name == HOLDOUT else variants[arm.rank - 1]
-    trace.arm_why = arm_explanation(unit_interval(store.id, experiment.name, moment.session_id),
-                                    arm_probabilities(experiment), arm.name)
+    if explain:
+        trace.arm_why = arm_explanation(unit_interval(store.id, experiment.name, moment.session_id),
+                                        arm_probabilities(experiment), arm.name)
     observed = context_of(profile, ctx, moment.trigger)
     if experiment.policy == "learning" and learners is not None:
         actions = allowed_actions(profile.reasons, ctx, CANDIDATES)
@@ -201,7 +203,8 @@ async def decide(
             "rules": ",".join(applied.matched)[:300],
         },
     )
-    _fill_trace(trace, applied, original, variants, arm, shown, profile)
+    if explain:
+        _fill_trace(trace, applied, original, variants, arm, shown, profile)
     return Decision(arm, shown, event)
 
 
