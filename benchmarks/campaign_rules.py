@@ -19,17 +19,14 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nudges.catalogue import Catalogue  # noqa: E402
-from nudges.decision import Moment, decide  # noqa: E402
-from nudges.decision_trace import Trace  # noqa: E402
-from nudges.ledger import MemoryLedger  # noqa: E402
-from nudges.stores import StoreRegistry  # noqa: E402
-from scorer.events import REASONS  # noqa: E402
-from scorer.profile import AbandonmentProfile  # noqa: E402
+if TYPE_CHECKING:
+    from nudges.catalogue import Catalogue
+    from scorer.profile import AbandonmentProfile
 
 CONDITIONS = [
     'category == "coats" and season == "winter"',
@@ -64,6 +61,9 @@ stores:
 
 
 def profiles(n: int) -> list[AbandonmentProfile]:
+    from scorer.events import REASONS
+    from scorer.profile import AbandonmentProfile
+
     out = []
     for i in range(n):
         top = REASONS[i % len(REASONS)]
@@ -81,6 +81,10 @@ async def timed(configs: list[tuple[object, bool]], batch: list[AbandonmentProfi
                 catalogue: Catalogue) -> list[list[float]]:
     """Seconds per decision for each (store, trace) configuration, interleaved decision by
     decision so that a busy machine slows every configuration alike."""
+    from nudges.decision import Moment, decide
+    from nudges.decision_trace import Trace
+    from nudges.ledger import MemoryLedger
+
     ledger = MemoryLedger()
     times: list[list[float]] = [[] for _ in configs]
     for p in batch:
@@ -99,6 +103,10 @@ def main() -> None:
     parser.add_argument("--decisions", type=int, default=2000, help="decisions per configuration (default 2000)")
     parser.add_argument("--rules", type=int, default=10, help="rules in the store with rules (default 10)")
     args = parser.parse_args()
+    # Imported after the arguments: --help answers without loading the decision core.
+    from nudges.catalogue import Catalogue
+    from nudges.stores import StoreRegistry
+
     catalogue = Catalogue.from_products("shop", [{"id": "coat", "name": "Coat", "price": 800, "cost": 400,
                                                   "stock": 180, "category": "coats"}])
     batch = profiles(args.decisions)
