@@ -63,6 +63,11 @@ class ExperimentsApi:
         if isinstance(period, Response):
             return period
         since, until = period
+        # The store filter: a key reads its own store only (an agency's view over several
+        # stores is signed in per store); naming another store is refused, not ignored.
+        wanted = request.query_params.get("store")
+        if wanted is not None and wanted != store.id:
+            return error_response(403, "This key does not read that store's report", "$.query.store")
         known = name == store.experiment.name or name in await self._ledger.experiments(store.id)
         if not (_NAME.match(name) and known):
             return error_response(404, f"No experiment named {name[:64]!r} in this store", "$.path.experiment")

@@ -173,6 +173,10 @@ def test_the_date_range_report_shows_the_report_apis_figures(page: Page, live: L
     everything = api(live, f"/v1/experiments/{EXPERIMENT}/report").json()
     assert report["summary"]["treated_exposures"] < everything["summary"]["treated_exposures"]  # the range cuts
     assert report["period"] == {"since": SINCE, "until": UNTIL, "timezone": "UTC"}
+    assert api(live, f"/v1/experiments/{EXPERIMENT}/report?{PERIOD}&store=demo").json() == report
+    other = httpx.get(f"{live.url}/v1/experiments/{EXPERIMENT}/report?store=elsewhere",
+                      headers={"Authorization": f"Bearer {SECRET}"})
+    assert other.status_code == 403 and other.json()["path"] == "$.query.store"
     open_period(page, live, SINCE, UNTIL)
     summary = report["summary"]
     for field in ("attributed_revenue", "incremental_revenue", "net_margin", "incremental_net_margin",

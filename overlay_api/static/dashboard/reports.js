@@ -49,7 +49,8 @@
     if (!$("rep-from").value) $("rep-from").value = isoDay(Date.now() - 6 * DAY_MS);
   }
   const period = () => "from=" + encodeURIComponent($("rep-from").value) + "&to=" + encodeURIComponent($("rep-to").value);
-  const reportPath = (extra) => "/v1/experiments/" + encodeURIComponent(state.experiment) + "/report?" + period() + (extra || "");
+  const reportPath = (extra) => "/v1/experiments/" + encodeURIComponent(state.experiment) + "/report?" + period() +
+    "&store=" + encodeURIComponent($("f-store").value) + (extra || "");
 
   async function loadAll() {
     if ($("app").hidden || !$("f-store").value) return;
