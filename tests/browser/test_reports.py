@@ -277,3 +277,12 @@ def test_why_this_nudge_shows_the_rule_the_incentives_and_the_arm(page: Page, li
     page.click("#why-form button[type=submit]")
     expect(out.locator("[role=alert]")).to_contain_text("No profile or exposure for this session")
     assert serious_violations(page, "#why") == []
+
+
+def test_the_dashboard_and_the_demo_store_have_a_favicon(page: Page, live: LiveServer) -> None:
+    for path in ("/dashboard", "/demo/en/"):
+        page.goto(live.url + path)
+        href = page.locator('link[rel="icon"]').get_attribute("href")
+        icon = httpx.get(live.url + href)
+        assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml"), path
+        assert b"<svg" in icon.content and b"cartcoach" in icon.content
