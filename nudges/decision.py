@@ -199,8 +199,8 @@ async def decide(
             **decision_props(observed, actions, probs),
             # Whether the variants all answer the top reason or hedge across reasons.
             "mode": variants[0].mode,
-            # The campaign rules that matched (comma-separated names; "" when none).
-            "rules": ",".join(applied.matched)[:300],
+            # The campaign rules that matched, comma-separated (only when some did: props hold 20 at most).
+            **({"rules": ",".join(applied.matched)[:300]} if applied.matched else {}),
         },
     )
     if explain:
