@@ -44,6 +44,8 @@ class Product(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     #: One name, or one per locale (``{en: ..., tr: ...}``).
     name: Name | dict[Locale, Name]
     price: Money
+    #: The product's category, for campaign rules (``category == "coats"``).
+    category: Annotated[str, msgspec.Meta(max_length=60)] | None = None
     cost: Money | None = None
     margin_pct: Annotated[float, msgspec.Meta(ge=0, le=100)] | None = None
     stock: Annotated[int, msgspec.Meta(ge=0)] | None = None

@@ -29,6 +29,7 @@ from babel import Locale
 from babel.numbers import format_currency, get_currency_symbol
 
 from nudges.incentives import Offer
+from nudges.tones import Tone, shape
 
 Segment = tuple[tuple[str, ...], str]
 
@@ -364,10 +365,24 @@ def badges(words: dict[str, str], locale: str, limit: int = 3) -> list[str]:
     return out[:limit]
 
 
-def write(offer: Offer, locale: str, voice: str, currency: str) -> Copy:
-    """The template copy for an offer; every value comes from ``offer.claims``."""
+def write(offer: Offer, locale: str, voice: str, currency: str, tone: Tone | None = None) -> Copy:
+    """The template copy for an offer; every value comes from ``offer.claims``.
+
+    A resolved ``tone`` (:func:`nudges.tones.resolve`) picks the voice and shapes the
+    words (shorter body, exclamation, its own button labels); claims stay the template's.
+
+    >>> from nudges.tones import LIBRARY
+    >>> offer = Offer(incentive="return_guarantee", reason="trust", claims={"returns.days": 30})
+    >>> write(offer, "en", "friendly", "TRY", LIBRARY["playful"])[:3]
+    ('30 days to change your mind!', "If it's not right, send it back within 30 days.", "Let's do it")
+    """
+    if tone is not None:
+        voice = tone.voice or voice
     words = values(offer, locale, currency)
     template = TEMPLATES[offer.incentive][(locale, voice)]
     title = _pick(template.title, words) or ""
     body = _pick(template.body, words) or ""
-    return Copy(title, body, template.cta, DISMISS[(locale, voice)], badges(words, locale))
+    cta, dismiss = template.cta, DISMISS[(locale, voice)]
+    if tone is not None:
+        title, body, cta, dismiss = shape(tone, offer.incentive, locale, title, body, cta, dismiss)
+    return Copy(title, body, cta, dismiss, badges(words, locale))

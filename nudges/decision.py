@@ -34,8 +34,10 @@ from __future__ import annotations
 import uuid
 from typing import NamedTuple
 
-from nudges.assignment import HOLDOUT, Arm, arm_probabilities, assign
+from nudges.assignment import HOLDOUT, Arm, arm_probabilities, assign, unit_interval
+from nudges.campaign import Applied, apply_rules
 from nudges.catalogue import Catalogue
+from nudges.decision_trace import Trace, VariantLine, arm_explanation, incentive_lines
 from nudges.guardrails import Variant, violations
 from nudges.incentives import Context, build_offer
 from nudges.learning.bandit import CANDIDATES, Action, allowed_actions, context_of
@@ -86,6 +88,7 @@ async def decide(
     catalogue: Catalogue,
     generator: LlmGenerator | None = None,
     learners: Learners | None = None,
+    trace: Trace | None = None,
 ) -> Decision | None:
     """The decision for this moment, or ``None`` when nothing should be said or logged.
 
@@ -101,26 +104,47 @@ async def decide(
     times the bandit's probability for that incentive. Either way the event logs what
     the decision saw and the probability of every action it could take, for off-policy
     evaluation (``cartcoach policy evaluate``).
+
+    The store's campaign rules (``rules:``) are applied to the context before the
+    scenario engine runs (:mod:`nudges.campaign`). ``trace``, when given, is filled
+    with the "why this nudge" account of the decision (:mod:`nudges.decision_trace`).
     """
     experiment, policy = store.experiment, store.policy
-    if profile is None or profile.confidence < experiment.min_confidence:
+    explain = trace is not None  # the full account costs a few offers more: only when asked
+    trace = trace if trace is not None else Trace(store_id=store.id, session_id=moment.session_id, at=moment.now_ms)
+    if profile is None:
+        trace.gates.append("no profile for this session yet")
+        return None
+    trace.reason, trace.confidence, trace.risk = profile.top_reason, profile.confidence, profile.risk
+    trace.evidence = list(profile.evidence)
+    if profile.confidence < experiment.min_confidence:
+        trace.gates.append(f"confidence {profile.confidence:.2f} is below the experiment's min_confidence {experiment.min_confidence:.2f}")
         return None
     # The page's own word on the cart counts when the events carried no prices.
     cart_value = min(profile.cart_value or moment.cart_value or 0.0, store.max_cart_value)
     if cart_value <= 0 and not policy.overlay_empty_cart:
+        trace.gates.append("the cart is empty (policy.overlay_empty_cart is off)")
         return None
     if profile.evidence in ([], [NO_EVIDENCE]) and not policy.overlay_without_evidence:
+        trace.gates.append("no hesitation signal moved the profile (policy.overlay_without_evidence is off)")
         return None
     now = moment.now_ms
     seen = await ledger.exposure(store.id, experiment.name, moment.session_id)
     if moment.respect_cooldown and seen is not None and now - seen.at < experiment.cooldown_min * 60_000:
+        trace.gates.append(f"cooldown: this session saw a nudge {(now - seen.at) / 60_000:.0f} min ago "
+                           f"(cooldown {experiment.cooldown_min:g} min)")
         return None
 
     visitor_id = moment.visitor_id or profile.visitor_id
     arm = assign(store.id, experiment, moment.session_id)
-    ctx, variants = await proposals(store, profile, moment, ledger, catalogue, generator)
+    proposal = await proposals(store, profile, moment, ledger, catalogue, generator, trace.guardrails)
+    applied, variants = proposal.applied, proposal.variants
+    ctx = applied.ctx
     lang = ctx.locale
     shown = None if arm.rank is None or arm.name == HOLDOUT else variants[arm.rank - 1]
+    if explain:
+        trace.arm_why = arm_explanation(unit_interval(store.id, experiment.name, moment.session_id),
+                                        arm_probabilities(experiment), arm.name)
     observed = context_of(profile, ctx, moment.trigger)
     if experiment.policy == "learning" and learners is not None:
         actions = allowed_actions(profile.reasons, ctx, CANDIDATES)
@@ -133,6 +157,8 @@ async def decide(
             if arm.name != HOLDOUT:
                 arm = Arm("learning", rest * choice.probability)
                 shown = _learned_variant(actions[choice.index], profile.confidence, ctx) or variants[0]
+                trace.arm_why += (f"; learning policy: the bandit chose {actions[choice.index].incentive} "
+                                  f"with probability {choice.probability:.2f} among {len(actions)} allowed")
     else:
         actions, probs = _fixed_actions(variants, arm_probabilities(experiment))
     event = CollectedEvent(
@@ -162,9 +188,23 @@ async def decide(
             **decision_props(observed, actions, probs),
             # Whether the variants all answer the top reason or hedge across reasons.
             "mode": variants[0].mode,
+            # The campaign rules that matched, comma-separated (only when some did: props hold 20 at most).
+            **({"rules": ",".join(applied.matched)[:300]} if applied.matched else {}),
         },
     )
+    if explain:
+        _fill_trace(trace, applied, proposal.original, variants, arm, shown, profile)
     return Decision(arm, shown, event)
+
+
+class Proposal(NamedTuple):
+    """The fixed arms' three variants for one profile and moment, and how the store's rules shaped them."""
+
+    #: The context before the store's campaign rules (the trace compares the two).
+    original: Context
+    #: The campaign rules' outcome; ``applied.ctx`` is the context the variants answer.
+    applied: Applied
+    variants: list[Variant]
 
 
 async def proposals(
@@ -174,24 +214,43 @@ async def proposals(
     ledger: ExperimentLedger,
     catalogue: Catalogue,
     generator: LlmGenerator | None = None,
-) -> tuple[Context, list[Variant]]:
+    rejected: list[str] | None = None,
+) -> Proposal:
     """The three ranked variants the fixed arms would show this profile at this moment.
 
     :func:`decide` picks one of them by arm; the dashboard's settings preview shows all
-    three, so what a store owner previews is what shoppers get.
+    three, so what a store owner previews is what shoppers get (campaign rules included).
+    ``rejected`` collects the variants the guardrails turned down.
     """
     visitor_id = moment.visitor_id or profile.visitor_id
     coupons = await ledger.coupons_offered(store.id, visitor_id)
-    ctx = Context(
+    original = Context(
         store=store,
         product=catalogue.product(store.id, moment.product_id),
-        cart_value=profile.cart_value or moment.cart_value or 0.0,
+        # The page's own word on the cart counts when the events carried no prices; never above the store's bound.
+        cart_value=min(profile.cart_value or moment.cart_value or 0.0, store.max_cart_value),
         now_ms=moment.now_ms,
         locale=(moment.locale or store.locale)[:2],
         coupon_eligible=coupons == 0 and moment.coupon_allowed,
     )
-    generated = generator.lookup(ctx, profile) if generator else None
-    return ctx, propose(profile, ctx, generated)
+    applied = apply_rules(profile, original, moment.trigger)
+    generated = generator.lookup(applied.ctx, profile) if generator else None
+    return Proposal(original, applied, propose(profile, applied.ctx, generated, rejected))
+
+
+def _fill_trace(trace: Trace, applied: Applied, original: Context, variants: list[Variant], arm: Arm,
+                shown: Variant | None, profile: AbandonmentProfile) -> None:
+    ctx = applied.ctx
+    trace.facts, trace.rules, trace.effects = applied.facts, applied.results, applied.effects
+    tone = ctx.store.tone
+    trace.tone = tone if isinstance(tone, str) else (f"custom ({tone.like or ctx.store.voice})" if tone else f"voice {ctx.store.voice}")
+    trace.boldness = ctx.boldness
+    reasons = [profile.top_reason] if variants[0].mode == "focused" else [r for r, p in profile.reasons.items() if p > 0]
+    trace.incentives = incentive_lines(reasons, applied, original, variants)
+    trace.variants = [VariantLine(v.rank, v.variant, v.incentive, v.title, v.source) for v in variants]
+    trace.arm = arm.name
+    trace.shown = shown.variant if shown else None
+    trace.outcome = "shown" if shown else "holdout"
 
 
 def _fixed_actions(variants: list[Variant], arm_probs: list[float]) -> tuple[list[Action], list[float]]:

@@ -32,6 +32,7 @@ from typing import Final, NamedTuple
 
 import msgspec
 
+from nudges.cro_report import NudgeRow, Period, Summary
 from nudges.ledger import Tallies, Tally
 
 TAU: Final = 0.05
@@ -87,6 +88,8 @@ class Row(msgspec.Struct, kw_only=True):
     reason: str
     exposures: int
     propensity: float | None
+    #: Exposed sessions whose overlay the snippet reported on screen.
+    impressions: int
     clicks: int
     recoveries: int
     recovery_rate: float | None
@@ -124,6 +127,13 @@ class Report(msgspec.Struct, kw_only=True):
     revenue_verified: bool = True
     revenue_basis: str = REVENUE_BASIS
     rows: list[Row]
+    #: The period the rows cover (sessions first exposed in it, UTC days; open-ended when None).
+    period: Period | None = None
+    #: Attributed vs incremental revenue, net margin vs a blanket coupon (``nudges.cro_report``).
+    summary: Summary | None = None
+    #: Per incentive shown: impressions, clicks, recoveries, refunds.
+    nudges: list[NudgeRow] = []
+    currency: str | None = None
 
 
 def _sum(cells: list[Tally]) -> Tally:
@@ -146,6 +156,7 @@ def _row(arm: str, reason: str, t: Tally, holdout: Tally | None, margin_pct: flo
         arm=arm,
         reason=reason,
         exposures=t.exposures,
+        impressions=t.impressions,
         propensity=r6(t.propensity_sum / t.exposures) if t.exposures else None,
         clicks=t.clicks,
         recoveries=t.recoveries,

@@ -87,6 +87,8 @@ class Context:
     locale: str = "en"
     #: False for a visitor who already got a coupon and did not buy (see "Honest incentives").
     coupon_eligible: bool = True
+    #: A campaign rule's aggressiveness (-1, 0, +1), which overrides stock and calendar.
+    boldness_override: int | None = None
 
     @property
     def stock_level(self) -> str | None:
@@ -102,7 +104,9 @@ class Context:
 
     @property
     def boldness(self) -> int:
-        """-1 protective, 0 normal, +1 bold: from stock and the store's calendar."""
+        """-1 protective, 0 normal, +1 bold: a campaign rule's say, else stock and the store's calendar."""
+        if self.boldness_override is not None:
+            return self.boldness_override
         level = {"low": -1, "overstock": 1}.get(self.stock_level or "", 0)
         today = datetime.fromtimestamp(self.now_ms / 1000, UTC).date()
         level += sum(day.tone for day in self.store.calendar if day.covers(today))

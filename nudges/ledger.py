@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
 from typing import Final, Protocol
 
 import msgspec
@@ -60,7 +61,9 @@ import redis.asyncio as aioredis
 from scorer.events import CollectedEvent
 
 #: Events the ledger reads; every other type returns at once.
-LEDGER_EVENTS: Final = frozenset({"overlay_decision", "overlay_click", "purchase", "refund"})
+LEDGER_EVENTS: Final = frozenset({"overlay_decision", "overlay_impression", "overlay_click", "purchase", "refund"})
+#: Longest period a dated report may span (one day bucket is read per day).
+MAX_REPORT_DAYS: Final = 400
 #: Longest attribution window honoured (a store's window is carried on each exposure).
 MAX_WINDOW_S: Final = 30 * 24 * 3600
 #: How long order records are kept for refunds to find them.
@@ -71,9 +74,11 @@ METRICS: Final = ("exposures", "clicks", "recoveries", "orders", "revenue", "inc
 
 
 class Tally(msgspec.Struct, kw_only=True):
-    """One (arm, reason) cell of an experiment."""
+    """One (arm, reason) cell of an experiment, or one nudge (incentive) of it."""
 
     exposures: int = 0
+    #: Exposed sessions whose overlay the snippet reported on screen (holdout: none).
+    impressions: int = 0
     clicks: int = 0
     #: Exposed sessions with at least one attributed purchase.
     recoveries: int = 0
@@ -88,6 +93,22 @@ class Tally(msgspec.Struct, kw_only=True):
 
 
 Tallies = dict[tuple[str, str], Tally]
+#: Per incentive shown ("none" for the holdout).
+NudgeTallies = dict[str, Tally]
+
+
+def day_of(at_ms: int) -> str:
+    """The UTC date an exposure falls on: the day bucket its whole cohort is counted in.
+
+    >>> day_of(86_400_000 * 365)
+    '1971-01-01'
+    """
+    return datetime.fromtimestamp(at_ms / 1000, UTC).date().isoformat()
+
+
+def days_between(since: date, until: date) -> list[str]:
+    """Every UTC date from ``since`` to ``until``, both included."""
+    return [(since + timedelta(days=i)).isoformat() for i in range((until - since).days + 1)]
 
 
 class Exposure(msgspec.Struct, frozen=True):
@@ -111,6 +132,9 @@ class Attribution(msgspec.Struct, frozen=True):
     reason: str
     #: The session whose decision the order went to ("" in records written before rewards were joined).
     session: str = ""
+    #: The exposure's incentive and day bucket ("" in records written before dated reports).
+    incentive: str = ""
+    day: str = ""
 
 
 #: The arm of the learning policy's decisions (``nudges/decision.py``).
@@ -146,8 +170,14 @@ class ExperimentLedger(Protocol):
     async def record(self, event: CollectedEvent) -> None:
         """Fold one event in (cheap no-op for types the ledger does not read)."""
 
-    async def tallies(self, store_id: str, experiment: str) -> Tallies:
-        """Counts and sums per (arm, reason) for the report."""
+    async def tallies(self, store_id: str, experiment: str, since: date | None = None,
+                      until: date | None = None) -> Tallies:
+        """Counts and sums per (arm, reason) for the report; with ``since``/``until`` (UTC
+        dates, both included) only the sessions exposed in that period, with all their outcomes."""
+
+    async def nudge_tallies(self, store_id: str, experiment: str, since: date | None = None,
+                            until: date | None = None) -> NudgeTallies:
+        """Counts and sums per incentive shown, for sessions exposed in the period (all if None)."""
 
     async def experiments(self, store_id: str) -> list[str]:
         """Experiments with at least one exposure."""
@@ -181,7 +211,9 @@ class _Backend(Protocol):
     async def hincr(self, key: str, fields: dict[str, float], ttl_s: int | None = None) -> None: ...
     async def rpush(self, key: str, value: bytes) -> None: ...
     async def lrange(self, key: str, start: int) -> list[bytes]: ...
+    async def hincr_many(self, updates: list[tuple[str, dict[str, float]]]) -> None: ...
     async def hgetall(self, key: str) -> dict[str, float]: ...
+    async def hgetall_many(self, keys: list[str]) -> list[dict[str, float]]: ...
     async def sadd(self, key: str, member: str) -> bool: ...
     async def smembers(self, key: str) -> set[str]: ...
     async def zadd(self, key: str, member: str, score: int, ttl_s: int) -> None: ...
@@ -208,6 +240,8 @@ class Ledger:
             await self._exposure(event)
         elif kind == "overlay_click":
             await self._click(event)
+        elif kind == "overlay_impression":
+            await self._impression(event)
         elif kind == "purchase":
             await self._purchase(event)
         else:
@@ -235,8 +269,9 @@ class Ledger:
         ttl = window_s + 7 * 24 * 3600
         if not await self._db.set_nx(_k(store, "x", exp, event.session_id), _json.encode(exposure), ttl):
             return
-        cell = f"{exposure.arm}|{exposure.reason}"
-        await self._db.hincr(_k(store, "t", exp), {f"{cell}|exposures": 1, f"{cell}|propensity_sum": exposure.propensity})
+        await self._count(store, exp, exposure.arm, exposure.reason, exposure.incentive, day_of(exposure.at),
+                          {"exposures": 1, "propensity_sum": exposure.propensity})
+        await self._db.sadd(_k(store, "days", exp), day_of(exposure.at))
         await self._db.zadd(_k(store, "v", event.visitor_id), f"{exp}\x1f{event.session_id}", event.at, ttl)
         await self._db.sadd(_k(store, "experiments"), exp)
         if exposure.incentive == "coupon":
@@ -253,7 +288,31 @@ class Ledger:
         exposure = await self.exposure(store, exp, event.session_id)
         if exposure is None or not await self._db.sadd(_k(store, "clicked", exp), event.session_id):
             return
-        await self._db.hincr(_k(store, "t", exp), {f"{exposure.arm}|{exposure.reason}|clicks": 1})
+        await self._count(store, exp, exposure.arm, exposure.reason, exposure.incentive, day_of(exposure.at),
+                          {"clicks": 1})
+
+    async def _impression(self, event: CollectedEvent) -> None:
+        if event.experiment is None:
+            return
+        store, exp = event.store_id, event.experiment
+        exposure = await self.exposure(store, exp, event.session_id)
+        if exposure is None or exposure.incentive == "none":
+            return
+        if not await self._db.sadd(_k(store, "seen", exp), event.session_id):
+            return
+        await self._count(store, exp, exposure.arm, exposure.reason, exposure.incentive, day_of(exposure.at),
+                          {"impressions": 1})
+
+    async def _count(self, store: str, exp: str, arm: str, reason: str, incentive: str, day: str,
+                     metrics: dict[str, float]) -> None:
+        """Add to the experiment's totals, to its day bucket (the exposure's day) and, with a
+        day known, to the nudge's day bucket: one round trip."""
+        cell = {f"{arm}|{reason}|{m}": v for m, v in metrics.items()}
+        updates = [(_k(store, "t", exp), cell)]
+        if day:
+            updates.append((_k(store, "t", exp, day), cell))
+            updates.append((_k(store, "n", exp, day), {f"{incentive or 'none'}|{m}": v for m, v in metrics.items()}))
+        await self._db.hincr_many(updates)
 
     async def _purchase(self, event: CollectedEvent) -> None:
         if event.order_id is None or not event.verified:
@@ -272,14 +331,15 @@ class Ledger:
         amount = event.amount or 0.0
         attributions = []
         for exp, (_, session, exposure) in latest.items():
-            cell = f"{exposure.arm}|{exposure.reason}"
-            fields = {f"{cell}|orders": 1, f"{cell}|revenue": amount}
+            metrics = {"orders": 1, "revenue": amount}
             if await self._db.sadd(_k(store, "recovered", exp), session):
-                fields |= {f"{cell}|recoveries": 1, f"{cell}|incentive_cost": exposure.cost}
-            await self._db.hincr(_k(store, "t", exp), fields)
+                metrics |= {"recoveries": 1, "incentive_cost": exposure.cost}
+            day = day_of(exposure.at)
+            await self._count(store, exp, exposure.arm, exposure.reason, exposure.incentive, day, metrics)
             if exposure.arm == LEARNING_ARM:
                 await self._db.hincr(_k(store, "lr", exp, session), {"revenue": amount}, ORDER_TTL_S)
-            attributions.append(Attribution(exp, exposure.arm, exposure.reason, session))
+            attributions.append(Attribution(exp, exposure.arm, exposure.reason, session=session,
+                                            incentive=exposure.incentive, day=day))
         if attributions:
             await self._db.set(order_key, _json.encode(attributions), ORDER_TTL_S)
 
@@ -291,10 +351,8 @@ class Ledger:
             return
         data = await self._db.get(_k(store, "o", event.order_id))
         for a in _attributions.decode(data) if data else ():
-            await self._db.hincr(
-                _k(store, "t", a.experiment),
-                {f"{a.arm}|{a.reason}|refunds": 1, f"{a.arm}|{a.reason}|refunded": event.amount or 0.0},
-            )
+            await self._count(store, a.experiment, a.arm, a.reason, a.incentive, a.day,
+                              {"refunds": 1, "refunded": event.amount or 0.0})
             if a.arm == LEARNING_ARM and a.session:
                 await self._db.hincr(_k(store, "lr", a.experiment, a.session), {"revenue": -(event.amount or 0.0)},
                                      ORDER_TTL_S)
@@ -344,20 +402,48 @@ class Ledger:
         data = await self._db.get(_k(store_id, "coupons", visitor_id))
         return int(data) if data else 0
 
-    async def tallies(self, store_id: str, experiment: str) -> Tallies:
+    async def _days(self, store_id: str, experiment: str, since: date | None, until: date | None) -> list[str]:
+        """The day buckets of a period; all days with exposures when it is open-ended."""
+        if since is None or until is None:
+            known = sorted(await self._db.smembers(_k(store_id, "days", experiment)))
+            return [d for d in known if (since is None or d >= since.isoformat())
+                    and (until is None or d <= until.isoformat())]
+        return days_between(since, until)[:MAX_REPORT_DAYS]
+
+    async def tallies(self, store_id: str, experiment: str, since: date | None = None,
+                      until: date | None = None) -> Tallies:
+        if since is None and until is None:
+            hashes = [await self._db.hgetall(_k(store_id, "t", experiment))]
+        else:
+            days = await self._days(store_id, experiment, since, until)
+            hashes = await self._db.hgetall_many([_k(store_id, "t", experiment, d) for d in days])
         cells: Tallies = {}
-        for field, value in (await self._db.hgetall(_k(store_id, "t", experiment))).items():
-            arm, reason, metric = field.rsplit("|", 2)
-            tally = cells.setdefault((arm, reason), Tally())
-            current = getattr(tally, metric)
-            setattr(tally, metric, type(current)(value) if isinstance(current, int) else round(value, 6))
+        for fields in hashes:
+            for field, value in fields.items():
+                arm, reason, metric = field.rsplit("|", 2)
+                _add(cells.setdefault((arm, reason), Tally()), metric, value)
         return cells
+
+    async def nudge_tallies(self, store_id: str, experiment: str, since: date | None = None,
+                            until: date | None = None) -> NudgeTallies:
+        days = await self._days(store_id, experiment, since, until)
+        nudges: NudgeTallies = {}
+        for fields in await self._db.hgetall_many([_k(store_id, "n", experiment, d) for d in days]):
+            for field, value in fields.items():
+                incentive, metric = field.rsplit("|", 1)
+                _add(nudges.setdefault(incentive, Tally()), metric, value)
+        return nudges
 
     async def experiments(self, store_id: str) -> list[str]:
         return sorted(await self._db.smembers(_k(store_id, "experiments")))
 
     async def close(self) -> None:
         await self._db.close()
+
+
+def _add(tally: Tally, metric: str, value: float) -> None:
+    current = getattr(tally, metric)
+    setattr(tally, metric, current + int(value) if isinstance(current, int) else round(current + value, 6))
 
 
 class _MemoryBackend:
@@ -401,8 +487,15 @@ class _MemoryBackend:
     async def lrange(self, key: str, start: int) -> list[bytes]:
         return self._lists.get(key, [])[start:]
 
+    async def hincr_many(self, updates: list[tuple[str, dict[str, float]]]) -> None:
+        for key, fields in updates:
+            await self.hincr(key, fields)
+
     async def hgetall(self, key: str) -> dict[str, float]:
         return dict(self._hashes.get(key, {}))
+
+    async def hgetall_many(self, keys: list[str]) -> list[dict[str, float]]:
+        return [dict(self._hashes.get(key, {})) for key in keys]
 
     async def sadd(self, key: str, member: str) -> bool:
         members = self._sets[key]
@@ -461,8 +554,24 @@ class _RedisBackend:
     async def lrange(self, key: str, start: int) -> list[bytes]:
         return list(await self._r.lrange(key, start, -1))
 
+    async def hincr_many(self, updates: list[tuple[str, dict[str, float]]]) -> None:
+        async with self._r.pipeline(transaction=True) as pipe:
+            for key, fields in updates:
+                for name, amount in fields.items():
+                    pipe.hincrbyfloat(key, name, amount)
+            await pipe.execute()
+
     async def hgetall(self, key: str) -> dict[str, float]:
         return {k.decode(): float(v) for k, v in (await self._r.hgetall(key)).items()}
+
+    async def hgetall_many(self, keys: list[str]) -> list[dict[str, float]]:
+        if not keys:
+            return []
+        async with self._r.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hgetall(key)
+            results = await pipe.execute()
+        return [{k.decode(): float(v) for k, v in fields.items()} for fields in results]
 
     async def sadd(self, key: str, member: str) -> bool:
         return bool(await self._r.sadd(key, member))

@@ -71,7 +71,9 @@ CacheKey = tuple[str, str, str, str]
 def cache_key(ctx: Context, profile: AbandonmentProfile) -> CacheKey:
     """(store, product, reason, tone); tone = brand tier, voice, language and boldness."""
     store = ctx.store
-    tone = f"{store.brand_tier}/{store.voice}/{ctx.locale}/{ctx.boldness:+d}"
+    voice = store.tone_in_force.voice or store.voice
+    named = store.tone if isinstance(store.tone, str) else "custom" if store.tone else "-"
+    tone = f"{store.brand_tier}/{voice}/{named}/{ctx.locale}/{ctx.boldness:+d}"
     return (store.id, ctx.product.id if ctx.product else "-", profile.top_reason, tone)
 
 
@@ -140,7 +142,8 @@ class LlmGenerator:
         user = SEED_PROMPT.format(
             signals="; ".join(profile.evidence),
             product=described,
-            tone=f"{store.brand_tier} brand, {store.voice} voice",
+            tone=f"{store.brand_tier} brand, {store.tone_in_force.voice or store.voice} voice"
+                 + (f"; {store.tone_in_force.description}" if store.tone_in_force.description else ""),
         )
         system = INSTRUCTIONS.format(
             incentives=", ".join(facts) or "survey",

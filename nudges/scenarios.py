@@ -113,8 +113,9 @@ def variant_for(
     offer: Offer, rank: int, ctx: Context, ask: bool, written: Written | None = None, mode: str = "hedged"
 ) -> Variant:
     """Write ``offer`` as a variant: from ``written`` (a generator's copy) or from templates."""
-    voice, locale = ctx.store.voice, ctx.locale
-    copy = write(offer, locale, voice, ctx.store.currency)
+    tone, locale = ctx.store.tone_in_force, ctx.locale
+    voice = tone.voice or ctx.store.voice
+    copy = write(offer, locale, voice, ctx.store.currency, tone)
     return Variant(
         variant=f"{offer.reason}.{offer.incentive}",
         rank=rank,
@@ -136,12 +137,16 @@ def variant_for(
 
 
 def propose(
-    profile: AbandonmentProfile, ctx: Context, generated: Mapping[str, Written] | None = None
+    profile: AbandonmentProfile,
+    ctx: Context,
+    generated: Mapping[str, Written] | None = None,
+    rejected: list[str] | None = None,
 ) -> list[Variant]:
     """Exactly three ranked variants for this profile, every one past the guardrails.
 
     ``generated`` maps an incentive to a generator's copy for it; it is used only if
-    it passes the guardrails, else the template is.
+    it passes the guardrails, else the template is. Each variant the guardrails turned
+    down is appended to ``rejected`` with its problems (the "why this nudge" trace).
     """
     ask = profile.confidence < SURVEY_BELOW
     mode = "focused" if profile.confidence >= FOCUS_FROM else "hedged"
@@ -155,6 +160,8 @@ def propose(
             asked = build_offer(offer.incentive, ctx, written.coupon_pct)
             if asked is None:  # e.g. a 60 % coupon: above policy or the margin floor
                 log.info("generated %s rejected: coupon_pct %s not allowed", offer.incentive, written.coupon_pct)
+                if rejected is not None:
+                    rejected.append(f"{offer.incentive} (llm): coupon_pct {written.coupon_pct} not allowed")
                 written = None
             else:
                 offer = asked
@@ -165,6 +172,8 @@ def propose(
                 chosen.append(variant)
                 break
             log.info("variant %s (%s) rejected: %s", variant.variant, variant.source, "; ".join(problems))
+            if rejected is not None:
+                rejected.append(f"{variant.variant} ({variant.source}): {'; '.join(problems)}")
     survey = build_offer("survey", ctx)
     assert survey is not None  # always allowed and always true
     while len(chosen) < VARIANTS:

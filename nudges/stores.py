@@ -35,7 +35,10 @@ import msgspec
 import yaml
 from limits import parse_many
 
+from nudges import tones
+from nudges.campaign_rules import CampaignRule, RuleError, check_rules
 from nudges.flow_definitions import FlowsConfig, check_flows
+from nudges.tones import Tone
 
 Origin = Annotated[str, msgspec.Meta(pattern=r"^https?://[^/\s]+$")]
 Key = Annotated[str, msgspec.Meta(min_length=8, max_length=64)]
@@ -249,6 +252,10 @@ class Store(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")] = "TRY"
     brand_tier: BrandTier = "standard"
     voice: Voice = "friendly"
+    #: A tone from the library by name (``warm``, ``concise``, ``premium``, ``playful``,
+    #: ``expert``) or a copy with overrides (``{like: premium, cta: {en: ...}}``); None:
+    #: the templates in ``voice`` unchanged. See ``docs/tones-and-rules.md``.
+    tone: str | Tone | None = None
     policy: Policy = msgspec.field(default_factory=Policy)
     facts: Facts = msgspec.field(default_factory=Facts)
     calendar: list[SpecialDay] = []
@@ -264,6 +271,8 @@ class Store(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     rate_limits: RateLimits | None = None
     #: Follow-up messages after the shopper left (``docs/flows.md``).
     flows: FlowsConfig = msgspec.field(default_factory=FlowsConfig)
+    #: Campaign rules, checked in order at every decision (``docs/tones-and-rules.md``).
+    rules: Annotated[list[CampaignRule], msgspec.Meta(max_length=100)] = []
 
     def allows_origin(self, origin: str) -> bool:
         return origin in self.allowed_origins
@@ -272,6 +281,11 @@ class Store(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def rates(self) -> RateLimits:
         """The rate limits in force (the store's own, else the file's, else the defaults)."""
         return self.rate_limits or RateLimits()
+
+    @property
+    def tone_in_force(self) -> Tone:
+        """The resolved tone the copy is written in (the library's, overridden, or plain ``voice``)."""
+        return tones.resolve(self.tone, self.voice)
 
 
 class StoresFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -318,6 +332,11 @@ def _check(store: Store, where: str) -> None:
         raise StoresFileError(str(exc)) from None
     if store.rate_limits is not None:
         _check_rates(store.rate_limits, f"{where}.rate_limits")
+    try:
+        tones.check(store.tone, f"{where}.tone")
+        check_rules(store.rules, list(policy.allowed_incentives), INCENTIVE_TYPES, f"{where}.rules", tones.check)
+    except (ValueError, RuleError) as exc:
+        raise StoresFileError(str(exc)) from None
 
 
 def check_store(raw: object, source: str = "settings") -> Store:

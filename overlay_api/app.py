@@ -59,6 +59,9 @@ from stream.kafka_sink import KafkaEventSink
 from nudges.learning.learners import Learners
 from nudges.ledger import ExperimentLedger, MemoryLedger, RedisLedger
 from stream.model_health import ModelHealth, build_model_health
+from stream.reason_history import MemoryReasonHistory, ReasonHistory, RedisReasonHistory
+from overlay_api.history_api import HistoryApi
+from overlay_api.trace_api import TraceApi
 from stream.profile_store import MemoryProfileStore, ProfileStore, RedisProfileStore
 
 log = logging.getLogger(__name__)
@@ -77,7 +80,8 @@ async def api_docs(request: Request) -> Response:
 
 
 def build_sink(
-    settings: Settings, profiles: ProfileStore, ledger: ExperimentLedger, health: ModelHealth
+    settings: Settings, profiles: ProfileStore, ledger: ExperimentLedger, health: ModelHealth,
+    history: ReasonHistory | None = None,
 ) -> EventSink:
     """Kafka when configured, else the whole stream in this process."""
     if settings.kafka_bootstrap_servers:
@@ -88,7 +92,7 @@ def build_sink(
             timeout_s=settings.produce_timeout_s,
             cooldown_s=settings.retry_after_s,
         )
-    return EmbeddedRunner(settings, profiles, ledger, health)
+    return EmbeddedRunner(settings, profiles, ledger, health, history=history)
 
 
 def build_profile_store(settings: Settings) -> ProfileStore:
@@ -125,6 +129,13 @@ def build_generator(settings: Settings) -> LlmGenerator | None:
     )
 
 
+def build_reason_history(settings: Settings) -> ReasonHistory:
+    """Hourly reason mix and accuracy: Redis when configured (the workers write there), else memory."""
+    if settings.redis_url:
+        return RedisReasonHistory.from_url(settings.redis_url)
+    return MemoryReasonHistory()
+
+
 def build_census(settings: Settings) -> InstallationCensus:
     """The Installation view's counts: Redis when configured (every API process adds up), else memory."""
     if settings.redis_url:
@@ -149,7 +160,8 @@ def create_app(
     catalogue = Catalogue(registry)
     generator = build_generator(settings)
     model_health = build_model_health(settings)
-    event_sink = sink or build_sink(settings, profile_store, experiment_ledger, model_health)
+    reason_history = build_reason_history(settings)
+    event_sink = sink or build_sink(settings, profile_store, experiment_ledger, model_health, reason_history)
     census = build_census(settings)
 
     # Embedded, the steps run in this process; on the full path `cartcoach flows` workers run them.
@@ -211,7 +223,8 @@ def create_app(
         accounts, registry, catalogue, experiment_ledger, census, limiter, signer, guard,
         signin_per_account=settings.signin_rate_per_account, signin_per_client=settings.signin_rate_per_client,
     )  # fmt: skip
-    dashboard.console = console
+    guard.signed_in = console.store_or_bearer
+    trace = TraceApi(profile_store, experiment_ledger, catalogue, guard)
 
     routes = [
         Route("/healthz", healthz),
@@ -237,11 +250,17 @@ def create_app(
         ),
         Route("/v1/experiments", experiments.list, methods=["GET"]),
         Route("/v1/experiments/{experiment}/report", experiments.report, methods=["GET"]),
+        Route("/v1/sessions/{session_id}/trace", trace.trace, methods=["GET"]),
+        # The same reads for the dashboard's signed-in users (its cookie is scoped to /dashboard).
+        Route("/dashboard/api/experiments", experiments.list, methods=["GET"]),
+        Route("/dashboard/api/experiments/{experiment}/report", experiments.report, methods=["GET"]),
+        Route("/dashboard/api/sessions/{session_id}/trace", trace.trace, methods=["GET"]),
+        Route("/dashboard/api/history", HistoryApi(reason_history, guard).history, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/docs", api_docs, methods=["GET"]),
         Mount("/docs/assets", StaticFiles(directory=DOCS_DIR), name="docs-assets"),
         *ContactsApi(registry, flow_service, guard).routes(settings.max_body_bytes),
-        *FlowsApi(registry, flow_service, guard, store_of=console.store_or_bearer).routes(),
+        *FlowsApi(registry, flow_service, guard).routes(),
         *ProviderHooks(registry, flow_service, guard, flow_service.public_url).routes(),
         *PushApi(registry, flow_service.sessions, guard.limits, settings.push_service_origins).routes(),
         *storefront_routes(),
@@ -274,6 +293,7 @@ def create_app(
             await experiment_ledger.close()
             await profile_store.close()
             await census.close()
+            await reason_history.close()
 
     app = Starlette(
         routes=routes,
@@ -300,6 +320,7 @@ def create_app(
     app.state.census = census
     app.state.accounts = accounts
     app.state.store_settings = store_settings
+    app.state.reason_history = reason_history
     return app
 
 

@@ -8,6 +8,7 @@ which only its back end holds. Browsers never send it, so these endpoints have n
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -44,6 +45,8 @@ class SecretKeyGuard:
         self._registry = registry
         #: Shared with the public routes, so one client's failures add up wherever they happen.
         self.limits = ClientLimits(registry, limiter)
+        #: Set by the app: a signed-in dashboard user's store (``?store=``), for :meth:`reader`.
+        self.signed_in: Callable[[Request], Awaitable[Store | Response]] | None = None
 
     async def refused(self, request: Request, message: str = UNAUTHORIZED) -> Response:
         """401, or 429 once this client has failed too often."""
@@ -59,3 +62,10 @@ class SecretKeyGuard:
         if store is None:
             return await self.refused(request)
         return await self.admit(request, store) or store
+
+    async def reader(self, request: Request) -> Store | Response:
+        """For the read routes: the bearer key, and on the dashboard's own paths a signed-in
+        user too (the sign-in cookie is scoped to ``/dashboard``, so ``/v1`` never sees it)."""
+        if self.signed_in is not None and request.url.path.startswith("/dashboard/"):
+            return await self.signed_in(request)
+        return await self.store(request)

@@ -307,12 +307,12 @@ class Console:
             for locale in LOCALES:
                 moment = Moment(session_id="preview-session", visitor_id=None, trigger="exit_intent", locale=locale,
                                 product_id=product.id if product else None, now_ms=now_ms)
-                _, variants = await proposals(draft, preview_profile(draft, reason, cart_value), moment, ledger,
-                                              self._catalogue)
+                proposal = await proposals(draft, preview_profile(draft, reason, cart_value), moment, ledger,
+                                           self._catalogue)
                 out[reason][locale] = [
                     {"rank": v.rank, "incentive": v.incentive, "reason": v.reason, "title": v.title, "body": v.body,
                      "cta": v.cta_label, "dismiss": v.dismiss_label, "coupon_pct": v.coupon_pct}
-                    for v in variants
+                    for v in proposal.variants
                 ]  # fmt: skip
         return _json({"store_id": store.id, "voice": draft.voice, "product_id": product.id if product else None,
                       "variants": out})

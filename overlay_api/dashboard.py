@@ -26,7 +26,6 @@ from starlette.staticfiles import StaticFiles
 
 from nudges.stores import Store
 from overlay_api.auth import SecretKeyGuard
-from overlay_api.console import Console
 from overlay_api.dashboard_token import TokenSigner
 from overlay_api.live_feed import LiveFeed, matches, parse_filters
 from overlay_api.installation import InstallationCensus, MemoryCensus
@@ -58,13 +57,9 @@ class Dashboard:
         self._health = health
         self._signer = signer
         self._census = census or MemoryCensus()
-        #: Set by the app: signed-in users reach the same data (None: secret key only).
-        self.console: Console | None = None
 
     async def _store(self, request: Request) -> Store | Response:
-        if self.console is None:
-            return await self._guard.store(request)
-        return await self.console.store_or_bearer(request)
+        return await self._guard.reader(request)  # the secret key, or a signed-in user's ?store=
 
     async def page(self, request: Request) -> Response:
         return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Awaitable, Callable
 from typing import Final
 
 import msgspec
@@ -32,7 +31,7 @@ from flows.plan import Plan, shopper_plan
 from flows.report import comparison, flow_report
 from flows.service import FlowService
 from flows.tracking import valid_tracking_token
-from nudges.stores import Store, StoreRegistry
+from nudges.stores import StoreRegistry
 from overlay_api.auth import SecretKeyGuard
 from overlay_api.dashboard import STATIC_DIR
 from overlay_api.errors import error_response
@@ -138,22 +137,11 @@ def _json(body: msgspec.Struct) -> Response:
 
 
 class FlowsApi:
-    def __init__(
-        self, registry: StoreRegistry, flows: FlowService, guard: SecretKeyGuard,
-        store_of: Callable[[Request], Awaitable[Store | Response]] | None = None,
-    ) -> None:
+    def __init__(self, registry: StoreRegistry, flows: FlowService, guard: SecretKeyGuard) -> None:
         self._registry = registry
         self._flows = flows
         self._guard = guard
         self._limits = guard.limits
-        #: On the dashboard's paths, who may read: the secret key or a signed-in user's ``?store=``.
-        self._dashboard_store = store_of or guard.store
-
-    async def _store(self, request: Request) -> Store | Response:
-        """The secret key on ``/v1``; on ``/dashboard/api`` a signed-in user too (its cookie is scoped there)."""
-        if request.url.path.startswith("/dashboard/"):
-            return await self._dashboard_store(request)
-        return await self._guard.store(request)
 
     def routes(self) -> list[Route]:
         return [
@@ -172,7 +160,7 @@ class FlowsApi:
         return FileResponse(STATIC_DIR / "outbox.html", headers=_PAGE_HEADERS)
 
     async def outbox(self, request: Request) -> Response:
-        store = await self._store(request)
+        store = await self._guard.reader(request)
         if isinstance(store, Response):
             return store
         try:
@@ -194,7 +182,7 @@ class FlowsApi:
         return _json(Outbox(store_id=store.id, messages=messages))
 
     async def report(self, request: Request) -> Response:
-        store = await self._store(request)
+        store = await self._guard.reader(request)
         if isinstance(store, Response):
             return store
         async with self._flows.sessions() as db:
@@ -203,7 +191,7 @@ class FlowsApi:
         return _json(FlowReport(store_id=store.id, holdout_share=store.flows.holdout, steps=steps, comparison=versus))
 
     async def plan(self, request: Request) -> Response:
-        store = await self._store(request)
+        store = await self._guard.reader(request)
         if isinstance(store, Response):
             return store
         session_id = request.query_params.get("session_id", "")

@@ -10,8 +10,8 @@ routes and fuzzes every operation with schemathesis. ``/docs`` is a small static
 of ours that renders this document (no CDN, no build step).
 
 >>> doc = openapi_document()
->>> doc["openapi"], sorted(doc["paths"])[:3]
-('3.1.0', ['/dashboard/api/installation', '/dashboard/api/summary', '/dashboard/api/token'])
+>>> doc["openapi"], "/v1/overlay" in doc["paths"], "/v1/sessions/{session_id}/trace" in doc["paths"]
+('3.1.0', True, True)
 """
 
 from __future__ import annotations
@@ -323,14 +323,20 @@ def _paths() -> dict[str, Any]:
             "tags": ["reports"], "security": _SECRET,
             "parameters": [
                 {"name": "experiment", "in": "path", "required": True, "schema": {"type": "string"}},
-                _query("format", {"enum": ["json", "csv"]}, "json (default) or csv"),
+                _query("format", {"enum": ["json", "csv", "pdf"]}, "json (default), csv or pdf"),
+                _query("table", {"enum": ["arms", "nudges"]}, "CSV only: arm and reason rows (default) or nudges"),
+                _query("store", {"type": "string"}, "The store (must be the key's own; 403 otherwise)"),
+                _query("from", {"type": "string", "format": "date"}, "First UTC day of exposure included"),
+                _query("to", {"type": "string", "format": "date"}, "Last UTC day of exposure included"),
             ],
             "responses": {
                 "200": {"description": "The report", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Report"}},
                     "text/csv": {"schema": {"type": "string"}},
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                 }},
-                "401": _UNAUTHORIZED, "404": _error("No such experiment in this store"),
+                "401": _UNAUTHORIZED, "403": _error("The store named is not the key's"),
+                "404": _error("No such experiment in this store"),
                 "422": _INVALID, "429": _LIMITED,
             },
         }},
@@ -370,6 +376,37 @@ def _paths() -> dict[str, Any]:
     }
 
 
+def _reports_paths() -> dict[str, Any]:
+    """The "why this nudge" trace and the stored reason history (docs/dashboard.md, docs/tones-and-rules.md)."""
+    plain = {"type": "object"}
+    return {
+        "/v1/sessions/{session_id}/trace": {"get": {
+            "summary": "Why this session got this nudge: rules matched, incentives and what stopped them, "
+                       "guardrails, variants, arm",
+            "tags": ["reports"], "security": _SECRET,
+            "parameters": [
+                {"name": "session_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                _query("trigger", {"enum": ["exit_intent", "cart_idle", "checkout_back"]}, "The moment replayed"),
+                _query("locale", {"enum": ["en", "tr"]}, "The shopper's language (default: the store's)"),
+                _query("product", {"type": "string"}, "The product on the page"),
+            ],
+            "responses": {"200": {"description": "Trace", "content": _json(plain)},
+                          "401": _UNAUTHORIZED, "404": _error("No profile or exposure for this session"),
+                          "422": _INVALID, "429": _LIMITED},
+        }},
+        "/dashboard/api/history": {"get": {
+            "summary": "Reason mix and model accuracy hour by hour from stored aggregates, with drift alarms",
+            "tags": ["dashboard"], "security": _SECRET,
+            "parameters": [
+                _query("from", {"type": "string", "format": "date"}, "First UTC day (default: 6 days before to)"),
+                _query("to", {"type": "string", "format": "date"}, "Last UTC day (default: today)"),
+            ],
+            "responses": {"200": {"description": "History", "content": _json(plain)},
+                          "401": _UNAUTHORIZED, "422": _INVALID, "429": _LIMITED},
+        }},
+    }
+
+
 @functools.cache
 def openapi_document() -> dict[str, Any]:
     structs = [Batch, Outcome, Report, Registration, Registered, Identify, Inbound, Stopped, Redeem, Redeemed,
@@ -383,7 +420,7 @@ def openapi_document() -> dict[str, Any]:
             "description": "The snippet's collector and overlay (public write key), the store back end's "
             "outcomes and the reports and dashboard (secret key). Guide: docs/api.md.",
         },
-        "paths": _paths() | _flows_paths() | _push_paths(),
+        "paths": _paths() | _flows_paths() | _push_paths() | _reports_paths(),
         "components": {
             "schemas": {**schemas, "Error": _ERROR},
             "securitySchemes": {"secretKey": {"type": "http", "scheme": "bearer",

@@ -36,6 +36,7 @@ class EmbeddedRunner:
         *,
         scorer: Scorer | None = None,
         capacity: int = 100_000,
+        history: ReasonHistory | None = None,
     ) -> None:
         self._settings = settings
         self._capacity = capacity
@@ -50,6 +51,7 @@ class EmbeddedRunner:
             debounce_ms=settings.score_debounce_ms,
             idle_timeout_ms=settings.session_idle_timeout_s * 1000,
             budget=LabelBudget(settings.survey_labels_per_visitor, settings.survey_labels_per_client),
+            history=history,
         )
         self.pipeline = EmbeddedPipeline(self.handle_batch)
         self.labels_learned = 0

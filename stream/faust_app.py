@@ -52,6 +52,7 @@ from scorer.events import CollectedEvent
 from scorer.persistence import IncompatibleModel
 from scorer.profile import AbandonmentProfile, Scorer
 from stream.checkpoints import RedisCheckpoints
+from stream.reason_history import RedisReasonHistory
 from stream.durable_offsets import DurableOffsets
 from stream.event_records import UndecodableRecord, decode_events, encode_events, session_of
 from stream.group_offsets import GroupOffsets
@@ -193,6 +194,7 @@ def create_stream_app(settings: Settings) -> faust.App:
         idle_timeout_ms=settings.session_idle_timeout_s * 1000,
         # This worker's share of the budget; the learner applies it exactly across workers.
         budget=LabelBudget(settings.survey_labels_per_visitor, settings.survey_labels_per_client),
+        history=RedisReasonHistory(redis_client),
     )
 
     async def through_outages(what: str, attempt: Callable[[], Awaitable[Done]]) -> Done:

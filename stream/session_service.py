@@ -34,6 +34,7 @@ from stream.label_budget import LabelBudget
 from stream.metrics import EVENTS_APPLIED, PROFILES_PUBLISHED
 from stream.model_health import ModelHealth
 from stream.profile_store import ProfileStore
+from stream.reason_history import ReasonHistory
 
 #: Sessions whose last published profile is remembered (oldest forgotten first).
 MAX_TRACKED_SESSIONS = 200_000
@@ -63,6 +64,7 @@ class SessionService:
         debounce_ms: int,
         idle_timeout_ms: int,
         budget: LabelBudget | None = None,
+        history: ReasonHistory | None = None,
     ) -> None:
         #: The serving model; the Faust worker swaps in newer checkpoints.
         self.scorer = scorer
@@ -71,6 +73,8 @@ class SessionService:
         self._profiles = profiles
         self._ledger = ledger
         self._health = health
+        #: Hourly reason mix and accuracy, kept for the dashboard's drift view (None: not kept).
+        self._history = history
         self._announce = announce
         self._emit_label = emit_label
         self._debounce_ms = debounce_ms
@@ -152,6 +156,8 @@ class SessionService:
         state = label.state
         predicted = self.scorer.profile(state).top_reason
         await self._health.record(state.store_id, predicted, label.reason, self.scorer.model_version)
+        if self._history is not None:
+            await self._history.record_answer(state.store_id, predicted, label.reason, state.last_at)
 
     async def flush(self) -> int:
         """Score every pending session now (the debounce's tail); returns how many were published."""
@@ -199,6 +205,8 @@ class SessionService:
         if not batch:
             return
         stored = await self._profiles.put_many(batch)
+        if self._history is not None:
+            await self._history.record_profiles(batch)
         for profile in batch:
             self._published[profile.session_id] = (profile.events_seen, profile.outcome is not None)
             self._published.move_to_end(profile.session_id)

@@ -77,7 +77,7 @@ def first_title(store: Store, reason: str, locale: str) -> str:
     moment = Moment(session_id="s", visitor_id=None, trigger="exit_intent", locale=locale, product_id=None, now_ms=0)
     work = proposals(store, preview_profile(store, reason, 100.0), moment, MemoryLedger(), Catalogue())
     with ThreadPoolExecutor(1) as pool:  # sync Playwright owns this thread's event loop
-        _, variants = pool.submit(asyncio.run, work).result()
+        variants = pool.submit(asyncio.run, work).result().variants
     return variants[0].title
 
 

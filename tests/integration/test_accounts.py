@@ -348,8 +348,8 @@ async def test_the_preview_is_the_decision_cores_own_variants_for_a_catalogue_pr
             for locale in ("en", "tr"):
                 moment = Moment(session_id="s", visitor_id=None, trigger="exit_intent", locale=locale,
                                 product_id="p4", now_ms=int(time.time() * 1000))
-                _, variants = await proposals(formal, preview_profile(formal, reason, product.price), moment,
-                                              MemoryLedger(), app.state.catalogue)
+                variants = (await proposals(formal, preview_profile(formal, reason, product.price), moment,
+                                            MemoryLedger(), app.state.catalogue)).variants
                 assert [v["title"] for v in shown[reason][locale]] == [v.title for v in variants]
                 assert [v["body"] for v in shown[reason][locale]] == [v.body for v in variants]
                 assert len(shown[reason][locale]) == 3

@@ -32,7 +32,7 @@ from tests.live_server import LiveServer
 NOT_API = ("/demo", "/dashboard/assets", "/docs", "/openapi.json", "/cartcoach",
            # The dashboard page's own session API (cookie + CSRF, docs/dashboard.md), not the public API.
            "/dashboard/api/sign", "/dashboard/api/me", "/dashboard/api/stores/", "/dashboard/api/agencies/",
-           "/dashboard/api/flows/")
+           "/dashboard/api/flows/", "/dashboard/api/experiments", "/dashboard/api/sessions/")
 SECRET = "sk_fuzz_secret_0001"
 
 schema = schemathesis.openapi.from_dict(openapi_document())

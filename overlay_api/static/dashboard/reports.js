@@ -1,0 +1,232 @@
+// cartcoach dashboard: the period report, its CSV/PDF export, the reason mix over time (stored hourly)
+// and the "why this nudge" trace. Plain JavaScript, text inserted as text only. Every number shown is
+// the report API's (GET /v1/experiments/{name}/report?from=&to=, read here through its /dashboard/api twin
+// with the sign-in cookie), the history API's or the trace API's.
+"use strict";
+(function () {
+  const REASONS = ["price", "trust", "shipping_speed", "indecision", "checkout_friction"];
+  const DAY_MS = 86400000;
+  const $ = (id) => document.getElementById(id);
+  const state = { experiment: null, currency: "", loading: null };
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  function svgEl(tag, attrs, text) {
+    const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = String(text);
+    return node;
+  }
+  const color = (reason) => getComputedStyle(document.documentElement).getPropertyValue("--" + reason).trim() || "#888";
+  const money = (v) => (v === null || v === undefined ? "–" :
+    Number(v).toLocaleString("en", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + " " + state.currency);
+  const pct = (v) => (v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%");
+
+  // The signed-in user's session cookie (dashboard.js signs in); the store is the one in the filters.
+  const store = () => $("f-store").value;
+  const withStore = (path) => path + (path.includes("?") ? "&" : "?") + "store=" + encodeURIComponent(store());
+  async function fetchOk(path) {
+    const response = await fetch(withStore(path), { credentials: "same-origin", cache: "no-store" });
+    if (!response.ok) {
+      let message = path + ": " + response.status;
+      try { message = (await response.json()).error || message; } catch (e) { /* not JSON */ }
+      throw new Error(message);
+    }
+    return response;
+  }
+  const getJson = async (path) => (await fetchOk(path)).json();
+
+  // ---- the period -----------------------------------------------------------------------------
+  const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
+  function defaultPeriod() {
+    if (!$("rep-to").value) $("rep-to").value = isoDay(Date.now());
+    if (!$("rep-from").value) $("rep-from").value = isoDay(Date.now() - 6 * DAY_MS);
+  }
+  const period = () => "from=" + encodeURIComponent($("rep-from").value) + "&to=" + encodeURIComponent($("rep-to").value);
+  const reportPath = (extra) => "/dashboard/api/experiments/" + encodeURIComponent(state.experiment) + "/report?" +
+    period() + (extra || "");
+
+  async function loadAll() {
+    if ($("app").hidden || !store()) return;
+    defaultPeriod();
+    $("rep-status").textContent = "Loading…";
+    try {
+      const listing = await getJson("/dashboard/api/experiments");
+      state.experiment = listing.current;
+      await Promise.all([loadReport(), loadHistory()]);
+      $("rep-status").textContent = "Period " + $("rep-from").value + " to " + $("rep-to").value;
+    } catch (error) {
+      $("rep-status").textContent = "Could not load the report: " + error.message;
+    }
+  }
+
+  // ---- the report -----------------------------------------------------------------------------
+  function cells(tr, values) { for (const v of values) tr.append(el("td", {}, v)); return tr; }
+
+  async function loadReport() {
+    const report = await getJson(reportPath());
+    state.currency = report.currency || "";
+    const s = report.summary;
+    for (const dd of $("rep-summary").querySelectorAll("dd[data-field]")) {
+      const field = dd.dataset.field;
+      if (field === "sessions") dd.textContent = s.treated_exposures + " / " + s.holdout_exposures;
+      else { dd.textContent = money(s[field]); dd.dataset.value = s[field] === null ? "" : String(s[field]); }
+    }
+    $("rep-method").textContent = "Incremental = treated revenue − holdout revenue per session × treated sessions. " +
+      "Counterfactual: " + s.counterfactual_method + ".";
+    const arms = report.rows.filter((r) => r.reason === "all");
+    $("rep-arms").tBodies[0].replaceChildren(...arms.map((r) => cells(el("tr", { "data-arm": r.arm }),
+      [r.arm, r.exposures, r.impressions, r.clicks, r.recoveries, r.orders, money(r.revenue), r.refunds, money(r.net_margin)])));
+    $("rep-nudges").tBodies[0].replaceChildren(...report.nudges.map((n) => cells(el("tr", { "data-incentive": n.incentive }),
+      [n.incentive, n.exposures, n.impressions, n.clicks, pct(n.click_rate), n.recoveries, n.orders, money(n.revenue), n.refunds])));
+  }
+
+  async function download(extra, fallback) {
+    try {
+      const response = await fetchOk(reportPath(extra));
+      const disposition = response.headers.get("content-disposition") || "";
+      const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || fallback;
+      const url = URL.createObjectURL(await response.blob());
+      const link = el("a", { href: url, download: name });
+      document.body.append(link); link.click(); link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (error) {
+      $("rep-status").textContent = "Download failed: " + error.message;
+    }
+  }
+
+  // ---- reason mix and accuracy over time ------------------------------------------------------
+  function bucketed(history) {
+    // Hour by hour up to four days; by day beyond (a bar per hour would be a hair).
+    const hourly = history.hours.length <= 96;
+    const out = [];
+    history.hours.forEach((start, i) => {
+      const key = hourly ? start : Math.floor(start / DAY_MS) * DAY_MS;
+      let b = out[out.length - 1];
+      if (!b || b.start !== key) { b = { start: key, mix: {}, answers: 0, right: 0 }; out.push(b); }
+      for (const r of REASONS) b.mix[r] = (b.mix[r] || 0) + history.mix[r][i];
+      const n = history.answers[i];
+      b.answers += n; b.right += n ? n * history.accuracy[i] : 0;
+    });
+    return { hourly, buckets: out };
+  }
+
+  function drawMix(history) {
+    const { hourly, buckets } = bucketed(history);
+    const width = 760, height = 170, top = 10, bottom = 24;
+    const max = Math.max(1, ...buckets.map((b) => REASONS.reduce((t, r) => t + b.mix[r], 0)));
+    const w = width / Math.max(1, buckets.length);
+    const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img",
+      "aria-label": "Sessions per " + (hourly ? "hour" : "day") + " by top reason" });
+    buckets.forEach((b, i) => {
+      let y = height - bottom;
+      for (const r of REASONS) {
+        const h = (b.mix[r] / max) * (height - top - bottom);
+        if (h > 0) {
+          const rect = svgEl("rect", { x: i * w + 0.5, y: y - h, width: Math.max(1, w - 1), height: h, fill: color(r) });
+          rect.append(svgEl("title", {}, `${new Date(b.start).toISOString().slice(0, hourly ? 13 : 10)}: ${r} ${b.mix[r]}`));
+          svg.append(rect);
+          y -= h;
+        }
+      }
+    });
+    const ticks = Math.min(buckets.length, 7);
+    for (let t = 0; t < ticks; t++) {
+      const i = Math.floor((t * buckets.length) / ticks);
+      const label = new Date(buckets[i].start).toISOString().slice(5, hourly ? 13 : 10).replace("T", " ");
+      svg.append(svgEl("text", { x: i * w, y: height - 6 }, hourly ? label + "h" : label));
+    }
+    $("drift-chart").replaceChildren(svg);
+    $("drift-legend").replaceChildren(...REASONS.map((r) => {
+      const total = buckets.reduce((t, b) => t + b.mix[r], 0);
+      const li = el("li", { style: "--c:" + color(r) }, r + " " + total);
+      li.dataset.reason = r; li.dataset.total = String(total);
+      return li;
+    }));
+    const answers = buckets.reduce((t, b) => t + b.answers, 0);
+    const right = buckets.reduce((t, b) => t + b.right, 0);
+    $("drift-accuracy").textContent = answers
+      ? `Accuracy against ${answers} survey answers in the period: ${pct(right / answers)}; per ${hourly ? "hour" : "day"}: ` +
+        buckets.filter((b) => b.answers).map((b) => pct(b.right / b.answers)).join(", ")
+      : "No survey answers in the period yet: accuracy needs shoppers' answers.";
+  }
+
+  async function loadHistory() {
+    const history = await getJson("/dashboard/api/history?" + period());
+    drawMix(history);
+    const alarms = [history.drift_alarm, history.accuracy_alarm].filter(Boolean);
+    $("drift-alarms").replaceChildren(...(alarms.length ? alarms.map((a) => el("li", {}, a))
+      : [el("li", { class: "ok" }, `No drift: the last ${history.recent_hours} h look like the rest of the period.`)]));
+  }
+
+  // ---- why this nudge -------------------------------------------------------------------------
+  function table(caption, header, rows) {
+    const t = el("table");
+    t.append(el("caption", {}, caption));
+    const head = el("tr");
+    for (const h of header) head.append(el("th", { scope: "col" }, h));
+    t.append(el("thead")); t.tHead.append(head);
+    const body = el("tbody");
+    for (const row of rows) body.append(cells(el("tr"), row));
+    t.append(body);
+    return t;
+  }
+
+  async function explain(event) {
+    event.preventDefault();
+    const out = $("why-out");
+    const params = new URLSearchParams({ trigger: $("why-trigger").value });
+    if ($("why-locale").value) params.set("locale", $("why-locale").value);
+    if ($("why-product").value.trim()) params.set("product", $("why-product").value.trim());
+    out.replaceChildren(el("p", { class: "muted" }, "Explaining…"));
+    let answer;
+    try {
+      answer = await getJson("/dashboard/api/sessions/" + encodeURIComponent($("why-session").value.trim()) + "/trace?" + params);
+    } catch (error) {
+      out.replaceChildren(el("p", { class: "error", role: "alert" }, error.message));
+      return;
+    }
+    const t = answer.trace;
+    const parts = [];
+    const outcome = { shown: "Shown: " + t.shown, holdout: "Holdout: this session sees nothing (the baseline)",
+                      nothing: "Nothing shown" }[t.outcome];
+    parts.push(el("p", { class: "why-outcome", "data-outcome": t.outcome }, outcome));
+    if (t.reason) parts.push(el("p", {}, `Top reason ${t.reason} at ${pct(t.confidence)} confidence, risk ${pct(t.risk)}; ` +
+      `evidence: ${t.evidence.join("; ") || "none"}.`));
+    for (const gate of t.gates) parts.push(el("p", { class: "why-gate" }, "Stopped: " + gate));
+    if (answer.recorded) {
+      const r = answer.recorded;
+      parts.push(el("p", {}, `Recorded exposure: arm ${r.arm}, ${r.incentive}, reason ${r.reason}, at ${new Date(r.at).toISOString()}.`));
+    }
+    if (t.rules.length) parts.push(table("Campaign rules, in order", ["Rule", "Matched", "Note"],
+      t.rules.map((r) => [r.name, r.matched ? "yes" : "no", r.note || ""])));
+    else if (t.outcome !== "nothing") parts.push(el("p", { class: "muted" }, "This store has no campaign rules."));
+    if (t.effects.length) parts.push(el("p", { class: "why-effects" }, "Rules changed: " + t.effects.join("; ") + "."));
+    if (t.arm) parts.push(el("p", {}, `Tone: ${t.tone}; aggressiveness ${t.boldness > 0 ? "bold" : t.boldness < 0 ? "protective" : "normal"}.`));
+    if (t.incentives.length) parts.push(table("Incentives for the reason, and what became of each", ["Incentive", "Reason", "Status"],
+      t.incentives.map((l) => [l.incentive, l.reason, l.status])));
+    if (t.guardrails.length) parts.push(table("Turned down by the guardrails", ["Variant and problems"], t.guardrails.map((g) => [g])));
+    if (t.variants.length) parts.push(table("The three variants", ["Rank", "Variant", "Title", "Source"],
+      t.variants.map((v) => [v.rank, v.variant, v.title, v.source])));
+    if (t.arm) parts.push(el("p", { class: "why-arm" }, "Arm " + t.arm + ": " + t.arm_why));
+    out.replaceChildren(...parts);
+  }
+
+  // ---- wiring ---------------------------------------------------------------------------------
+  function start() {
+    $("rep-form").addEventListener("submit", (event) => { event.preventDefault(); loadAll(); });
+    $("rep-csv").addEventListener("click", () => download("&format=csv", "report.csv"));
+    $("rep-csv-nudges").addEventListener("click", () => download("&format=csv&table=nudges", "nudges.csv"));
+    $("rep-pdf").addEventListener("click", () => download("&format=pdf", "report.pdf"));
+    $("why-form").addEventListener("submit", explain);
+    $("f-store").addEventListener("change", loadAll);
+    // The dashboard shows #app once signed in: load then, and whenever it is shown again.
+    new MutationObserver(() => { if (!$("app").hidden) loadAll(); }).observe($("app"), { attributes: true, attributeFilter: ["hidden"] });
+    loadAll();
+  }
+  document.addEventListener("DOMContentLoaded", start);
+})();
