@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from playwright.sync_api import Route
+from playwright.sync_api import Request, Route
 
 from tests.browser.conftest import new_shop
 
@@ -13,12 +13,15 @@ def test_events_are_batched_and_sent_as_text_plain(browser, server, accepted):
     shop = new_shop(browser, server, accepted, config={"flushMs": 3000})
     page = shop.open("/demo/en/product/p2")
     page.wait_for_selector("#reviews")
-    requests = []
-    shop.context.on("request", lambda r: r.url.endswith("/v1/collect") and requests.append(r))
-    for summary in ["Shipping & delivery", "Return policy", "Warranty", "Installments"]:
-        page.click(f"summary:has-text('{summary}')")
-    shop.wait_for("installment_view")
-    last = requests[-1]
+    # Wait on the browser's own request (the collector may have the events before Playwright
+    # reports the request to this thread).
+    def carries(request: Request) -> bool:
+        return request.url.endswith("/v1/collect") and "installment_view" in (request.post_data or "")
+
+    with page.expect_request(carries, timeout=15_000) as sent:
+        for summary in ["Shipping & delivery", "Return policy", "Warranty", "Installments"]:
+            page.click(f"summary:has-text('{summary}')")
+    last = sent.value
     assert len(json.loads(last.post_data)["events"]) >= 2, "several events travel in one batch"
     # A CORS-simple request: no preflight for the collector to answer.
     assert last.headers["content-type"].startswith("text/plain")
@@ -123,6 +126,9 @@ def test_the_host_page_never_sees_an_error_when_the_api_is_down_or_slow(browser,
         page.wait_for_timeout(2000)
         assert page.evaluate("__hostErrors") == [], trouble
         assert shop.errors == [], trouble
+        # A slow request still held by its handler must not outlive the context (it would
+        # raise "target closed" into whichever test runs next).
+        shop.context.unroute_all(behavior="ignoreErrors")
         shop.context.close()
 
 
