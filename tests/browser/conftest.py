@@ -129,10 +129,17 @@ class Shop:
         every = sorted(seen.values(), key=lambda e: e["ts"])
         return [e for e in every if type_ is None or e["type"] == type_]
 
-    def wait_for(self, type_: str, count: int = 1, timeout_s: float = 5) -> list[dict[str, Any]]:
-        """Wait until the browser has sent `count` events of this type."""
+    def sent(self, type_: str) -> list[dict[str, Any]]:
+        """Events of this type as the browser's own requests carried them (fields the collector drops included)."""
+        return [dict(e, _page=b["page"]) for b in self.batches for e in b["events"] if e["type"] == type_]
+
+    def wait_for(self, type_: str, count: int = 1, timeout_s: float = 5, as_sent: bool = False) -> list[dict[str, Any]]:
+        """Wait until the browser has sent `count` events of this type.
+
+        ``as_sent``: only as seen in the browser's requests (the collector may hold an event
+        before Playwright reports its request, and it drops what a browser may not set, e.g. money)."""
         for _ in range(int(timeout_s * 20)):
-            found = self.events(type_)
+            found = self.sent(type_) if as_sent else self.events(type_)
             if len(found) >= count:
                 return found
             self.page.wait_for_timeout(50)
