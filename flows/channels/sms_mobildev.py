@@ -47,6 +47,7 @@ def request_xml(username: str, password: str, originator: str, text: str, number
 
 class MobildevSms:
     name = "sms"
+    needs_browser = False
 
     def __init__(self, config: MobildevConfig, where: str = "$.flows.sms", *, timeout_s: float = 10.0) -> None:
         self._config = config
