@@ -47,7 +47,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from flows.channels.channel import Channel, OutboundMessage
 from flows.channels.delivery import Backoff, deliver
 from flows.channels.store_providers import StoreProviders
-from flows.channels.record_only import RecordOnlyChannel
 from flows.compose import Coupon as CouponText, write
 from flows.contacts import consented
 from flows.iys import IysClient, needs_iys
@@ -123,7 +122,8 @@ class FlowService:
 
         A contact registered in this very request has none, and its list was never loaded.
         """
-        if isinstance(self.channels.get("push"), RecordOnlyChannel):
+        push = self.channels.get("push")
+        if push is not None and not push.needs_browser:
             return True
         return "push_subscriptions" not in sa_inspect(contact).unloaded and bool(contact.push_subscriptions)
 

@@ -16,7 +16,7 @@ A POST is used to unsubscribe, not DELETE, for the same reason.
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -46,6 +46,9 @@ class Subscribe(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class Unsubscribe(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     write_key: WriteKey
     endpoint: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+
+
+AskT = TypeVar("AskT", Subscribe, Unsubscribe)
 
 
 class PushConfig(msgspec.Struct, frozen=True):
@@ -112,23 +115,24 @@ class PushApi:
         response.headers["Cache-Control"] = "private, max-age=300"
         return allow_origin(response, origin)
 
-    async def _body(self, request: Request, kind: type) -> msgspec.Struct | Response:
+    async def _ask(self, request: Request, kind: type[AskT]) -> tuple[Store, AskT] | Response:
+        """The page's body and its store, or the refusal (415/400/422 body, 401/403/429 store)."""
         if wrong := unsupported_media_type(request, PAGE_TYPES):
             return await self._limits.refuse(request, wrong)
         body = decode_body(await request.body(), kind)
         if isinstance(body, Response):
             return await self._limits.refuse(request, body)
-        return body
+        store = await self._store(request, body.write_key)
+        if isinstance(store, Response):
+            return store
+        return store, body
 
     async def subscribe(self, request: Request) -> Response:
         origin = request_origin(request)
-        ask = await self._body(request, Subscribe)
-        if isinstance(ask, Response):
-            return ask
-        assert isinstance(ask, Subscribe)
-        store = await self._store(request, ask.write_key)
-        if isinstance(store, Response):
-            return store
+        asked = await self._ask(request, Subscribe)
+        if isinstance(asked, Response):
+            return asked
+        store, ask = asked
         if not push_enabled(store):
             return allow_origin(error_response(404, "Web push is not switched on for this store", "$.write_key"), origin)
         try:
@@ -143,13 +147,10 @@ class PushApi:
 
     async def unsubscribe(self, request: Request) -> Response:
         origin = request_origin(request)
-        ask = await self._body(request, Unsubscribe)
-        if isinstance(ask, Response):
-            return ask
-        assert isinstance(ask, Unsubscribe)
-        store = await self._store(request, ask.write_key)
-        if isinstance(store, Response):
-            return store
+        asked = await self._ask(request, Unsubscribe)
+        if isinstance(asked, Response):
+            return asked
+        store, ask = asked
         async with self._sessions.begin() as db:
             await remove(db, store.id, ask.endpoint, "push_unsubscribed", _now())
         # The same answer whether or not it was known: the page learns nothing about other endpoints.

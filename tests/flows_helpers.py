@@ -20,14 +20,27 @@ WRITE_KEY = "wk_flows_test_0001"
 ORIGIN = "https://shop.example"
 
 
-def stores_yaml(flows: str = "") -> str:
-    """A store with flows enabled, two quick steps, no holdout, quiet hours or caps unless ``flows`` adds them."""
-    return f"""
+QUICK_STEPS = """\
+            - {delay_min: 1, channel: email, template: light_reminder, incentive: none}
+            - {delay_min: 2, channel: email, fallback: sms, template: reason_nudge}
+"""
+
+
+def stores_yaml(flows: str = "", *, settings: str = "", steps: str = QUICK_STEPS, store_id: str = "shop",
+                write_key: str = WRITE_KEY, secret: str = SECRET, origin: str = ORIGIN, head: str = "") -> str:
+    """A store with flows enabled, two quick steps, no holdout, quiet hours or caps unless told.
+
+    ``flows``: more flow definitions after ``quick``; ``settings``: more keys of the store's
+    ``flows`` (one a line, e.g. ``web_push: true``); ``steps``: ``quick``'s steps instead;
+    ``head``: top-level keys before ``stores`` (e.g. rate limits).
+    """
+    extra = "".join(f"      {line}\n" for line in settings.splitlines() if line.strip())
+    return f"""{head}
 stores:
-  - id: shop
-    write_key: {WRITE_KEY}
-    secret_key: {SECRET}
-    allowed_origins: ["{ORIGIN}"]
+  - id: {store_id}
+    write_key: {write_key}
+    secret_key: {secret}
+    allowed_origins: ["{origin}"]
     experiment: {{holdout: 0.0, min_confidence: 0.0, weights: [1, 0, 0]}}
     facts: {{return_days: 30, free_returns: true, reviews: [{{author: Ayla, rating: 5, text: "Fits <well> & ships fast"}}]}}
     flows:
@@ -36,12 +49,10 @@ stores:
       holdout: 0.0
       quiet_hours: {{}}
       caps: {{}}
-      definitions:
+{extra}      definitions:
         - name: quick
           steps:
-            - {{delay_min: 1, channel: email, template: light_reminder, incentive: none}}
-            - {{delay_min: 2, channel: email, fallback: sms, template: reason_nudge}}
-{flows}
+{steps}{flows}
 """
 
 

@@ -79,6 +79,9 @@ class Channel(Protocol):
 
     #: Which kind of message it carries.
     name: ChannelName
+    #: Whether a contact is reachable only through a browser that accepted notifications
+    #: (web push). A record-only channel (a dry run) sends nothing, so it needs none.
+    needs_browser: bool
 
     async def send(self, message: OutboundMessage) -> SendOutcome:
         """Hand over one message; never raise for the provider's answer (see the module doc)."""

@@ -52,6 +52,7 @@ class SmtpChannel:
     """Hands e-mails to an SMTP relay."""
 
     name = "email"
+    needs_browser = False
 
     def __init__(self, host: str, port: int, sender: str, *, username: str | None = None,
                  password: str | None = None, starttls: bool = True, timeout_s: float = 15.0) -> None:

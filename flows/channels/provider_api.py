@@ -13,7 +13,8 @@ provider, and each of them wants the same E.164 number written its own way.
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from collections.abc import Callable
+from typing import Any, Literal, Protocol
 
 import httpx
 import msgspec
@@ -69,6 +70,29 @@ async def call(client: httpx.AsyncClient, method: str, url: str, **kwargs: objec
         return SendOutcome("retryable", None, f"timeout: {type(exc).__name__}")
     except httpx.HTTPError as exc:
         return SendOutcome("retryable", None, f"{type(exc).__name__}: {exc}"[:300])
+
+
+def json_outcome(answer: httpx.Response, provider: str, *, message_id: Callable[[dict[str, Any]], str | None],
+                 error: Callable[[dict[str, Any]], tuple[object, str]], accepted: str,
+                 throttled: frozenset[object] = frozenset()) -> SendOutcome:
+    """What a JSON provider's answer means (both WhatsApp APIs answer this way).
+
+    ``message_id`` finds the provider's id in a 200 that took the message (None: not
+    taken); ``error`` finds its error code and text otherwise. 5xx, 429 and the
+    provider's ``throttled`` codes are worth retrying; any other refusal never is.
+    """
+    try:
+        said = answer.json()
+    except ValueError:
+        said = {}
+    said = said if isinstance(said, dict) else {}
+    if answer.status_code == 200 and (taken := message_id(said)) is not None:
+        return SendOutcome("sent", taken or None, accepted, receipt=True)
+    code, text = error(said)
+    retry = answer.status_code >= 500 or answer.status_code == 429 or code in throttled
+    named = f" {code}" if code not in ("", None) else ""
+    detail = f"HTTP {answer.status_code} {provider} error{named}: {text[:150] or answer.text[:150]}"
+    return SendOutcome("retryable" if retry else "permanent", None, detail)
 
 
 def digits(number: str) -> str:

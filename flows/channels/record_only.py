@@ -10,6 +10,8 @@ from flows.channels.channel import ChannelName, OutboundMessage, SendOutcome
 
 
 class RecordOnlyChannel:
+    needs_browser = False  # it delivers nothing, so a dry run plans push steps from the consent alone
+
     def __init__(self, name: ChannelName) -> None:
         self.name = name
 

@@ -13,7 +13,11 @@ What this is based on, and what not: Mobildev's English pages in the stored copy
 XML API's gateway and its ``01`` code), and the request layout of public PHP samples of
 that API; the full error table and the report query's answer format were not in the
 copy, so delivery reports are not read for Mobildev (its ``delivered`` stays equal to
-``sent``) and codes other than ``01`` are reported as "Mobildev error NN".
+``sent``) and codes other than ``01`` are reported as "Mobildev error NN". The Turkish
+pages of the same documentation (smsdeveloper.net/77 "Toplu SMS XML API", /350, /284)
+name a reporting section and a reporting code (``02``: the package is not processed yet
+or waits at the gateway), but the stored copy holds only their openings: the report
+query's answer, per number, is still not legible, so it is not guessed.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ def request_xml(username: str, password: str, originator: str, text: str, number
 
 class MobildevSms:
     name = "sms"
+    needs_browser = False
 
     def __init__(self, config: MobildevConfig, where: str = "$.flows.sms", *, timeout_s: float = 10.0) -> None:
         self._config = config

@@ -37,6 +37,7 @@ ERRORS = {
 
 class NetgsmSms:
     name = "sms"
+    needs_browser = False
 
     def __init__(self, config: NetgsmConfig, where: str = "$.flows.sms", *, timeout_s: float = 10.0) -> None:
         self._config = config

@@ -41,6 +41,7 @@ class _Push(msgspec.Struct):
 
 class VerimorSms:
     name = "sms"
+    needs_browser = False
 
     def __init__(self, config: VerimorConfig, where: str = "$.flows.sms", *, timeout_s: float = 10.0) -> None:
         self._config = config

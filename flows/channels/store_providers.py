@@ -56,6 +56,8 @@ def hook_url(public_url: str, store_id: str, channel: str, token: str) -> str:
 class StoreProviders:
     """The channel ``name`` of every store, through the provider its stores-file entry names."""
 
+    needs_browser = False
+
     def __init__(self, registry: StoreRegistry, name: ProviderChannelName, *, timeout_s: float = 10.0) -> None:
         """``timeout_s``: how long one call to a provider may take before it counts as a timeout (retried)."""
         self.name = name

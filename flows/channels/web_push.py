@@ -94,6 +94,7 @@ class WebPushChannel:
     """Hands notifications to the browsers' push services."""
 
     name = "push"
+    needs_browser = True
 
     def __init__(self, book: PushBook, *, ttl_s: int = 24 * 3600, urgency: Urgency = "normal",
                  timeout_s: float = 10.0) -> None:

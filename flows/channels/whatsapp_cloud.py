@@ -21,12 +21,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from typing import Any
 
 import httpx
 import msgspec
 
 from flows.channels.channel import OutboundMessage, SendOutcome
-from flows.channels.provider_api import ProviderEvent, Receipt, Reply, WebhookAnswer, call, digits, e164
+from flows.channels.provider_api import ProviderEvent, Receipt, Reply, WebhookAnswer, call, digits, e164, json_outcome
 from nudges.flow_providers import WhatsAppCloudConfig, resolve_secret
 
 THROTTLED = frozenset({4, 80007, 130429, 131048, 131056})
@@ -40,6 +41,19 @@ def template_parameter(text: str) -> str:
     'Merhaba, sepetiniz hâlâ bekliyor'
     """
     return re.sub(r"\s+", " ", text).strip()
+
+
+def _message_id(said: dict[str, Any]) -> str | None:
+    """``messages[0].id`` (``wamid...``) of an answer that took the message."""
+    messages = said.get("messages")
+    if not isinstance(messages, list) or not messages or not isinstance(messages[0], dict):
+        return None
+    return str(messages[0].get("id", ""))
+
+
+def _error(said: dict[str, Any]) -> tuple[object, str]:
+    error = said.get("error") if isinstance(said.get("error"), dict) else {}
+    return error.get("code", "?"), str(error.get("message", ""))
 
 
 class _Text(msgspec.Struct):
@@ -82,6 +96,7 @@ class _Notification(msgspec.Struct):
 
 class CloudWhatsApp:
     name = "whatsapp"
+    needs_browser = False
 
     def __init__(self, config: WhatsAppCloudConfig, where: str = "$.flows.whatsapp", *, timeout_s: float = 10.0) -> None:
         self._config = config
@@ -110,18 +125,9 @@ class CloudWhatsApp:
                             json=self.body(message))
         if isinstance(answer, SendOutcome):
             return answer
-        try:
-            said = answer.json()
-        except ValueError:
-            said = {}
-        said = said if isinstance(said, dict) else {}
-        if answer.status_code == 200 and said.get("messages"):
-            kind = "text" if message.reply_window_open else f"template {self._config.template_name}"
-            return SendOutcome("sent", str(said["messages"][0].get("id", "")) or None, f"WhatsApp Cloud {kind}", receipt=True)
-        error = said.get("error") if isinstance(said.get("error"), dict) else {}
-        detail = f"HTTP {answer.status_code} WhatsApp error {error.get('code', '?')}: {str(error.get('message', ''))[:150]}"
-        retry = answer.status_code >= 500 or answer.status_code == 429 or error.get("code") in THROTTLED
-        return SendOutcome("retryable" if retry else "permanent", None, detail)
+        kind = "text" if message.reply_window_open else f"template {self._config.template_name}"
+        return json_outcome(answer, "WhatsApp", accepted=f"WhatsApp Cloud {kind}", throttled=THROTTLED,
+                            message_id=_message_id, error=_error)
 
     async def webhook(self, method: str, query: dict[str, str], headers: dict[str, str], body: bytes) -> WebhookAnswer:
         if method == "GET":

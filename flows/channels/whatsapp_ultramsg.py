@@ -16,7 +16,7 @@ import httpx
 import msgspec
 
 from flows.channels.channel import OutboundMessage, SendOutcome
-from flows.channels.provider_api import ProviderEvent, Receipt, Reply, WebhookAnswer, call, e164
+from flows.channels.provider_api import ProviderEvent, Receipt, Reply, WebhookAnswer, call, e164, json_outcome
 from nudges.flow_providers import UltramsgConfig, resolve_secret
 
 DELIVERED_ACKS = frozenset({"device", "read", "played"})
@@ -38,6 +38,7 @@ class _Hook(msgspec.Struct):
 
 class UltramsgWhatsApp:
     name = "whatsapp"
+    needs_browser = False
 
     def __init__(self, config: UltramsgConfig, where: str = "$.flows.whatsapp", *, timeout_s: float = 10.0) -> None:
         self._config = config
@@ -50,19 +51,9 @@ class UltramsgWhatsApp:
         })
         if isinstance(answer, SendOutcome):
             return answer
-        if answer.status_code >= 500 or answer.status_code == 429:
-            return SendOutcome("retryable", None, f"HTTP {answer.status_code}")
-        try:
-            said = answer.json()
-        except ValueError:
-            said = {}
-        if not isinstance(said, dict):
-            said = {}
-        if said.get("error"):
-            return SendOutcome("permanent", None, f"UltraMSG: {str(said['error'])[:200]}")
-        if answer.status_code == 200 and str(said.get("sent")).lower() == "true":
-            return SendOutcome("sent", str(said.get("id", "")) or None, "UltraMSG sent", receipt=True)
-        return SendOutcome("permanent", None, f"HTTP {answer.status_code} {answer.text[:150]}")
+        return json_outcome(answer, "UltraMSG", accepted="UltraMSG sent",
+                            message_id=lambda said: str(said.get("id", "")) if str(said.get("sent")).lower() == "true" else None,
+                            error=lambda said: ("", str(said.get("error", ""))))
 
     async def webhook(self, method: str, query: dict[str, str], headers: dict[str, str], body: bytes) -> WebhookAnswer:
         if method != "POST":

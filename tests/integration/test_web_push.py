@@ -33,7 +33,7 @@ from flows.push_subscriptions import PushDirectory, new_vapid_key
 from nudges.stores import StoreRegistry
 from overlay_api.app import create_app
 from stream.profile_store import MemoryProfileStore
-from tests.flows_helpers import ORIGIN, SECRET, WRITE_KEY, trust_profile
+from tests.flows_helpers import ORIGIN, SECRET, WRITE_KEY, stores_yaml, trust_profile
 from tests.live_server import LiveServer, free_port
 from tests.push_stand_in import PushServiceStandIn
 
@@ -42,28 +42,14 @@ AUTH = {"Authorization": f"Bearer {SECRET}"}
 PAGE = {"Origin": ORIGIN}
 
 
-def stores_yaml(web_push: bool = True) -> str:
-    return f"""
-stores:
-  - id: shop
-    write_key: {WRITE_KEY}
-    secret_key: {SECRET}
-    allowed_origins: ["{ORIGIN}"]
-    experiment: {{holdout: 0.0, min_confidence: 0.0, weights: [1, 0, 0]}}
-    facts: {{return_days: 30, free_returns: true, reviews: [{{author: Ayla, rating: 5, text: "Fits <well> & ships fast"}}]}}
-    flows:
-      enabled: true
-      web_push: {str(web_push).lower()}
-      holdout: 0.0
-      iys_check: false
-      quiet_hours: {{}}
-      caps: {{}}
-      definitions:
-        - name: quick
-          steps:
-            - {{delay_min: 1, channel: push, fallback: email, template: light_reminder, incentive: none}}
-            - {{delay_min: 2, channel: push, fallback: email, template: reason_nudge}}
+PUSH_STEPS = """\
+            - {delay_min: 1, channel: push, fallback: email, template: light_reminder, incentive: none}
+            - {delay_min: 2, channel: push, fallback: email, template: reason_nudge}
 """
+
+
+def push_stores_yaml(web_push: bool = True) -> str:
+    return stores_yaml(settings=f"web_push: {str(web_push).lower()}", steps=PUSH_STEPS)
 
 
 async def wait_for(predicate, timeout_s: float = 20.0) -> None:
@@ -84,7 +70,7 @@ def vapid_by_cli(stores: Path, database_url: str) -> str:
 
 async def test_a_subscribed_shopper_gets_the_flow_as_notifications_and_can_unsubscribe(tmp_path: Path) -> None:
     stores = tmp_path / "stores.yaml"
-    stores.write_text(stores_yaml())
+    stores.write_text(push_stores_yaml())
     database_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     public_key = vapid_by_cli(stores, database_url)
     again = await asyncio.to_thread(CliRunner().invoke, cli.app, ["flows", "vapid", "--store", "shop"], env={
@@ -262,7 +248,7 @@ async def test_a_store_without_web_push_tells_the_page_and_stores_nothing(tmp_pa
     port = free_port()
     settings = Settings(public_url=f"http://127.0.0.1:{port}", database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
                         stores_reload_s=0)
-    app = create_app(settings, stores=StoreRegistry.from_yaml_text(stores_yaml(web_push=False)), profiles=MemoryProfileStore())
+    app = create_app(settings, stores=StoreRegistry.from_yaml_text(push_stores_yaml(web_push=False)), profiles=MemoryProfileStore())
     with PushServiceStandIn() as push, LiveServer(app, port) as live:
         browser = push.subscribe("x")
         async with httpx.AsyncClient(base_url=live.url) as client:
@@ -292,7 +278,7 @@ async def test_a_store_without_web_push_tells_the_page_and_stores_nothing(tmp_pa
 ])
 async def test_a_bad_subscription_is_refused_naming_the_field(tmp_path: Path, change: dict, status: int, path: str) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", stores_reload_s=0)
-    app = create_app(settings, stores=StoreRegistry.from_yaml_text(stores_yaml()), profiles=MemoryProfileStore())
+    app = create_app(settings, stores=StoreRegistry.from_yaml_text(push_stores_yaml()), profiles=MemoryProfileStore())
     with LiveServer(app) as live:
         async with httpx.AsyncClient(base_url=live.url) as client:
             good = {"endpoint": "https://fcm.googleapis.com/fcm/send/abc",
