@@ -11,9 +11,9 @@ Built by :func:`create_stream_app` from a :class:`~cartcoach.settings.Settings`
   they led to (:class:`~stream.durable_offsets.DurableOffsets`), so a crash or a
   rebalance loses no event; and each record is checked against the offset expected
   next (:class:`~stream.offset_continuity.OffsetContinuity`), so records Faust drops
-  around a rebalance are read again. Profiles go to Redis and to the ``profiles``
-  topic as soon as their batch is applied (``publish_profiles``); labels to the
-  ``labels`` topic. An outage of Redis or the broker holds the batch and retries it.
+  around a rebalance are read again. Profiles go to Redis as soon as their batch is
+  applied (``publish_profiles``), then to the ``profiles`` topic (``announce_profiles``,
+  so Redis never waits for the broker); labels to the ``labels`` topic. An outage of Redis or the broker holds the batch and retries it.
   A record that cannot be decoded, or an event that cannot be processed, goes to the
   dead-letter topic with the reason, and the agent goes on (an exception escaping a
   Faust agent would stop it while the worker looks alive).
