@@ -5,13 +5,16 @@ the collector does (one record per tracker batch) and measures, on those records
 
   1. the work alone, in process: the records decoded and applied by the embedded
      runner (the session step, scoring, learning; stores in memory, no Kafka, no
-     Redis), in batches as the worker takes them;
+     Redis), in batches as the worker takes them; measured just before and just after
+     the worker (3.), and the two averaged, so that both sides of the ratio see the
+     same machine;
   2. a Faust agent that reads the same records and does nothing else, with the
      worker's transport and batching (``benchmarks/faust_baseline.py``): the
      framework's own cost;
   3. one worker draining the backlog, with scoring (state in the changelog-backed
      table, profiles to Redis and the profiles topic, labels to learning), timed from
-     its committed offsets;
+     its own count of events applied (its metrics endpoint) and its CPU read at the
+     same moment, every 0.1 s;
   4. end-to-end latency, tracker batch produced -> profile in Redis (Redis pub/sub
      says when a profile is stored), at half the worker's rate, p50/p95/p99, for
      trigger events (scored at once) and for all events (the others wait for the
@@ -23,8 +26,11 @@ The ratios compare rates of the same run. On a machine shared with other work th
 wall-clock rates move with everyone else's load from one measurement to the next, so
 each rate is also given per second of CPU the measured process used (the worker's
 includes its consumer thread; the broker's and Redis's are not counted): what it
-would reach with a core of its own. ``--runs 5`` repeats everything and prints the
-spread.
+would reach with a core of its own. The latency load is half the worker's wall rate
+measured in the same run, so it follows the machine's state. Each run also prints
+the machine's load while it ran (the 1-minute load average, and the tasks waiting for
+one of the cores, sampled every 0.5 s): judge the latency against it. ``--runs 5``
+repeats everything and prints the spread.
 
     .venv/bin/python benchmarks/stream.py --sessions 3000 --runs 5
 
@@ -39,27 +45,26 @@ import asyncio
 import contextlib
 import os
 import re
+import socket
 import statistics
 import sys
+import threading
 import time
+import urllib.request
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import accumulate
 from typing import Any
 from pathlib import Path
 
 import msgspec
 import redis.asyncio as aioredis
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.partitioner import DefaultPartitioner
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from cartcoach.settings import Settings  # noqa: E402
 from scorer.events import CollectedEvent  # noqa: E402
-from scorer.profile import AbandonmentProfile  # noqa: E402
 from stream.embedded_runner import EmbeddedRunner  # noqa: E402
 from stream.event_records import decode_events, encode_events  # noqa: E402
 from stream.event_sink import SinkUnavailable  # noqa: E402
@@ -80,28 +85,53 @@ LATENCY_KINDS = ("trigger events", "all events", "trigger events, broker ack")
 SHARE_TARGET = 0.70
 
 
-class Backlog:
-    """The backlog's records as the collector writes them, and how many events each holds."""
+class MachineLoad:
+    """The machine's load while a phase runs: the 1-minute load average, and how many
+    tasks are runnable per core (``procs_running`` in ``/proc/stat``), every 0.5 s."""
 
-    def __init__(self, events: list[CollectedEvent], partitions: int) -> None:
+    def __init__(self) -> None:
+        self.load_averages: list[float] = []
+        self.runnable_per_core: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> "MachineLoad":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        cores = os.cpu_count() or 1
+        while True:
+            self.load_averages.append(float(Path("/proc/loadavg").read_text().split()[0]))
+            running = next(line for line in Path("/proc/stat").read_text().splitlines()
+                           if line.startswith("procs_running"))
+            self.runnable_per_core.append(int(running.split()[1]) / cores)
+            if self._stop.wait(0.5):
+                return
+
+
+class _Reflects(msgspec.Struct):
+    """What the latency run reads of a profile: whose, and how many events it reflects."""
+
+    session_id: str
+    events_seen: int
+
+
+class Backlog:
+    """The backlog's records as the collector writes them."""
+
+    def __init__(self, events: list[CollectedEvent]) -> None:
         self.events = events
         self.runs = runs_by_session(events)
         self.values = [encode_events(run) for run in self.runs]
-        partitioner, all_partitions = DefaultPartitioner(), list(range(partitions))
-        sizes: dict[int, list[int]] = defaultdict(list)
-        for run in self.runs:
-            sizes[partitioner(run[0].session_id.encode(), all_partitions, all_partitions)].append(len(run))
-        #: Per partition, events in the records before each offset.
-        self._before = {p: [0, *accumulate(counts)] for p, counts in sizes.items()}
 
     @property
     def events_per_record(self) -> float:
         return len(self.events) / len(self.runs)
-
-    def events_below(self, committed: dict[int, int]) -> int:
-        """Events in the records before each partition's committed offset."""
-        return sum(self._before[p][min(offset, len(self._before[p]) - 1)] for p, offset in committed.items()
-                   if p in self._before)
 
 
 async def faust_agent_rate(stream: StreamEnv, records: int) -> tuple[float, float]:
@@ -133,38 +163,48 @@ async def work_alone_rate(settings: Settings, backlog: Backlog) -> tuple[float, 
     return events / (time.perf_counter() - started), events / (time.process_time() - cpu_started)
 
 
-async def committed_offsets(stream: StreamEnv) -> dict[int, int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=stream.services.kafka_bootstrap_servers)
-    await admin.start()
-    try:
-        offsets = await admin.list_consumer_group_offsets(stream.settings.stream_app_id)
-    finally:
-        await admin.close()
-    topic = stream.settings.events_topic
-    return {tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset > 0}
-
-
 def cpu_seconds(pid: int) -> float:
     """CPU time a process has used so far, all its threads (Linux ``/proc``)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-async def drain_rate(stream: StreamEnv, backlog: Backlog, warmup: int, pid: int) -> tuple[float, float]:
-    """Events/s between the first commit past ``warmup`` events and the commit of the last,
-    per second of wall time and per second of the worker's CPU."""
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def events_applied(metrics_port: int) -> int | None:
+    """The worker's ``cartcoach_events_applied_total``, or None while its endpoint is not up."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=2) as answer:
+            text = answer.read().decode()
+    except OSError:
+        return None
+    found = re.search(r"^cartcoach_events_applied_total (\S+)$", text, re.MULTILINE)
+    return int(float(found.group(1))) if found else 0
+
+
+async def drain_rate(backlog: Backlog, warmup: int, pid: int, metrics_port: int) -> tuple[float, float]:
+    """Events/s between the worker's count of applied events passing ``warmup`` and reaching
+    the backlog's, per second of wall time and per second of the worker's CPU (read at
+    the same moment as the count: no commit interval between the two)."""
     total = len(backlog.events)
     first: tuple[float, float, int] | None = None
     while True:
-        done = backlog.events_below(await committed_offsets(stream))
+        done = events_applied(metrics_port)
         now, cpu = time.perf_counter(), cpu_seconds(pid)
+        if done is None:
+            await asyncio.sleep(0.25)
+            continue
         if first is None and done >= total:
             raise SystemExit("the worker drained the whole backlog between two polls: use a larger --sessions")
         if first is None and done >= warmup:
             first = (now, cpu, done)
         elif done >= total and first is not None:
             return (done - first[2]) / (now - first[0]), (done - first[2]) / (cpu - first[1])
-        await asyncio.sleep(0.25)
+        await asyncio.sleep(0.1)
 
 
 async def latency_at(stream: StreamEnv, rate: float, seconds: float) -> tuple[dict[str, list[float]], int]:
@@ -187,7 +227,7 @@ async def latency_at(stream: StreamEnv, rate: float, seconds: float) -> tuple[di
             if message["type"] != "message":
                 continue
             arrived = time.perf_counter()
-            profile = msgspec.json.decode(message["data"], type=AbandonmentProfile)
+            profile = msgspec.json.decode(message["data"], type=_Reflects)
             for n in range(profile.events_seen, 0, -1):  # every event this profile now reflects
                 entry = sent.pop((profile.session_id, n), None)
                 if entry is None:
@@ -264,6 +304,11 @@ class Run:
     latency: dict[str, list[float]] = field(default_factory=dict)
     #: Sends the broker refused during the latency run (sent again).
     refused: int = 0
+    #: The machine while the worker drained the backlog, and while latency was measured.
+    drain_machine: MachineLoad = field(default_factory=MachineLoad)
+    latency_machine: MachineLoad = field(default_factory=MachineLoad)
+    #: The work alone before and after the worker, per CPU-second.
+    work_alone_cpu_before_after: tuple[float, float] = (0.0, 0.0)
 
     def faust_events(self, i: int) -> float:
         """The no-op agent's rate in events: its records times events per record."""
@@ -288,20 +333,27 @@ async def one_run(services: Services, sessions: int, latency_seconds: float, lat
         "CARTCOACH_MODEL_REFRESH_S": str(shipped.model_refresh_s),
     })
     await ensure_topics(stream.services.kafka_bootstrap_servers, topic_plan(stream.settings))
-    backlog = Backlog(simulated(stream, sessions, seed=1, arrival_ms=500), stream.settings.topic_partitions)
+    backlog = Backlog(simulated(stream, sessions, seed=1, arrival_ms=500))
     await publish(stream, backlog.events)
-    work_alone = await work_alone_rate(stream.settings, backlog)
     framework = await faust_agent_rate(stream, len(backlog.runs))
+    before = await work_alone_rate(stream.settings, backlog)
 
+    metrics_port = free_port()
+    stream.extra["CARTCOACH_WORKER_METRICS_PORT"] = str(metrics_port)
     worker = WorkerProcess(stream, "bench")
     try:
         await wait_for_group(stream, members=1)
-        rate = await drain_rate(stream, backlog, warmup=min(2000, len(backlog.events) // 10), pid=worker.pid)
+        with MachineLoad() as drain_machine:
+            rate = await drain_rate(backlog, min(2000, len(backlog.events) // 10), worker.pid, metrics_port)
+        after = await work_alone_rate(stream.settings, backlog)
         load = latency_rate or rate[0] / 2
-        latency, refused = await latency_at(stream, load, latency_seconds)
+        with MachineLoad() as latency_machine:
+            latency, refused = await latency_at(stream, load, latency_seconds)
     finally:
         worker.stop()
-    return Run(len(backlog.events), len(backlog.runs), work_alone, framework, rate, load, latency, refused)
+    work_alone = ((before[0] + after[0]) / 2, (before[1] + after[1]) / 2)
+    return Run(len(backlog.events), len(backlog.runs), work_alone, framework, rate, load, latency, refused,
+               drain_machine, latency_machine, (before[1], after[1]))
 
 
 def spread(values: list[float], fmt: str) -> str:
@@ -323,7 +375,19 @@ def report(runs: list[Run]) -> None:
             (f"worker / the work alone, {per}", [r.share(i) for r in runs], ".1%"),
             (f"worker / Faust agent doing nothing, {per}", [r.worker[i] / r.faust_events(i) for r in runs], ".1%"),
         ]
+    rows.append(("  the work alone before the worker, events per CPU-second",
+                 [r.work_alone_cpu_before_after[0] for r in runs], ",.0f"))
+    rows.append(("  the work alone after the worker, events per CPU-second",
+                 [r.work_alone_cpu_before_after[1] for r in runs], ",.0f"))
+    rows.append(("load average (1 min) while the worker drained, max",
+                 [max(r.drain_machine.load_averages) for r in runs], ".1f"))
+    rows.append(("runnable tasks per core while the worker drained, mean",
+                 [statistics.fmean(r.drain_machine.runnable_per_core) for r in runs], ".1f"))
     rows.append(("latency load, events/s (half the worker's rate)", [r.load for r in runs], ",.0f"))
+    rows.append(("  load average (1 min) while measuring latency, max",
+                 [max(r.latency_machine.load_averages) for r in runs], ".1f"))
+    rows.append(("  runnable tasks per core while measuring latency, mean",
+                 [statistics.fmean(r.latency_machine.runnable_per_core) for r in runs], ".1f"))
     rows.append(("  batches the broker refused (sent again)", [r.refused for r in runs], ",.0f"))
     for kind in LATENCY_KINDS:
         start = "acked by the broker" if kind.endswith("broker ack") else "produced"

@@ -11,9 +11,9 @@ Built by :func:`create_stream_app` from a :class:`~cartcoach.settings.Settings`
   they led to (:class:`~stream.durable_offsets.DurableOffsets`), so a crash or a
   rebalance loses no event; and each record is checked against the offset expected
   next (:class:`~stream.offset_continuity.OffsetContinuity`), so records Faust drops
-  around a rebalance are read again. Profiles go to Redis and to the ``profiles``
-  topic as soon as their batch is applied (``publish_profiles``); labels to the
-  ``labels`` topic. An outage of Redis or the broker holds the batch and retries it.
+  around a rebalance are read again. Profiles go to Redis as soon as their batch is
+  applied (``publish_profiles``), then to the ``profiles`` topic (``announce_profiles``,
+  so Redis never waits for the broker); labels to the ``labels`` topic. An outage of Redis or the broker holds the batch and retries it.
   A record that cannot be decoded, or an event that cannot be processed, goes to the
   dead-letter topic with the reason, and the agent goes on (an exception escaping a
   Faust agent would stop it while the worker looks alive).
@@ -67,13 +67,10 @@ from stream.processing import Label, SessionRecord, decode_label, decode_record,
 from stream.processing import encode_record
 from stream.processing import is_idle, timeout_event
 from stream.profile_store import RedisProfileStore
-from stream.record_batches import Record, send_in_batches
+from stream.record_batches import MAX_BATCH_BYTES, Record, send_in_batches
 from stream.session_service import MAX_TRACKED_SESSIONS, LoadRecord, SaveRecord, SessionService
 
 log = logging.getLogger(__name__)
-
-#: Largest record batch the worker's producer builds (under the broker's 1 MiB message limit).
-PRODUCER_MAX_BATCH_BYTES = 512 * 1024
 
 #: Sessions the idle sweep looks at between two yields to the event loop (5-10 ms).
 SWEEP_CHUNK = 500
@@ -130,7 +127,7 @@ def create_stream_app(settings: Settings) -> faust.App:
         producer_acks=-1,
         # One record batch per partition per applied batch (changelog, profiles): Faust's
         # 16 KiB default split them into a produce request per dozen session records.
-        producer_max_batch_size=PRODUCER_MAX_BATCH_BYTES,
+        producer_max_batch_size=MAX_BATCH_BYTES,
         broker_session_timeout=settings.stream_session_timeout_s,
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
@@ -169,15 +166,37 @@ def create_stream_app(settings: Settings) -> faust.App:
         # (stream/record_batches.py says why). Faust offers no public accessor.
         return app.producer._ensure_producer()
 
+    #: Profiles stored in Redis, waiting for ``announce_profiles`` to put them on the topic.
+    to_announce: list[AbandonmentProfile] = []
+    announce_due = asyncio.Event()
+
     async def announce(profiles: Sequence[AbandonmentProfile]) -> None:
-        """On the profiles topic, keyed by session: one record batch per partition."""
-        by_partition: dict[int, list[Record]] = defaultdict(list)
-        for profile in profiles:
-            key = profile.session_id.encode()
-            by_partition[partition_of_key(key)].append((key, _encode_profile(profile), None))
-        for sent in await send_in_batches(kafka_producer(), profiles_topic.get_topic_name(), by_partition,
-                                          headers=[("worker", me)]):
-            sent.ack.add_done_callback(_log_lost_announcement)
+        """Queue the profiles for the topic. Handing a record batch to the producer waits
+        for the request before it (one in flight per broker), so the topic is fed by a
+        task of its own and the next profiles reach Redis without waiting on the broker."""
+        to_announce.extend(profiles)
+        announce_due.set()
+
+    @app.task
+    async def announce_profiles() -> None:
+        """On the profiles topic, keyed by session: what is queued, one record batch per partition."""
+        while True:
+            await announce_due.wait()
+            announce_due.clear()
+            profiles = to_announce[:]
+            to_announce.clear()
+            by_partition: dict[int, list[Record]] = defaultdict(list)
+            for profile in profiles:
+                key = profile.session_id.encode()
+                by_partition[partition_of_key(key)].append((key, _encode_profile(profile), None))
+            try:
+                batches = await send_in_batches(kafka_producer(), profiles_topic.get_topic_name(), by_partition,
+                                                headers=[("worker", me)])
+            except Exception:  # noqa: BLE001 - at least once: Redis has them; a stopped task announces nothing again
+                log.exception("profiles not announced on the topic")
+                continue
+            for sent in batches:
+                sent.ack.add_done_callback(_log_lost_announcement)
 
     async def emit_label(label: Label) -> None:
         if settings.learning:
@@ -262,6 +281,9 @@ def create_stream_app(settings: Settings) -> faust.App:
 
         try:
             await apply_through_outages(decoded, load, save)
+            # Its profiles can go while the changelog is written: a replay after a crash
+            # publishes the same ones again (puts are monotonic).
+            applied.set()
         except Exception:  # noqa: BLE001 - one bad record must not stop the agent
             # Nothing of the batch was saved (records are saved at the end of apply), so
             # apply again one event at a time to find the bad one; the ledger is idempotent.

@@ -7,7 +7,11 @@ one record, not one per event, because the worker pays per record. Publications
 that arrive within ``linger_s`` of each other are sent together: one record per
 session (several tracker batches of one session, say a page's last beacons, become
 one) and one record batch per partition; each request is answered once its round is
-acknowledged. The producer is started lazily, so the API keeps running through a
+acknowledged. Rounds go to the producer one after another: aiokafka keeps one produce
+request in flight per broker and takes one record batch per partition into it, so a
+round waits for the one before it to be taken, and while it waits it keeps gathering.
+A slow broker thus gets fewer, fuller rounds, not a queue of 2 ms rounds that each
+wait a round trip (which used to grow until requests timed out). The producer is started lazily, so the API keeps running through a
 broker outage and recovers without a restart.
 
 During an outage each request would wait the full timeout; instead, after a failed
@@ -38,7 +42,7 @@ from scorer.events import CollectedEvent
 from stream.event_records import MAX_EVENTS_PER_RECORD, encode_events
 from stream.event_sink import SinkUnavailable
 from stream.metrics import PRODUCE_SECONDS
-from stream.record_batches import Record, send_in_batches
+from stream.record_batches import MAX_BATCH_BYTES, Record, send_in_batches
 from stream.topics import ensure_topics
 
 log = logging.getLogger(__name__)
@@ -51,6 +55,8 @@ class _Round:
     producer: AIOKafkaProducer
     acked: asyncio.Future[None]
     records: dict[bytes, list[list[CollectedEvent]]] = field(default_factory=dict)
+    #: The linger is over: sent as soon as the round before it is in the producer's hands.
+    lingered: bool = False
 
 
 def _retrieve(acked: asyncio.Future[None]) -> None:
@@ -84,6 +90,8 @@ class KafkaEventSink:
         self._linger_s = linger_s
         #: The round of publications gathering now, sent ``linger_s`` after it opened.
         self._gathering: _Round | None = None
+        #: A round is being handed to the producer (waiting for the one before it to be taken).
+        self._handing_over = False
         self._sending: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
@@ -109,6 +117,7 @@ class KafkaEventSink:
                     acks="all",
                     enable_idempotence=True,
                     linger_ms=2,
+                    max_batch_size=MAX_BATCH_BYTES,
                     request_timeout_ms=int(self._timeout_s * 1000),
                     client_id="cartcoach-collector",
                 )
@@ -144,6 +153,8 @@ class KafkaEventSink:
         :data:`~stream.event_records.MAX_EVENTS_PER_RECORD`), after those already there.
         """
         gathering = self._gathering
+        if gathering is not None and gathering.producer is not producer and gathering.lingered:
+            self._start_sending(gathering)  # an abandoned producer's round: it fails at once
         if gathering is None or gathering.producer is not producer:
             gathering = self._gathering = _Round(producer, asyncio.get_running_loop().create_future())
             gathering.acked.add_done_callback(_retrieve)
@@ -156,17 +167,36 @@ class KafkaEventSink:
         return gathering.acked
 
     def _send_soon(self, gathering: _Round) -> None:
+        """The linger is over: send the round, or let it gather on until the round before
+        it is in the producer's hands."""
+        gathering.lingered = True
+        if not self._handing_over or gathering.producer is not self._producer:
+            self._start_sending(gathering)
+
+    def _start_sending(self, gathering: _Round) -> None:
         if self._gathering is gathering:
             self._gathering = None
+        self._handing_over = True
         task = asyncio.ensure_future(self._send_round(gathering))
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
+
+    def _handed_over(self) -> None:
+        """The round is in the producer's hands: the next one, if its linger is over, goes now."""
+        self._handing_over = False
+        waiting = self._gathering
+        if waiting is not None and waiting.lingered:
+            self._start_sending(waiting)
 
     async def _send_round(self, gathering: _Round) -> None:
         """One record per session of the round, as one record batch per partition."""
         try:
             async with asyncio.timeout(self._timeout_s):  # an abandoned producer never answers
-                await self._send_records(gathering)
+                try:
+                    acks = await self._send_records(gathering)
+                finally:
+                    self._handed_over()
+                await asyncio.gather(*acks)
         except Exception as exc:  # every request of the round learns why, then answers 503
             gathering.acked.set_exception(exc)
         except asyncio.CancelledError:
@@ -175,7 +205,8 @@ class KafkaEventSink:
         else:
             gathering.acked.set_result(None)
 
-    async def _send_records(self, gathering: _Round) -> None:
+    async def _send_records(self, gathering: _Round) -> list[asyncio.Future]:
+        """Hand the round to the producer; returns its batches' acknowledgements."""
         producer = gathering.producer
         partitions = sorted(await producer.partitions_for(self._topic))
         by_partition: dict[int, list[Record]] = {}
@@ -183,7 +214,7 @@ class KafkaEventSink:
             partition = self._partitioner(key, partitions, partitions)
             for events in records:
                 by_partition.setdefault(partition, []).append((key, encode_events(events), events[-1].received_at))
-        await asyncio.gather(*(sent.ack for sent in await send_in_batches(producer, self._topic, by_partition)))
+        return [sent.ack for sent in await send_in_batches(producer, self._topic, by_partition)]
 
     async def _abandon_producer(self) -> None:
         """Drop the producer without flushing, so no batch we refused is sent later.

@@ -16,6 +16,11 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 
+#: The largest record batch to build (under the broker's 1 MiB message limit). aiokafka's
+#: 16 KiB default cuts a full round into many batches, and a partition's next batch waits
+#: for the request before it (one produce request in flight per broker).
+MAX_BATCH_BYTES = 512 * 1024
+
 #: A record: key, value, timestamp in ms (None: now).
 Record = tuple[bytes, bytes, int | None]
 

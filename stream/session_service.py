@@ -36,6 +36,9 @@ from stream.model_health import ModelHealth
 from stream.profile_store import ProfileStore
 from stream.reason_history import ReasonHistory
 
+#: Pending sessions a flush scores and stores at a time.
+FLUSH_CHUNK = 100
+
 #: Sessions whose last published profile is remembered (oldest forgotten first).
 MAX_TRACKED_SESSIONS = 200_000
 
@@ -160,10 +163,26 @@ class SessionService:
             await self._history.record_answer(state.store_id, predicted, label.reason, state.last_at)
 
     async def flush(self) -> int:
-        """Score every pending session now (the debounce's tail); returns how many were published."""
-        self._to_score.update(self._pending)
-        self._pending = {}
-        return await self.publish_scored()
+        """Score every pending session now (the debounce's tail); returns how many were published.
+
+        A busy worker has a thousand sessions or more pending at a flush. Scored in one go
+        they held back, for 100 ms and more, the trigger events that arrived meanwhile; so
+        they go :data:`FLUSH_CHUNK` at a time, each chunk with whatever else is due then.
+        """
+        pending, self._pending = self._pending, {}
+        published = 0
+        chunk: list[tuple[str, SessionRecord]] = []
+        for n, item in enumerate(pending.items(), 1):
+            chunk.append(item)
+            if n % FLUSH_CHUNK == 0 or n == len(pending):
+                for session_id, record in chunk:
+                    # A newer state of the session may be due already (it came back meanwhile).
+                    self._to_score.setdefault(session_id, record)
+                chunk = []
+                published += await self.publish_scored()
+        if not pending:
+            published += await self.publish_scored()
+        return published
 
     async def catch_up(self, record: SessionRecord) -> bool:
         """Publish a stored session whose newest state was never scored; True if it was.
