@@ -209,7 +209,7 @@ def test_a_store_owner_goes_from_sign_up_to_last_weeks_report(live: LiveServer, 
         assert saved.tone == TONE and [r.name for r in saved.rules] == ["price-shoppers"]
         expect(page.locator("#audit")).to_contain_text('tone: null → "playful"')
         expect(page.locator("#audit")).to_contain_text("rules: [] → ")
-        axe_clean(page, "#settings", locale)
+        axe_clean(page, "#settings-form", locale)  # the new fields (the preview is checked in test_console)
         shot(page, "#tone-set", locale, "2-tone")
 
         # 4. The preview speaks the new tone in both nudge languages, and the rule's tone for price.
@@ -223,7 +223,7 @@ def test_a_store_owner_goes_from_sign_up_to_last_weeks_report(live: LiveServer, 
             assert first_variant(saved, "trust", lang) != first_variant(plain, "trust", lang)  # the tone shows
             assert first_variant(saved, "trust", lang)[1] == LIBRARY[TONE].dismiss[lang]
             assert first_variant(saved, "price", lang)[1] == LIBRARY["premium"].dismiss[lang]  # the rule's tone
-        shot(page, "#preview", locale, "3-preview")
+        shot(page, "#preview-area", locale, "3-preview")
 
         # 5. Last week's report: the report API's figures, written the language's way.
         page.click(".tab[data-view=reports]")
