@@ -108,7 +108,7 @@
       token = (await call("POST", storePath("/stream-token"))).token;
     } catch (err) {
       if (err.status === 401) return;
-      status("Server unreachable, retrying…", "down");
+      status(t("Server unreachable, retrying…"), "down");
       state.retry = setTimeout(connect, 2000);
       return;
     }
@@ -119,10 +119,10 @@
     if (state.lastId) q.set("last_event_id", state.lastId);
     const source = new EventSource("/dashboard/stream?" + q);
     state.source = source;
-    source.onopen = () => status("Live · " + info.store_id, "live");
+    source.onopen = () => status(t("Live · {store}", { store: info.store_id }), "live");
     source.addEventListener("profile", (e) => { state.lastId = e.lastEventId; show(JSON.parse(e.data)); });
     source.onerror = () => {
-      status("Reconnecting…", "down");
+      status(t("Reconnecting…"), "down");
       // The browser retries by itself (sending Last-Event-ID); when it gives up
       // (e.g. the token expired: 401) start again with a fresh token.
       if (source.readyState === EventSource.CLOSED && state.source === source) {

@@ -57,32 +57,39 @@
     $("rep-to").value = isoDay(monday - DAY_MS);
     loadAll();
   }
-  const period = () => "from=" + encodeURIComponent($("rep-from").value) + "&to=" + encodeURIComponent($("rep-to").value);
+  const period = (from, to) => "from=" + encodeURIComponent(from || $("rep-from").value) + "&to=" + encodeURIComponent(to || $("rep-to").value);
   const reportPath = (extra) => "/dashboard/api/experiments/" + encodeURIComponent(state.experiment) + "/report?" +
     period() + (extra || "");
 
+  // Only the latest load draws: an earlier one (another period, store or language) that
+  // answers later is dropped, so the panel never mixes two periods.
   async function loadAll() {
     if ($("app").hidden || !store()) return;
     defaultPeriod();
+    const ticket = {}, from = $("rep-from").value, to = $("rep-to").value;
+    state.loading = ticket;
     const status = $("rep-status");
     status.textContent = t("Loading…");
     delete status.dataset.period;
     try {
       const listing = await getJson("/dashboard/api/experiments");
+      const path = "/dashboard/api/experiments/" + encodeURIComponent(listing.current) + "/report?" + period(from, to);
+      const [report, history] = await Promise.all([getJson(path), getJson("/dashboard/api/history?" + period(from, to))]);
+      if (state.loading !== ticket) return;
       state.experiment = listing.current;
-      await Promise.all([loadReport(), loadHistory()]);
-      status.textContent = t("Period {from} to {to}", { from: I18N.day($("rep-from").value), to: I18N.day($("rep-to").value) });
-      status.dataset.period = $("rep-from").value + "/" + $("rep-to").value;
+      drawReport(report);
+      drawHistory(history);
+      status.textContent = t("Period {from} to {to}", { from: I18N.day(from), to: I18N.day(to) });
+      status.dataset.period = from + "/" + to;
     } catch (error) {
-      status.textContent = t("Could not load the report: {error}", { error: error.message });
+      if (state.loading === ticket) status.textContent = t("Could not load the report: {error}", { error: error.message });
     }
   }
 
   // ---- the report -----------------------------------------------------------------------------
   function cells(tr, values) { for (const v of values) tr.append(el("td", {}, v)); return tr; }
 
-  async function loadReport() {
-    const report = await getJson(reportPath());
+  function drawReport(report) {
     state.currency = report.currency || "";
     const s = report.summary;
     for (const dd of $("rep-summary").querySelectorAll("dd[data-field]")) {
@@ -172,8 +179,7 @@
       : t("No survey answers in the period yet: accuracy needs shoppers' answers.");
   }
 
-  async function loadHistory() {
-    const history = await getJson("/dashboard/api/history?" + period());
+  function drawHistory(history) {
     drawMix(history);
     const alarms = [history.drift_alarm, history.accuracy_alarm].filter(Boolean);
     $("drift-alarms").replaceChildren(...(alarms.length ? alarms.map((a) => el("li", {}, a))
