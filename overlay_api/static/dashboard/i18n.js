@@ -236,7 +236,7 @@ window.CartcoachI18n = (function () {
     if (texts === null) capture();
     for (const [node, original] of texts) {
       const trimmed = original.trim().replace(/\s+/g, " ");
-      node.nodeValue = original.replace(original.trim(), t(trimmed));
+      node.nodeValue = original.replace(original.trim(), () => t(trimmed));
     }
     for (const [element, a, original] of attrs) element.setAttribute(a, t(original));
     document.documentElement.lang = lang;
