@@ -47,7 +47,10 @@ from nudges.stores import Store, StoreRegistry, StoresFileError, check_store
 log = logging.getLogger(__name__)
 
 #: The parts of a store the dashboard edits; keys, origins and facts stay with the back end.
-EDITABLE = ("locale", "brand_tier", "voice", "policy", "experiment", "flows")
+EDITABLE = ("locale", "brand_tier", "voice", "tone", "policy", "experiment", "flows", "rules")
+#: Replaced whole when sent, never merged key by key: a tone picked from the library drops
+#: the overrides of the copy it replaces, and a rule list is one value (as in the file).
+REPLACED = ("tone", "rules")
 
 
 class FieldError(NamedTuple):
@@ -194,7 +197,8 @@ class StoreSettings:
         outside = [key for key in changes if key not in EDITABLE]
         if outside:
             raise SettingsRefused([FieldError(str(key), "not editable here") for key in outside])
-        proposed = _plain(merge(document, changes))
+        proposed = _plain(merge(document, {k: v for k, v in changes.items() if k not in REPLACED}))
+        proposed.update({k: _plain(changes[k]) for k in REPLACED if k in changes})
         try:
             store = check_store(proposed)
         except StoresFileError as exc:

@@ -36,6 +36,7 @@ from starlette_csrf import CSRFMiddleware
 from accounts.models import OWNER, User
 from accounts.service import Access, Accounts, NewStore
 from accounts.store_settings import FieldError, SettingsRefused
+from nudges import tones
 from nudges.catalogue import Catalogue
 from nudges.decision import Moment, proposals
 from nudges.experiment_report import build_report
@@ -262,6 +263,7 @@ class Console:
         return _json({
             "store_id": store.id, "role": role, "write_key": store.write_key,
             "settings": settings.editable(store.id), "products": products,
+            "tones": {name: msgspec.to_builtins(tone) for name, tone in tones.LIBRARY.items()},
             "audit": await settings.audit(store.id),
         })  # fmt: skip
 
@@ -314,8 +316,9 @@ class Console:
                      "cta": v.cta_label, "dismiss": v.dismiss_label, "coupon_pct": v.coupon_pct}
                     for v in proposal.variants
                 ]  # fmt: skip
-        return _json({"store_id": store.id, "voice": draft.voice, "product_id": product.id if product else None,
-                      "variants": out})
+        tone = draft.tone if isinstance(draft.tone, str) or draft.tone is None else f"copy of {draft.tone.like or draft.voice}"
+        return _json({"store_id": store.id, "voice": draft.tone_in_force.voice, "tone": tone,
+                      "product_id": product.id if product else None, "variants": out})
 
     # ---- people ----------------------------------------------------------------------------
     async def invite(self, request: Request) -> Response:

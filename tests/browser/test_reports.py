@@ -162,7 +162,7 @@ def open_period(page: Page, live: LiveServer, since: str, until: str) -> None:
     page.fill("#rep-from", since)
     page.fill("#rep-to", until)
     page.click("#rep-apply")
-    expect(page.locator("#rep-status")).to_have_text(f"Period {since} to {until}")
+    expect(page.locator("#rep-status")).to_have_attribute("data-period", f"{since}/{until}")
 
 
 def number(text: str) -> float:

@@ -141,6 +141,8 @@ def test_a_saved_setting_serves_at_once_is_audited_and_wins_over_the_file(live, 
         ({"voice": "shouty"}, "voice"),
         ({"policy": {"no_such_field": 1}}, "policy"),
         ({"secret_key": "sk_mine_for_now"}, "secret_key"),
+        ({"tone": "loud"}, "tone"),  # not in the library
+        ({"rules": [{"name": "big", "when": "colour == 1"}]}, "rules[0].when"),
     ],
 )
 def test_bad_settings_name_the_field_and_change_nothing(live, changes: dict, field: str) -> None:
@@ -153,6 +155,31 @@ def test_bad_settings_name_the_field_and_change_nothing(live, changes: dict, fie
     assert refused.json()["path"] == field and refused.json()["errors"][0]["message"]
     assert browser.send("GET", "/dashboard/api/stores/shop/settings").json() == before
     assert server.app.state.stores.by_id("shop").policy.max_coupon_pct == 10  # type: ignore[attr-defined]
+
+
+def test_a_copied_tone_and_a_rule_are_saved_audited_previewed_and_replaced_whole(live) -> None:
+    server, _ = live
+    browser = Browser(server.url)
+    browser.sign_in()
+    view = browser.send("GET", "/dashboard/api/stores/shop/settings").json()
+    assert set(view["tones"]) == {"warm", "concise", "premium", "playful", "expert"}
+    assert view["tones"]["warm"]["examples"]["tr"]  # the library's examples, for the page to show
+    copy = {"like": "warm", "cta": {"en": "Take me to checkout"}, "dismiss": {"tr": "Sonra bakarım"}}
+    rule = {"name": "price-premium", "when": 'reason == "price"', "tone": "premium"}
+    saved = browser.send("PUT", "/dashboard/api/stores/shop/settings", {"changes": {"tone": copy, "rules": [rule]}})
+    assert saved.status_code == 200, saved.text
+    served = server.app.state.stores.by_id("shop")  # type: ignore[attr-defined]
+    assert served.tone_in_force.dismiss == {"en": "Maybe later", "tr": "Sonra bakarım"} and served.rules[0].tone == "premium"
+    fields = {a["field"] for a in browser.send("GET", "/dashboard/api/stores/shop/settings").json()["audit"]}
+    assert {"tone.like", "tone.cta.en", "tone.dismiss.tr", "rules"} <= fields
+    preview = browser.send("POST", "/dashboard/api/stores/shop/preview", {"changes": {}}).json()
+    assert preview["tone"] == "copy of warm"
+    assert {v["dismiss"] for v in preview["variants"]["trust"]["tr"]} == {"Sonra bakarım"}
+    assert {v["dismiss"] for v in preview["variants"]["price"]["en"]} == {"Close"}  # the rule's premium tone
+    # A library tone picked afterwards replaces the copy whole (its overrides do not linger).
+    browser.send("PUT", "/dashboard/api/stores/shop/settings", {"changes": {"tone": "concise", "rules": []}}).raise_for_status()
+    served = server.app.state.stores.by_id("shop")  # type: ignore[attr-defined]
+    assert served.tone == "concise" and served.rules == []
 
 
 def test_an_analyst_reads_but_cannot_save_and_csrf_is_required(live) -> None:

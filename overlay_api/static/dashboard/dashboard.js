@@ -9,7 +9,10 @@
     "return_guarantee", "warranty", "low_stock", "price_lock", "installments", "coupon", "guest_checkout", "saved_cart",
     "help", "premium_story", "survey"];
   const MAX_ROWS = 100;
+  const TONE_LOCALES = ["en", "tr"];
   const $ = (id) => document.getElementById(id);
+  const I18N = window.CartcoachI18n;
+  const t = I18N.t;
   const state = { me: null, store: null, info: null, view: "live", settings: null,
                   source: null, lastId: null, timer: null, retry: null, previewTimer: null };
 
@@ -42,7 +45,7 @@
     if (body !== undefined) { options.headers["Content-Type"] = "application/json"; options.body = JSON.stringify(body); }
     const response = await fetch(path, options);
     const data = await response.json().catch(() => ({}));
-    if (response.status === 401 && !path.endsWith("/signin") && !path.endsWith("/signup")) { signedOut("Signed out."); }
+    if (response.status === 401 && !path.endsWith("/signin") && !path.endsWith("/signup")) { signedOut(t("Signed out.")); }
     if (!response.ok) { const err = new Error(data.error || path + ": " + response.status); err.status = response.status; err.data = data; throw err; }
     return data;
   }
@@ -105,7 +108,7 @@
       token = (await call("POST", storePath("/stream-token"))).token;
     } catch (err) {
       if (err.status === 401) return;
-      status("Server unreachable, retrying…", "down");
+      status(t("Server unreachable, retrying…"), "down");
       state.retry = setTimeout(connect, 2000);
       return;
     }
@@ -116,10 +119,10 @@
     if (state.lastId) q.set("last_event_id", state.lastId);
     const source = new EventSource("/dashboard/stream?" + q);
     state.source = source;
-    source.onopen = () => status("Live · " + info.store_id, "live");
+    source.onopen = () => status(t("Live · {store}", { store: info.store_id }), "live");
     source.addEventListener("profile", (e) => { state.lastId = e.lastEventId; show(JSON.parse(e.data)); });
     source.onerror = () => {
-      status("Reconnecting…", "down");
+      status(t("Reconnecting…"), "down");
       // The browser retries by itself (sending Last-Event-ID); when it gives up
       // (e.g. the token expired: 401) start again with a fresh token.
       if (source.readyState === EventSource.CLOSED && state.source === source) {
@@ -291,8 +294,96 @@
   // ---- settings and preview ----------------------------------------------------------------
   const form = () => $("settings-form");
   function input(name) { return form().elements.namedItem(name); }
+  // ---- the tone library: pick one (its examples in both languages shown), or copy and adjust ----
+  function fillTone(tone) {
+    const library = state.settings.tones;
+    const pick = input("tone");
+    pick.replaceChildren(pick.options[0], ...Object.keys(library).map((name) => el("option", { value: name }, name)));
+    const copy = tone !== null && typeof tone === "object";
+    pick.value = copy ? (tone.like || "") : (tone || "");
+    input("tone.copy").checked = copy;
+    const spec = copy ? tone : {};
+    for (const part of ["cta", "dismiss"]) for (const locale of TONE_LOCALES) input(`tone.${part}.${locale}`).value = (spec[part] || {})[locale] || "";
+    const base = library[pick.value] || { concise: false, exclaim: false };
+    input("tone.concise").checked = spec.concise === null || spec.concise === undefined ? base.concise : spec.concise;
+    input("tone.exclaim").checked = spec.exclaim === null || spec.exclaim === undefined ? base.exclaim : spec.exclaim;
+    describeTone();
+  }
+  function describeTone() {
+    const tone = state.settings.tones[input("tone").value];
+    $("tone-adjust").hidden = !input("tone.copy").checked;
+    $("tone-about").textContent = tone ? t(tone.description) : "";
+    $("tone-examples").replaceChildren(...(tone ? TONE_LOCALES.map((locale) => {
+      const box = el("div", { "data-locale": locale, lang: locale });
+      box.append(el("strong", { lang: I18N.lang }, t(locale === "en" ? "Examples, English" : "Examples, Turkish")));
+      const list = el("ul");
+      for (const line of tone.examples[locale] || []) list.append(el("li", {}, line));
+      box.append(list);
+      return box;
+    }) : []));
+  }
+  function toneChange() {
+    const name = input("tone").value || null;
+    if (!input("tone.copy").checked) return name;
+    const out = { like: name, concise: input("tone.concise").checked, exclaim: input("tone.exclaim").checked, cta: {}, dismiss: {} };
+    for (const part of ["cta", "dismiss"]) for (const locale of TONE_LOCALES) {
+      const text = input(`tone.${part}.${locale}`).value.trim();
+      if (text) out[part][locale] = text;
+    }
+    return out;
+  }
+
+  // ---- campaign rules: one row per rule, named as the stores file names them (rules[0].when) ----
+  const ruleField = (i, name) => `rules[${i}].${name}`;
+  function ruleRow(rule, i) {
+    const row = el("fieldset", { class: "rule", "data-rule": i });
+    row.append(el("legend", {}, t("Rule {n}", { n: i + 1 })));
+    const text = (name, label, value, attrs) => {
+      const box = el("label", {}, t(label) + " ");
+      const field = el("input", { name: ruleField(i, name), ...(attrs || {}) });
+      field.value = value; box.append(field); return box;
+    };
+    const choose = (name, label, options, value) => {
+      const box = el("label", {}, t(label) + " ");
+      const field = el("select", { name: ruleField(i, name) });
+      field.append(...options.map(([v, shown]) => el("option", { value: v }, shown)));
+      field.value = value; box.append(field); return box;
+    };
+    row.append(
+      text("name", "Name", rule.name || "", { maxlength: "60", translate: "no" }),
+      text("when", "When", rule.when || "", { class: "rule-when", translate: "no" }),
+      text("allow", "Only these incentives (comma-separated)", (rule.allow || []).join(", "), { translate: "no" }),
+      text("deny", "Never these (comma-separated)", (rule.deny || []).join(", "), { translate: "no" }),
+      choose("aggressiveness", "Aggressiveness", [["", t("stock and calendar decide")], ...["bold", "normal", "protective"].map((a) => [a, t(a)])],
+        rule.aggressiveness || ""),
+    );
+    const toneOptions = [["", t("the store's tone")], ...Object.keys(state.settings.tones).map((n) => [n, n])];
+    if (rule.tone && typeof rule.tone === "object") { toneOptions.push(["=kept", t("as written in the stores file")]); row.dataset.tone = JSON.stringify(rule.tone); }
+    row.append(choose("tone", "Tone while it matches", toneOptions, rule.tone && typeof rule.tone === "object" ? "=kept" : rule.tone || ""));
+    const remove = el("button", { type: "button", class: "remove-rule" }, t("Remove"));
+    remove.addEventListener("click", () => { state.rules = readRules().filter((_, j) => j !== i); drawRules(); previewSoon(); });
+    row.append(remove);
+    return row;
+  }
+  function drawRules() {
+    $("rules").replaceChildren(...(state.rules.length ? state.rules.map(ruleRow) : [el("p", { class: "muted" }, t("No campaign rules: the policy alone decides."))]));
+  }
+  const list = (text) => text.split(",").map((x) => x.trim()).filter(Boolean);
+  function readRules() {
+    return [...$("rules").querySelectorAll(".rule")].map((row, i) => {
+      const value = (name) => input(ruleField(i, name)).value;
+      const rule = { name: value("name").trim(), when: value("when").trim(), allow: list(value("allow")), deny: list(value("deny")),
+                     aggressiveness: value("aggressiveness") || null };
+      const tone = value("tone");
+      rule.tone = tone === "=kept" ? JSON.parse(row.dataset.tone) : tone || null;
+      return rule;
+    });
+  }
+
   function fill(settings) {
     const p = settings.policy, e = settings.experiment;
+    fillTone(settings.tone);
+    state.rules = settings.rules; drawRules();
     input("voice").value = settings.voice; input("locale").value = settings.locale; input("brand_tier").value = settings.brand_tier;
     $("incentives").replaceChildren(...INCENTIVES.map((name) => {
       const label = el("label"); const box = el("input", { type: "checkbox", name: "incentive", value: name });
@@ -312,7 +403,8 @@
   // What the form says, as a partial stores-file document (the server checks every field).
   function changes() {
     const out = {
-      voice: input("voice").value, locale: input("locale").value, brand_tier: input("brand_tier").value,
+      voice: input("voice").value, tone: toneChange(), locale: input("locale").value, brand_tier: input("brand_tier").value,
+      rules: readRules(),
       policy: {
         allowed_incentives: [...form().querySelectorAll("input[name=incentive]:checked")].map((b) => b.value),
         max_coupon_pct: num("policy.max_coupon_pct"), margin_floor_pct: num("policy.margin_floor_pct"),
@@ -325,10 +417,23 @@
     try { out.flows = JSON.parse(input("flows").value); } catch (err) { out.flows = "not JSON: " + err.message; }
     return out;
   }
+  // The form's control for a field the server named: exact ("rules[0].when"), else its nearest
+  // named parent ("rules[0].deny[1]" → "rules[0].deny", "tone.cta[...]" → the tone.cta inputs).
+  function fieldInput(field) {
+    let name = field;
+    while (name) {
+      const found = input(name) || form().querySelector(`[name^="${CSS.escape(name)}."]`);
+      if (found) return found;
+      const parent = name.replace(/(\[[^\]]*\]|\.[^.[\]]*)$/, "");
+      if (parent === name) break;
+      name = parent;
+    }
+    return null;
+  }
   function showErrors(errors) {
     for (const node of form().querySelectorAll(".field-error")) node.classList.remove("field-error");
     $("settings-errors").replaceChildren(...(errors || []).map((e) => {
-      const target = input(e.field) || (e.field.startsWith("policy.allowed_incentives") ? $("incentives") : null);
+      const target = fieldInput(e.field) || (e.field.startsWith("policy.allowed_incentives") ? $("incentives") : null);
       if (target && target.classList) target.classList.add("field-error");
       return el("li", { "data-field": e.field }, e.field + ": " + e.message);
     }));
@@ -337,17 +442,17 @@
     if (!state.store) return;
     const view = await call("GET", storePath("/settings"));
     state.settings = view;
-    $("settings-role").textContent = "(" + view.role + ")";
+    $("settings-role").textContent = "(" + t(view.role) + ")";
     const readOnly = view.role !== "owner";
     $("settings-readonly").hidden = !readOnly;
     $("save-settings").disabled = readOnly;
     fill(view.settings);
     showErrors([]); $("settings-saved").textContent = "";
-    $("preview-product").replaceChildren(el("option", { value: "" }, "no product (cart only)"),
+    $("preview-product").replaceChildren(el("option", { value: "" }, t("no product (cart only)")),
       ...view.products.map((p) => el("option", { value: p.id }, p.name + " · " + p.price)));
     if (view.products.length) $("preview-product").value = view.products[0].id;
     $("audit").replaceChildren(...view.audit.map((a) => el("li", {},
-      new Date(a.at).toLocaleString() + " · " + a.field + ": " + JSON.stringify(a.before) + " → " + JSON.stringify(a.after))));
+      I18N.dateTime(a.at) + " · " + a.field + ": " + JSON.stringify(a.before) + " → " + JSON.stringify(a.after))));
     preview();
   }
   async function save(event) {
@@ -355,9 +460,10 @@
     try {
       const result = await call("PUT", storePath("/settings"), { changes: changes() });
       showErrors([]);
-      $("settings-saved").textContent = result.changed.length ? "Saved: " + result.changed.join(", ") : "Nothing to save.";
+      const saved = result.changed.length ? t("Saved: {fields}", { fields: result.changed.join(", ") }) : t("Nothing to save.");
+      $("settings-saved").textContent = saved;
       await loadSettings();
-      $("settings-saved").textContent = result.changed.length ? "Saved: " + result.changed.join(", ") : "Nothing to save.";
+      $("settings-saved").textContent = saved;
     } catch (err) {
       showErrors(err.data && err.data.errors ? err.data.errors : [{ field: "$", message: err.message }]);
     }
@@ -370,15 +476,16 @@
     showErrors([]);
     $("preview").replaceChildren(...REASONS.map((reason) => {
       const table = el("table", { "data-reason": reason });
-      table.append(el("caption", {}, reason));
-      const head = el("tr"); head.append(el("th", { scope: "col" }, "English"), el("th", { scope: "col" }, "Türkçe"));
+      table.append(el("caption", { lang: I18N.lang }, t(reason)));
+      const head = el("tr"); head.append(el("th", { scope: "col", lang: "en" }, "English"), el("th", { scope: "col", lang: "tr" }, "Türkçe"));
       const row = el("tr");
       for (const locale of ["en", "tr"]) {
-        const cell = el("td", { "data-locale": locale });
+        const cell = el("td", { "data-locale": locale, lang: locale });
         for (const v of result.variants[reason][locale]) {
           const box = el("div", { class: "variant", "data-rank": v.rank, "data-incentive": v.incentive });
           box.append(el("strong", {}, v.rank + ". " + v.title), el("span", {}, v.body));
           if (v.cta) box.append(el("div", { class: "cta" }, v.cta));
+          if (v.dismiss) box.append(el("div", { class: "dismiss" }, v.dismiss));
           cell.append(box);
         }
         row.append(cell);
@@ -388,6 +495,9 @@
       return table;
     }));
     $("preview").dataset.voice = result.voice;
+    $("preview").dataset.tone = result.tone || "";
+    const toneName = result.tone ? result.tone.replace(/^copy of (.*)$/, (_, n) => t("copy of {name}", { name: n })) : t("none");
+    $("preview-tone").textContent = t("Tone in force: {tone} · voice {voice}", { tone: toneName, voice: t(result.voice) });
   }
   function previewSoon() { clearTimeout(state.previewTimer); state.previewTimer = setTimeout(preview, 300); }
 
@@ -412,7 +522,7 @@
     $("login-form").addEventListener("submit", async (e) => {
       e.preventDefault();
       try { await call("POST", "/dashboard/api/signin", { email: $("email").value.trim(), password: $("password").value }); await start(); }
-      catch (err) { $("login-error").textContent = err.status === 401 ? "Wrong e-mail or password." : err.message; }
+      catch (err) { $("login-error").textContent = err.status === 401 ? t("Wrong e-mail or password.") : err.message; }
     });
     $("show-signup").addEventListener("click", () => showOnly("signup"));
     $("show-login").addEventListener("click", () => showOnly("login"));
@@ -440,9 +550,21 @@
     for (const id of ["f-reason", "f-device"]) $(id).addEventListener("change", () => open(state.store));
     for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => show_view(tab.dataset.view));
     $("sign-out").addEventListener("click", async () => {
-      try { await call("POST", "/dashboard/api/signout"); } finally { signedOut("Signed out."); }
+      try { await call("POST", "/dashboard/api/signout"); } finally { signedOut(t("Signed out.")); }
     });
     form().addEventListener("submit", save);
+    form().addEventListener("change", (e) => { if (e.target.name === "tone" || e.target.name === "tone.copy") describeTone(); });
+    $("add-rule").addEventListener("click", () => {
+      state.rules = [...readRules(), { name: "rule-" + ($("rules").querySelectorAll(".rule").length + 1), when: 'reason == "price"' }];
+      drawRules(); previewSoon();
+    });
+    // Another language: redraw what the scripts wrote (the form keeps what was typed).
+    document.addEventListener("cartcoach:lang", () => {
+      if (!state.settings || $("settings").hidden) return;
+      state.rules = readRules(); drawRules(); describeTone();
+      $("settings-role").textContent = "(" + t(state.settings.role) + ")";
+      preview();
+    });
     form().addEventListener("change", previewSoon);
     $("preview-product").addEventListener("change", preview);
     $("client-form").addEventListener("submit", async (e) => {

@@ -22,9 +22,12 @@
     return node;
   }
   const color = (reason) => getComputedStyle(document.documentElement).getPropertyValue("--" + reason).trim() || "#888";
-  const money = (v) => (v === null || v === undefined ? "–" :
-    Number(v).toLocaleString("en", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + " " + state.currency);
-  const pct = (v) => (v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%");
+  // Numbers, money and dates as the chosen language writes them (i18n.js, through Intl).
+  const I18N = window.CartcoachI18n;
+  const t = I18N.t;
+  const money = (v) => I18N.money(v, state.currency);
+  const pct = I18N.percent;
+  const count = I18N.number;
 
   // The signed-in user's session cookie (dashboard.js signs in); the store is the one in the filters.
   const store = () => $("f-store").value;
@@ -46,43 +49,63 @@
     if (!$("rep-to").value) $("rep-to").value = isoDay(Date.now());
     if (!$("rep-from").value) $("rep-from").value = isoDay(Date.now() - 6 * DAY_MS);
   }
-  const period = () => "from=" + encodeURIComponent($("rep-from").value) + "&to=" + encodeURIComponent($("rep-to").value);
+  // The last whole week, Monday to Sunday, in UTC days (as the report counts them).
+  function lastWeek() {
+    const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
+    const monday = today - ((new Date(today).getUTCDay() + 6) % 7) * DAY_MS;
+    $("rep-from").value = isoDay(monday - 7 * DAY_MS);
+    $("rep-to").value = isoDay(monday - DAY_MS);
+    loadAll();
+  }
+  const period = (from, to) => "from=" + encodeURIComponent(from || $("rep-from").value) + "&to=" + encodeURIComponent(to || $("rep-to").value);
   const reportPath = (extra) => "/dashboard/api/experiments/" + encodeURIComponent(state.experiment) + "/report?" +
     period() + (extra || "");
 
+  // Only the latest load draws: an earlier one (another period, store or language) that
+  // answers later is dropped, so the panel never mixes two periods.
   async function loadAll() {
     if ($("app").hidden || !store()) return;
     defaultPeriod();
-    $("rep-status").textContent = "Loading…";
+    const ticket = {}, from = $("rep-from").value, to = $("rep-to").value;
+    state.loading = ticket;
+    const status = $("rep-status");
+    status.textContent = t("Loading…");
+    delete status.dataset.period;
     try {
       const listing = await getJson("/dashboard/api/experiments");
+      const path = "/dashboard/api/experiments/" + encodeURIComponent(listing.current) + "/report?" + period(from, to);
+      const [report, history] = await Promise.all([getJson(path), getJson("/dashboard/api/history?" + period(from, to))]);
+      if (state.loading !== ticket) return;
       state.experiment = listing.current;
-      await Promise.all([loadReport(), loadHistory()]);
-      $("rep-status").textContent = "Period " + $("rep-from").value + " to " + $("rep-to").value;
+      drawReport(report);
+      drawHistory(history);
+      status.textContent = t("Period {from} to {to}", { from: I18N.day(from), to: I18N.day(to) });
+      status.dataset.period = from + "/" + to;
     } catch (error) {
-      $("rep-status").textContent = "Could not load the report: " + error.message;
+      if (state.loading === ticket) status.textContent = t("Could not load the report: {error}", { error: error.message });
     }
   }
 
   // ---- the report -----------------------------------------------------------------------------
   function cells(tr, values) { for (const v of values) tr.append(el("td", {}, v)); return tr; }
 
-  async function loadReport() {
-    const report = await getJson(reportPath());
+  function drawReport(report) {
     state.currency = report.currency || "";
     const s = report.summary;
     for (const dd of $("rep-summary").querySelectorAll("dd[data-field]")) {
       const field = dd.dataset.field;
-      if (field === "sessions") dd.textContent = s.treated_exposures + " / " + s.holdout_exposures;
+      if (field === "sessions") dd.textContent = count(s.treated_exposures) + " / " + count(s.holdout_exposures);
       else { dd.textContent = money(s[field]); dd.dataset.value = s[field] === null ? "" : String(s[field]); }
     }
-    $("rep-method").textContent = "Incremental = treated revenue − holdout revenue per session × treated sessions. " +
-      "Counterfactual: " + s.counterfactual_method + ".";
+    $("rep-method").textContent = t("Incremental = treated revenue − holdout revenue per session × treated sessions. Counterfactual: {method}.",
+      { method: s.counterfactual_method });
     const arms = report.rows.filter((r) => r.reason === "all");
     $("rep-arms").tBodies[0].replaceChildren(...arms.map((r) => cells(el("tr", { "data-arm": r.arm }),
-      [r.arm, r.exposures, r.impressions, r.clicks, r.recoveries, r.orders, money(r.revenue), r.refunds, money(r.net_margin)])));
+      [r.arm, ...[r.exposures, r.impressions, r.clicks, r.recoveries, r.orders].map(count), money(r.revenue), count(r.refunds),
+        money(r.net_margin)])));
     $("rep-nudges").tBodies[0].replaceChildren(...report.nudges.map((n) => cells(el("tr", { "data-incentive": n.incentive }),
-      [n.incentive, n.exposures, n.impressions, n.clicks, pct(n.click_rate), n.recoveries, n.orders, money(n.revenue), n.refunds])));
+      [n.incentive, ...[n.exposures, n.impressions, n.clicks].map(count), pct(n.click_rate), count(n.recoveries), count(n.orders),
+        money(n.revenue), count(n.refunds)])));
   }
 
   async function download(extra, fallback) {
@@ -95,7 +118,7 @@
       document.body.append(link); link.click(); link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10000);
     } catch (error) {
-      $("rep-status").textContent = "Download failed: " + error.message;
+      $("rep-status").textContent = t("Download failed: {error}", { error: error.message });
     }
   }
 
@@ -121,7 +144,7 @@
     const max = Math.max(1, ...buckets.map((b) => REASONS.reduce((t, r) => t + b.mix[r], 0)));
     const w = width / Math.max(1, buckets.length);
     const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img",
-      "aria-label": "Sessions per " + (hourly ? "hour" : "day") + " by top reason" });
+      "aria-label": t("Sessions per {unit} by top reason", { unit: t(hourly ? "hour" : "day") }) });
     buckets.forEach((b, i) => {
       let y = height - bottom;
       for (const r of REASONS) {
@@ -143,24 +166,24 @@
     $("drift-chart").replaceChildren(svg);
     $("drift-legend").replaceChildren(...REASONS.map((r) => {
       const total = buckets.reduce((t, b) => t + b.mix[r], 0);
-      const li = el("li", { style: "--c:" + color(r) }, r + " " + total);
+      const li = el("li", { style: "--c:" + color(r) }, t(r) + " " + count(total));
       li.dataset.reason = r; li.dataset.total = String(total);
       return li;
     }));
     const answers = buckets.reduce((t, b) => t + b.answers, 0);
     const right = buckets.reduce((t, b) => t + b.right, 0);
     $("drift-accuracy").textContent = answers
-      ? `Accuracy against ${answers} survey answers in the period: ${pct(right / answers)}; per ${hourly ? "hour" : "day"}: ` +
-        buckets.filter((b) => b.answers).map((b) => pct(b.right / b.answers)).join(", ")
-      : "No survey answers in the period yet: accuracy needs shoppers' answers.";
+      ? t("Accuracy against {n} survey answers in the period: {pct}; per {unit}: {list}", { n: count(answers),
+          pct: pct(right / answers), unit: t(hourly ? "hour" : "day"),
+          list: buckets.filter((b) => b.answers).map((b) => pct(b.right / b.answers)).join(", ") })
+      : t("No survey answers in the period yet: accuracy needs shoppers' answers.");
   }
 
-  async function loadHistory() {
-    const history = await getJson("/dashboard/api/history?" + period());
+  function drawHistory(history) {
     drawMix(history);
     const alarms = [history.drift_alarm, history.accuracy_alarm].filter(Boolean);
     $("drift-alarms").replaceChildren(...(alarms.length ? alarms.map((a) => el("li", {}, a))
-      : [el("li", { class: "ok" }, `No drift: the last ${history.recent_hours} h look like the rest of the period.`)]));
+      : [el("li", { class: "ok" }, t("No drift: the last {hours} h look like the rest of the period.", { hours: history.recent_hours }))]));
   }
 
   // ---- why this nudge -------------------------------------------------------------------------
@@ -219,6 +242,8 @@
   // ---- wiring ---------------------------------------------------------------------------------
   function start() {
     $("rep-form").addEventListener("submit", (event) => { event.preventDefault(); loadAll(); });
+    $("rep-last-week").addEventListener("click", lastWeek);
+    document.addEventListener("cartcoach:lang", loadAll);
     $("rep-csv").addEventListener("click", () => download("&format=csv", "report.csv"));
     $("rep-csv-nudges").addEventListener("click", () => download("&format=csv&table=nudges", "nudges.csv"));
     $("rep-pdf").addEventListener("click", () => download("&format=pdf", "report.pdf"));

@@ -1,0 +1,283 @@
+// cartcoach dashboard in two languages: English (the page as written) and Turkish.
+// A small dictionary keyed by the English text, like gettext's msgids: the page's HTML stays
+// readable English, and a string without a Turkish entry shows in English (and is listed in
+// CartcoachI18n.missing, which the browser tests check is empty on the owner's journey).
+// Static text: every text node and aria-label/placeholder/title under an element marked
+// data-i18n-root, except inside translate="no" (codes, ids, shoppers' copy).
+// Dynamic text: the scripts call t(); on a switch they hear "cartcoach:lang" and redraw.
+// Numbers, money and dates go through Intl for the chosen language. Text only, never HTML.
+"use strict";
+window.CartcoachI18n = (function () {
+  const STORAGE_KEY = "cartcoach.dashboard.lang";
+  const LANGUAGES = { en: "English", tr: "Türkçe" };
+  const INTL_TAG = { en: "en-US", tr: "tr-TR" };
+  // English → Turkish. "{name}" marks a value filled in by t(text, {name: ...}).
+  const TR = {
+    "cartcoach · CRO dashboard": "cartcoach · CRO paneli",
+    "CRO dashboard": "CRO paneli",
+    "Language": "Dil",
+    "Sign in": "Giriş yap",
+    "E-mail": "E-posta",
+    "Password": "Parola",
+    "New here?": "Yeni misiniz?",
+    "Create an account": "Hesap oluşturun",
+    "Password (at least 10 characters)": "Parola (en az 10 karakter)",
+    "You were invited: your account joins the inviting store or agency.": "Davet edildiniz: hesabınız sizi davet eden mağazaya veya ajansa katılır.",
+    "I am": "Ben",
+    "a store owner": "bir mağaza sahibiyim",
+    "an agency": "bir ajansım",
+    "Store id (lower case, digits, dashes)": "Mağaza kimliği (küçük harf, rakam, tire)",
+    "Your shop's address": "Mağazanızın adresi",
+    "Language of the nudges": "Yönlendirmelerin dili",
+    "Agency name": "Ajans adı",
+    "Create account": "Hesabı oluştur",
+    "Have an account?": "Hesabınız var mı?",
+    "Your store's keys": "Mağazanızın anahtarları",
+    "The write key goes in the script tag; the secret key is for your back end's API calls (orders, reports). It is shown this once: keep it safe.":
+      "Yazma anahtarı betik etiketine girer; gizli anahtar arka ucunuzun API çağrıları (siparişler, raporlar) içindir. Yalnızca bu kez gösterilir: güvenle saklayın.",
+    "Write key": "Yazma anahtarı",
+    "Secret key": "Gizli anahtar",
+    "I have saved them": "Kaydettim",
+    "Filters": "Filtreler",
+    "Store": "Mağaza",
+    "Reason": "Neden",
+    "Device": "Cihaz",
+    "all": "tümü",
+    "Sign out": "Çıkış yap",
+    "Signed out.": "Çıkış yapıldı.",
+    "Wrong e-mail or password.": "E-posta veya parola yanlış.",
+    "Dashboard views": "Panel görünümleri",
+    "Live · {store}": "Canlı · {store}",
+    "Reconnecting…": "Yeniden bağlanıyor…",
+    "Server unreachable, retrying…": "Sunucuya ulaşılamıyor, yeniden deneniyor…",
+    "Live": "Canlı",
+    "Reports": "Raporlar",
+    "Settings": "Ayarlar",
+    "Agency": "Ajans",
+    // settings
+    "owner": "sahip",
+    "analyst": "analist",
+    "Your role on this store is analyst: you can preview, not save.": "Bu mağazadaki rolünüz analist: önizleyebilir, kaydedemezsiniz.",
+    "Tone": "Ton",
+    "Tone from the library": "Kütüphaneden ton",
+    "none: the voice below": "yok: aşağıdaki hitap",
+    "Copy it and adjust": "Kopyalayıp uyarlayın",
+    "Button, English": "Düğme, İngilizce",
+    "Button, Turkish": "Düğme, Türkçe",
+    "Dismiss, English": "Kapatma, İngilizce",
+    "Dismiss, Turkish": "Kapatma, Türkçe",
+    "Say less (first sentence only)": "Kısa söyle (yalnızca ilk cümle)",
+    "Exclamation marks in titles": "Başlıklarda ünlem işareti",
+    "Blank: the tone's own. A tone sets the voice; the voice below applies without one.":
+      "Boş: tonun kendi metni. Ton hitabı belirler; ton yoksa aşağıdaki hitap geçerlidir.",
+    "Examples, English": "Örnekler, İngilizce",
+    "Examples, Turkish": "Örnekler, Türkçe",
+    "Voice": "Hitap",
+    "friendly": "samimi (sen)",
+    "formal": "resmî (siz)",
+    "Locale": "Dil",
+    "Brand tier": "Marka düzeyi",
+    "premium": "premium",
+    "standard": "standart",
+    "value": "ekonomik",
+    "Incentives": "Teşvikler",
+    "Largest coupon (%)": "En büyük kupon (%)",
+    "Margin floor (%)": "Kâr marjı tabanı (%)",
+    "Installments and price locks": "Taksit ve fiyat sabitleme",
+    "Installments offered": "Taksit sunulur",
+    "Months": "Ay",
+    "From amount": "En düşük tutar",
+    "Bank cost (%)": "Banka maliyeti (%)",
+    "Price locks allowed": "Fiyat sabitlemeye izin ver",
+    "Lock hours": "Sabitleme saati",
+    "Experiment": "Deney",
+    "Holdout share": "Kontrol grubu payı",
+    "Arm weights": "Kol ağırlıkları",
+    "Weight of arm 1": "1. kolun ağırlığı",
+    "Weight of arm 2": "2. kolun ağırlığı",
+    "Weight of arm 3": "3. kolun ağırlığı",
+    "Follow-up flows (JSON, as in the stores file)": "Takip akışları (JSON, mağaza dosyasındaki gibi)",
+    "Flows": "Akışlar",
+    "Campaign rules": "Kampanya kuralları",
+    "Checked in order at every decision; a rule only narrows the policy above. A condition may use: reason, cart_value, category, stock, price, season, month, hour, device, locale, brand_tier.":
+      "Her kararda sırayla denetlenir; bir kural yalnızca yukarıdaki politikayı daraltır. Koşulda şunlar kullanılabilir: reason, cart_value, category, stock, price, season, month, hour, device, locale, brand_tier.",
+    "Add a rule": "Kural ekle",
+    "Remove": "Kaldır",
+    "Rule {n}": "{n}. kural",
+    "Name": "Ad",
+    "When": "Koşul",
+    "Only these incentives (comma-separated)": "Yalnızca bu teşvikler (virgülle)",
+    "Never these (comma-separated)": "Asla bunlar (virgülle)",
+    "Aggressiveness": "Cesaret düzeyi",
+    "stock and calendar decide": "stok ve takvim belirler",
+    "bold": "cesur",
+    "normal": "normal",
+    "protective": "koruyucu",
+    "Tone while it matches": "Kural geçerliyken ton",
+    "the store's tone": "mağazanın tonu",
+    "as written in the stores file": "mağaza dosyasında yazıldığı gibi",
+    "No campaign rules: the policy alone decides.": "Kampanya kuralı yok: yalnızca politika belirler.",
+    "Save settings": "Ayarları kaydet",
+    "Saved: {fields}": "Kaydedildi: {fields}",
+    "Nothing to save.": "Kaydedilecek bir şey yok.",
+    "Preview": "Önizleme",
+    "the three variants the engine would show, per reason, in both languages": "motorun her neden için göstereceği üç varyant, iki dilde",
+    "Product": "Ürün",
+    "no product (cart only)": "ürün yok (yalnızca sepet)",
+    "Tone in force: {tone} · voice {voice}": "Geçerli ton: {tone} · hitap {voice}",
+    "none": "yok",
+    "copy of {name}": "{name} kopyası",
+    "Changes": "Değişiklikler",
+    "who changed what": "kim neyi değiştirdi",
+    "price": "fiyat",
+    "trust": "güven",
+    "shipping_speed": "kargo hızı",
+    "indecision": "kararsızlık",
+    "checkout_friction": "ödeme zorluğu",
+    // the tone library's descriptions (nudges/tones.py)
+    "Friendly and reassuring, like a shop assistant who knows you.": "Samimi ve güven veren, sizi tanıyan bir mağaza çalışanı gibi.",
+    "One fact, one button: for mobile-heavy stores and busy shoppers.": "Tek bilgi, tek düğme: mobil ağırlıklı mağazalar ve aceleci alışverişçiler için.",
+    "Understated and calm: no exclamation marks, no pressure, few words.": "Sade ve sakin: ünlem yok, baskı yok, az söz.",
+    "Light and upbeat, for young brands: exclamation marks allowed, claims still exact.": "Hafif ve neşeli, genç markalar için: ünlem serbest, iddialar yine kesin.",
+    "Precise and factual, for technical products: full sentences, every term stated.": "Kesin ve olgusal, teknik ürünler için: tam cümleler, her koşul açıkça.",
+    // reports
+    "Report": "Rapor",
+    "sessions first exposed in the period (UTC days), every outcome they had": "dönemde ilk kez nudge gören oturumlar (UTC günleri) ve tüm sonuçları",
+    "Report period": "Rapor dönemi",
+    "From": "Başlangıç",
+    "To": "Bitiş",
+    "Last week": "Geçen hafta",
+    "Show report": "Raporu göster",
+    "Download CSV": "CSV indir",
+    "Download nudges CSV": "Nudge CSV indir",
+    "Download PDF": "PDF indir",
+    "Loading…": "Yükleniyor…",
+    "Period {from} to {to}": "Dönem: {from} – {to}",
+    "Could not load the report: {error}": "Rapor yüklenemedi: {error}",
+    "Download failed: {error}": "İndirme başarısız: {error}",
+    "Attributed revenue": "Atfedilen gelir",
+    "Incremental revenue (vs holdout)": "Artımlı gelir (kontrol grubuna göre)",
+    "Net margin": "Net kâr",
+    "Incremental net margin (vs holdout)": "Artımlı net kâr (kontrol grubuna göre)",
+    "Blanket 10% coupon, estimated net margin": "Herkese %10 kupon, tahmini net kâr",
+    "Net margin vs blanket coupon": "Herkese kupona göre net kâr",
+    "Treated / holdout sessions": "Nudge gören / kontrol oturumları",
+    "Incremental = treated revenue − holdout revenue per session × treated sessions. Counterfactual: {method}.":
+      "Artımlı = nudge görenlerin geliri − kontrol grubunun oturum başına geliri × nudge gören oturumlar. Karşı olgu: {method}.",
+    "Arms in the period, scrollable": "Dönemdeki kollar, kaydırılabilir",
+    "Per arm, all reasons (GET /v1/experiments/{name}/report?from=&to=)": "Kol başına, tüm nedenler (GET /v1/experiments/{name}/report?from=&to=)",
+    "Arm": "Kol",
+    "Exposures": "Gösterim kararları",
+    "Impressions": "Görüntülenme",
+    "Clicks": "Tıklama",
+    "Recoveries": "Kurtarılan",
+    "Orders": "Sipariş",
+    "Revenue": "Gelir",
+    "Refunds": "İade",
+    "Nudges in the period, scrollable": "Dönemdeki nudge'lar, kaydırılabilir",
+    "Per nudge (incentive shown; the holdout is “none”)": "Nudge başına (gösterilen teşvik; kontrol grubu “none”)",
+    "Nudge": "Nudge",
+    "Click rate": "Tıklama oranı",
+    "Reason mix and accuracy over time": "Zaman içinde neden dağılımı ve doğruluk",
+    "stored hourly, same period": "saatlik saklanır, aynı dönem",
+    "Sessions per {unit} by top reason": "Baskın nedene göre {unit} başına oturum",
+    "hour": "saat",
+    "day": "gün",
+    "Accuracy against {n} survey answers in the period: {pct}; per {unit}: {list}": "Dönemdeki {n} anket yanıtına göre doğruluk: {pct}; {unit} başına: {list}",
+    "No survey answers in the period yet: accuracy needs shoppers' answers.": "Bu dönemde henüz anket yanıtı yok: doğruluk için alışverişçilerin yanıtları gerekir.",
+    "No drift: the last {hours} h look like the rest of the period.": "Kayma yok: son {hours} saat dönemin geri kalanına benziyor.",
+    "Why this nudge": "Bu nudge neden",
+    "Explain a session": "Bir oturumu açıkla",
+    "Session": "Oturum",
+    "Trigger": "Tetikleyici",
+    "store's": "mağazanınki",
+    "Explain": "Açıkla",
+  };
+  const TEXT = { en: {}, tr: TR };
+
+  function initial() {
+    let saved = null;
+    try { saved = localStorage.getItem(STORAGE_KEY); } catch (e) { /* storage off: the browser's language */ }
+    if (saved && saved in TEXT) return saved;
+    const wanted = (navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || "en"]);
+    for (const tag of wanted) { const short = String(tag).slice(0, 2).toLowerCase(); if (short in TEXT) return short; }
+    return "en";
+  }
+  let lang = initial();
+  const missing = new Set();
+
+  function t(text, values) {
+    let out = text;
+    if (lang !== "en") {
+      if (Object.prototype.hasOwnProperty.call(TEXT[lang], text)) out = TEXT[lang][text];
+      else missing.add(text);
+    }
+    for (const [k, v] of Object.entries(values || {})) out = out.split("{" + k + "}").join(String(v));
+    return out;
+  }
+
+  // The static English, captured once: [node, original] and [element, attribute, original].
+  const ATTRIBUTES = ["aria-label", "placeholder", "title"];
+  let texts = null, attrs = null;
+  function capture() {
+    texts = []; attrs = [];
+    for (const root of document.querySelectorAll("[data-i18n-root]")) {
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, { acceptNode: (node) =>
+        /[A-Za-z]/.test(node.nodeValue) && !node.parentElement.closest("[translate=no], script, style")
+          ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT });
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) texts.push([n, n.nodeValue]);
+      for (const element of [root, ...root.querySelectorAll("*")]) {
+        if (element.closest("[translate=no]")) continue;
+        for (const a of ATTRIBUTES) if (element.hasAttribute(a)) attrs.push([element, a, element.getAttribute(a)]);
+      }
+    }
+  }
+  function apply() {
+    if (texts === null) capture();
+    for (const [node, original] of texts) {
+      const trimmed = original.trim().replace(/\s+/g, " ");
+      node.nodeValue = original.replace(original.trim(), () => t(trimmed));
+    }
+    for (const [element, a, original] of attrs) element.setAttribute(a, t(original));
+    document.documentElement.lang = lang;
+    document.title = t("cartcoach · CRO dashboard");
+    const select = document.getElementById("lang");
+    if (select) select.value = lang;
+  }
+  function set(next) {
+    if (!(next in TEXT)) return;
+    lang = next;
+    try { localStorage.setItem(STORAGE_KEY, next); } catch (e) { /* remembered for this page only */ }
+    apply();
+    document.dispatchEvent(new CustomEvent("cartcoach:lang", { detail: { lang } }));
+  }
+
+  const tag = () => INTL_TAG[lang];
+  const number = (v) => (v === null || v === undefined ? "–" : new Intl.NumberFormat(tag()).format(v));
+  const money = (v, currency) => {
+    if (v === null || v === undefined) return "–";
+    if (!/^[A-Z]{3}$/.test(currency || "")) return new Intl.NumberFormat(tag(), { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(v);
+    return new Intl.NumberFormat(tag(), { style: "currency", currency, currencyDisplay: "narrowSymbol",
+      minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(v);
+  };
+  const percent = (v) => (v === null || v === undefined ? "–" :
+    new Intl.NumberFormat(tag(), { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v));
+  // A UTC calendar day ("2026-11-23") as the language writes it; the report's days are UTC days.
+  const day = (iso) => new Intl.DateTimeFormat(tag(), { dateStyle: "medium", timeZone: "UTC" }).format(new Date(iso + "T00:00:00Z"));
+  const dateTime = (ms) => new Intl.DateTimeFormat(tag(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(ms));
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const select = document.getElementById("lang");
+    if (select) {
+      select.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => {
+        const option = document.createElement("option");
+        option.value = code; option.textContent = name; option.lang = code;
+        return option;
+      }));
+      select.addEventListener("change", () => set(select.value));
+    }
+    apply();
+  });
+
+  return { t, set, get lang() { return lang; }, missing, number, money, percent, day, dateTime };
+})();
