@@ -1,4 +1,4 @@
-"""Benchmark: Vowpal Wabbit's cb_explore_adf against River's contextual bandit, on the uplift simulator.
+"""Benchmark: the learning policy against Vowpal Wabbit's cb_explore_adf and River's contextual bandit.
 
     .venv/bin/python benchmarks/bandit_libraries.py                  # 5,000 sessions
     .venv/bin/python benchmarks/bandit_libraries.py --sessions 20000
@@ -11,7 +11,10 @@ incentives). Baseline, measured in the same run on the same sessions: the reason
 interval) as a ratio to the rules', mean regret against the simulator's best policy, and
 the time per decision (choose + learn).
 
-* Vowpal Wabbit: :class:`nudges.learning.bandit.LearningPolicy` (``cb_explore_adf``, ε = 5 %).
+* The learning policy: :class:`nudges.learning.bandit.LearningPolicy` (ε-greedy, ε = 5 %,
+  on exact ridge estimates: a shared part and one part per incentive).
+* Vowpal Wabbit: ``cb_explore_adf`` (ε = 5 %) with the features and options the learning
+  policy used before (``benchmarks/policy_values.py``).
 * River: ``river.bandit.LinUCBDisjoint`` (River's only contextual policy: one Bayesian
   linear regression per arm on the shared context), ε-greedy around it so that it too
   has a propensity to log (LinUCB alone is deterministic).
@@ -40,6 +43,29 @@ from nudges.learning.simulation import (  # noqa: E402
     run_policies,
     summarise,
 )
+from policy_values import VowpalWabbit  # noqa: E402  (benchmarks/, beside this script)
+
+
+class VowpalWabbitPolicy:
+    """Vowpal Wabbit's own ε-greedy pmf, sampled, with its propensity."""
+
+    name = "vowpal_wabbit"
+
+    def __init__(self, seed: int) -> None:
+        self.learner = VowpalWabbit(seed)
+        self.random = random.Random(seed)
+
+    def choose(self, moment: Moment) -> Chosen:
+        actions = moment.actions[:CANDIDATES]
+        pmf = self.learner.estimates(moment.seen, actions)
+        total = sum(pmf)
+        index = self.random.choices(range(len(actions)), weights=pmf)[0]
+        action = actions[index]
+        pct = round(action.cost / moment.shopper.cart * 100) if action.incentive == "coupon" else 0.0
+        return Chosen(action.incentive, action.cost, pct, pmf[index] / total, index)
+
+    def learn(self, moment: Moment, chosen: Chosen, reward: float) -> None:
+        self.learner.learn(moment.seen, moment.actions[:CANDIDATES], chosen.index, chosen.probability, reward)
 
 
 class RiverLinUCB:
@@ -107,20 +133,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=5000, help="simulated sessions (default 5,000)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--epsilon", type=float, default=0.05, help="exploration share of both learners")
+    parser.add_argument("--epsilon", type=float, default=0.05, help="exploration share of the learning policy and River (Vowpal Wabbit keeps 5 %%)")
     args = parser.parse_args()
 
     shoppers = generate(args.sessions, seed=args.seed)
     stores = load_stores(DEFAULT_STORES)
     rules = make_policy("rules")
-    vw = Timed(make_policy("learning", seed=args.seed, epsilon=args.epsilon))
-    vw.name = "vowpal_wabbit"
+    ours = Timed(make_policy("learning", seed=args.seed, epsilon=args.epsilon))
+    vw = Timed(VowpalWabbitPolicy(args.seed))
     river = RiverLinUCB(args.epsilon, args.seed)
-    runs = run_policies([rules, vw, river], shoppers, stores)
+    runs = run_policies([rules, ours, vw, river], shoppers, stores)
     base = summarise(runs[0]).net_margin.value
     print(f"{args.sessions:,} simulated sessions, seed {args.seed}; baseline: reason rules, same run")
     print(f"{'policy':15s} {'net margin / session (95 % CI)':>32s} {'÷ rules':>8s} {'regret':>8s} {'µs / decision':>14s}")
-    for run, policy in zip(runs, [None, vw, river], strict=True):
+    for run, policy in zip(runs, [None, ours, vw, river], strict=True):
         s = summarise(run)
         us = f"{policy.seconds / args.sessions * 1e6:,.0f}" if policy is not None else "-"
         ci = f"{s.net_margin.value:.2f} [{s.net_margin.low:.2f}, {s.net_margin.high:.2f}]"

@@ -1,23 +1,36 @@
 """The learning policy: which allowed incentive to show in this context, learnt from net margin.
 
-Why Vowpal Wabbit's ``cb_explore_adf`` (compared with River's bandits in
-``benchmarks/bandit_libraries.py``, see ``docs/evaluation.md``): it is made for this
-problem — a context shared by a *varying* set of actions (each store, product and cart
-allows different incentives), action features (what the incentive answers, what it
-costs relative to the cart), rewards that arrive late and in any order, and an
-explicit probability for every action (its pmf), which is what the decision logs as
-its propensity and what off-policy evaluation needs. River's contextual bandit
-(``LinUCBDisjoint``) keeps a fixed arm set, is deterministic (no propensity) and says
-itself that it is too slow for practice.
+A contextual bandit: ε-greedy over the incentives the store's policy allows here, on
+per-incentive value estimates learnt from each decision's delayed reward (net margin).
 
-Exploration is bounded: ε-greedy with ε = 5 % by default, so at most one decision in
-twenty deviates from the best-known incentive, and only ever to an incentive the
-store's policy allows and the store's data makes true (the caller's action set).
-The reward is net margin in the store's currency. Vowpal Wabbit minimises a cost, and
-learns it as ``-reward / cart value``: a cart's value is known when the choice is made,
-so dividing by it changes no choice (the best incentive for a context stays the best),
-while it takes away most of the spread between a 100 TRY and a 5,000 TRY cart, which
-otherwise drowns what the incentives change (learning is several times faster).
+Exploration is bounded: ε = 5 % by default, so at most one decision in twenty deviates
+from the best-known incentive, and only ever to an incentive the store's policy allows
+and the store's data makes true (the caller's action set). Every choice comes with its
+probability (the pmf), which the decision logs as its propensity and off-policy
+evaluation needs.
+
+Why the value model is what it is (measured on the uplift simulator, docs/evaluation.md):
+the reward is one purchase or none, worth up to a few thousand TRY, while the incentives
+differ by a few points of purchase probability. Most of a reward's size does not depend
+on the incentive at all (who the shopper is, the cart, the margin). So the estimate of
+an incentive's value is a *shared* part, learnt from every decision whatever was shown
+(the context and all its pairwise products), plus a small *own* part per incentive
+(the context, the incentive's cost as a share of the cart, and each reason's probability
+crossed with device, channel, risk and cart size: a friction shopper on a desktop wants
+help, not guest checkout; a trust shopper from the store's e-mail the return guarantee).
+The own parts are shrunk towards zero (ridge), so an incentive the data say little about
+ties with the others and the scenario engine's order decides. It is solved exactly
+(recursive least squares), not by stochastic gradient: Vowpal Wabbit's ``cb_explore_adf``
+with the same or richer features learnt from the same noisy rewards ranked the
+incentives worse than the engine's rules, and worse the more data it saw, where the
+exact solution of a smaller model beats them (``benchmarks/policy_values.py``). River's
+``BayesianLinearRegression`` makes the same exact update, but its state can only be
+saved with pickle, and a checkpoint in Redis must not be able to run code when it is
+read back; this one saves plain arrays.
+
+The reward is learnt as ``reward / cart value``: the cart's value is known when the
+choice is made, so dividing by it changes no choice, while it takes away most of the
+spread between a 100 TRY and a 5,000 TRY cart.
 
 >>> policy = LearningPolicy(seed=1)
 >>> ctx = PolicyContext(reasons={"price": 0.7, "trust": 0.1, "shipping_speed": 0.1,
@@ -28,18 +41,21 @@ otherwise drowns what the incentives change (learning is several times faster).
 >>> choice = policy.choose(ctx, actions)
 >>> choice.pmf   # nothing learnt yet: every allowed incentive alike
 [0.5, 0.5]
->>> policy.learn(ctx, actions, choice.index, choice.probability, reward=120.0)
+>>> policy.learn(ctx, actions, 1, 0.5, reward=160.0)
+>>> [round(p, 3) for p in policy.choose(ctx, actions).pmf]   # reviews earned: greedy on it
+[0.025, 0.975]
 """
 
 from __future__ import annotations
 
+import io
+import json
 import math
 import random
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
-from vowpalwabbit import Workspace
+import numpy as np
 
 from nudges.incentives import REASON_OF, Context, candidate_offers
 from scorer.events import REASONS
@@ -48,20 +64,20 @@ from scorer.profile import AbandonmentProfile
 #: Share of decisions that explore (spread evenly over the allowed incentives).
 DEFAULT_EPSILON = 0.05
 #: The policy chooses among the scenario engine's first few incentives, as the fixed arms
-#: do (variants 1-3), but by context instead of at random: measured on the uplift simulator,
-#: choosing among all allowed incentives (a dozen) learnt too slowly to beat the engine's
-#: ranking within 100,000 sessions (docs/evaluation.md).
+#: do (variants 1-3), but by context instead of at random: more candidates mean more
+#: values to learn from the same rewards (docs/evaluation.md).
 CANDIDATES = 3
 #: Carts below this value are learnt as if they were this big (no division by ~0).
 MIN_CART = 10.0
-#: How Vowpal Wabbit models the cost of an incentive in a context (see docs/evaluation.md):
-#: the direct method (a regression of the cost), each context namespace crossed with the
-#: incentive (R reasons, S store/page state, N numbers, A what the action answers and
-#: costs), and reason × state × incentive and reason × numbers × incentive, because on
-#: the uplift simulator (and, presumably, in a store) what an incentive earns depends on
-#: the reason *and* the device, channel, cart or risk at once (guest checkout helps a
-#: friction shopper on a phone; a coupon a price shopper who is really hesitating).
-MODEL_ARGS = "--cb_type dm -q RI -q SI -q NI -q AI --cubic RSI --cubic RNI -l 0.05"
+#: Ridge penalty of the value model (in squared reward-per-cart units, like one decision's
+#: weight): how much evidence an incentive's own part needs before it moves away from the
+#: others. Chosen on the simulator's warm-start shoppers (seed 1001 and other seeds, never
+#: the evaluation's), 30–3,000 tried: 300 was best at 50,000 decisions, flat up to 1,000 at 150,000.
+RIDGE = 300.0
+#: Two estimates this close are a tie (the greedy share is split between them).
+TIE = 1e-9
+#: The exact inverse is recomputed from the sums every this many updates (no drift).
+REFRESH_EVERY = 5000
 
 
 class PolicyContext(NamedTuple):
@@ -92,8 +108,8 @@ class Action(NamedTuple):
     #: What the store pays if the shopper buys with it (currency units).
     cost: float
     #: The scenario engine's own score for it (reason probability × fit, moved by
-    #: boldness; see ``nudges.incentives.candidate_offers``): the rule the learner starts
-    #: from and corrects, so it is not worse than the rules while it knows little.
+    #: boldness; see ``nudges.incentives.candidate_offers``), logged with the decision.
+    #: The actions come in the engine's order, which breaks the learner's ties.
     prior: float = 0.0
 
 
@@ -131,79 +147,178 @@ class Choice(NamedTuple):
     pmf: list[float]
 
 
-def _token(value: object) -> str:
-    return str(value).replace(" ", "_").replace(":", "_").replace("|", "_")
 
 
-def shared_features(ctx: PolicyContext) -> str:
-    """The context as a Vowpal Wabbit ``shared`` line (namespaces R reasons, N numbers, S state).
+def context_features(ctx: PolicyContext) -> dict[str, float]:
+    """The context as named numbers (zeros left out).
 
-    >>> shared_features(PolicyContext({"price": 1.0}, 1.0, 0.5, 100.0, "premium", None, 1, None,
+    >>> context_features(PolicyContext({"price": 1.0}, 1.0, 0.5, 100.0, "premium", "low", 1, None,
     ...     "social", False))
-    'shared |R price:1.0 |N conf:1.0 risk:0.5 lcart:2.0 |S tier=premium stock=unknown bold=1 device=unknown channel=social no_coupon'
+    {'p_price': 1.0, 'conf': 1.0, 'risk': 0.5, 'lcart': -0.8, 'premium': 1.0, 'stock=low': 1.0, 'bold': 1.0, 'channel=social': 1.0}
     """
-    reasons = " ".join(f"{r}:{ctx.reasons.get(r, 0.0)}" for r in REASONS if ctx.reasons.get(r, 0.0) > 0)
-    lcart = round(math.log10(max(ctx.cart_value, 1.0)), 3)
-    state = (
-        f"tier={_token(ctx.brand_tier)} stock={_token(ctx.stock_level or 'unknown')} bold={ctx.boldness} "
-        f"device={_token(ctx.device or 'unknown')} channel={_token(ctx.channel or 'unknown')}"
-        + ("" if ctx.coupon_eligible else " no_coupon")
-    )
-    return f"shared |R {reasons} |N conf:{ctx.confidence} risk:{ctx.risk} lcart:{lcart} |S {state}"
+    x = {f"p_{r}": ctx.reasons[r] for r in REASONS if ctx.reasons.get(r, 0.0) > 0}
+    x.update(conf=ctx.confidence, risk=ctx.risk, lcart=round(math.log10(max(ctx.cart_value, 1.0)) - 2.8, 4))
+    x["mobile"] = float(ctx.device == "mobile")
+    x["premium"] = float(ctx.brand_tier == "premium")
+    if ctx.stock_level in ("low", "overstock"):
+        x[f"stock={ctx.stock_level}"] = 1.0
+    x["bold"] = float(ctx.boldness)
+    x["coupon_ok"] = float(ctx.coupon_eligible)
+    if ctx.channel:
+        x[f"channel={ctx.channel}"] = 1.0
+    return {k: v for k, v in x.items() if v != 0.0}
 
 
-def action_features(action: Action, ctx: PolicyContext) -> str:
-    """An action line: the incentive (namespace I, which every context namespace is crossed
-    with), the reason it answers and how likely that reason is, its cost as a share of the
-    cart, and the engine's score (namespace A).
+def shared_features(base: dict[str, float]) -> dict[str, float]:
+    """What every incentive's estimate shares: the context, all its pairwise products, a bias."""
+    names = sorted(base)
+    x = {"bias": 1.0, **base}
+    for i, a in enumerate(names):
+        for b in names[i:]:
+            x[f"{a}*{b}"] = base[a] * base[b]
+    return x
 
-    >>> action_features(Action("reviews", "trust", 0.0, 0.6), PolicyContext({"trust": 0.8}, 0.8, 0.5, 200.0,
-    ...     "standard", None, 0, None, None, True))
-    '|I i=reviews |A r=trust match:0.8 cost:0.0 prior:0.6'
+
+def own_features(action: Action, ctx: PolicyContext, base: dict[str, float]) -> dict[str, float]:
+    """An incentive's own part: a bias, the context, its cost as a share of the cart, and
+    each reason's probability crossed with device, channel, risk and cart size.
+
+    >>> own = own_features(Action("help", "checkout_friction", 0.0), PolicyContext({"checkout_friction": 0.9},
+    ...     0.9, 0.5, 631.0, "standard", None, 0, "desktop", "email", True), {"p_checkout_friction": 0.9,
+    ...     "mobile": 0.0, "channel=email": 1.0})
+    >>> own["bias"], own["p_checkout_friction*channel=email"], "cost" in own   # help costs nothing
+    (1.0, 0.9, False)
     """
-    share = round(action.cost / ctx.cart_value, 4) if ctx.cart_value > 0 else 0.0
-    match = ctx.reasons.get(action.reason, 0.0)
-    return (
-        f"|I i={_token(action.incentive)} |A r={_token(action.reason)} match:{match} cost:{share} "
-        f"prior:{round(action.prior, 4)}"
-    )
+    x = {"bias": 1.0, "cost": action.cost / max(ctx.cart_value, MIN_CART), **base}
+    crossed = {k: v for k, v in base.items() if k in ("mobile", "risk", "lcart") or k.startswith("channel=")}
+    for reason in REASONS:
+        p = base.get(f"p_{reason}", 0.0)
+        if p:
+            x.update({f"p_{reason}*{k}": p * v for k, v in crossed.items()})
+    return {k: v for k, v in x.items() if v != 0.0}
+
+
+class ValueModel:
+    """Ridge regression over named features, solved exactly after every update (recursive
+    least squares: the inverse kept by Sherman–Morrison, refreshed from the sums now and
+    then). A feature seen for the first time starts at zero weight, as ridge would give it.
+
+    >>> model = ValueModel(ridge=1.0)
+    >>> for _ in range(200):
+    ...     model.learn({"bias": 1.0, "x": 1.0}, 3.0)
+    ...     model.learn({"bias": 1.0}, 1.0)
+    >>> round(model.predict({"bias": 1.0, "x": 1.0}), 2), round(model.predict({"bias": 1.0}), 2)
+    (2.99, 1.0)
+    """
+
+    def __init__(self, ridge: float = RIDGE) -> None:
+        self.ridge = ridge
+        self.index: dict[str, int] = {}
+        self.gram = np.zeros((0, 0))  # ridge·I + Σ x xᵀ
+        self.moment = np.zeros(0)  # Σ x y
+        self.inverse = np.zeros((0, 0))
+        self.weights = np.zeros(0)
+        self.updates = 0
+
+    def _vector(self, x: dict[str, float], grow: bool) -> np.ndarray:
+        if grow:
+            new = [k for k in x if k not in self.index]
+            if new:
+                for k in new:
+                    self.index[k] = len(self.index)
+                d, n = len(self.index), len(new)
+                self.gram = np.pad(self.gram, ((0, n), (0, n)))
+                self.inverse = np.pad(self.inverse, ((0, n), (0, n)))
+                self.gram[d - n:, d - n:] = self.ridge * np.eye(n)
+                self.inverse[d - n:, d - n:] = np.eye(n) / self.ridge
+                self.moment, self.weights = np.pad(self.moment, (0, n)), np.pad(self.weights, (0, n))
+        v = np.zeros(len(self.index))
+        for k, value in x.items():
+            i = self.index.get(k)
+            if i is not None:
+                v[i] = value
+        return v
+
+    def predict(self, x: dict[str, float]) -> float:
+        return float(self._vector(x, grow=False) @ self.weights) if self.index else 0.0
+
+    def learn(self, x: dict[str, float], y: float) -> None:
+        v = self._vector(x, grow=True)
+        self.gram += np.outer(v, v)
+        self.moment += y * v
+        self.updates += 1
+        if self.updates % REFRESH_EVERY == 0:
+            self.inverse = np.linalg.inv(self.gram)
+            self.weights = self.inverse @ self.moment
+            return
+        pv = self.inverse @ v
+        gain = pv / (1.0 + v @ pv)
+        self.weights += gain * (y - v @ self.weights)
+        self.inverse -= np.outer(gain, pv)
+
+    def to_bytes(self) -> bytes:
+        """Plain arrays and a JSON feature list (``numpy.load`` without pickle reads them)."""
+        buffer = io.BytesIO()
+        np.savez(buffer, gram=self.gram, moment=self.moment, meta=np.frombuffer(json.dumps(
+            {"ridge": self.ridge, "updates": self.updates, "features": list(self.index)}).encode(), dtype=np.uint8))
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> ValueModel:
+        arrays = np.load(io.BytesIO(blob), allow_pickle=False)
+        meta = json.loads(arrays["meta"].tobytes())
+        model = cls(ridge=float(meta["ridge"]))
+        model.index = {k: i for i, k in enumerate(meta["features"])}
+        model.gram, model.moment, model.updates = arrays["gram"], arrays["moment"], int(meta["updates"])
+        if model.index:
+            model.inverse = np.linalg.inv(model.gram)
+            model.weights = model.inverse @ model.moment
+        return model
 
 
 class LearningPolicy:
-    """A contextual bandit over the incentives a store allows (Vowpal Wabbit ``cb_explore_adf``).
+    """ε-greedy over the incentives a store allows, on :class:`ValueModel` estimates.
 
-    ``choose`` samples from the model's pmf with its own seeded generator, so a run is
+    ``choose`` samples from the pmf with its own seeded generator, so a run is
     reproducible; ``learn`` takes the reward whenever it arrives (after the attribution
-    window), with the probability that was logged when the choice was made.
+    window). The logged probability is checked but not used to weight the update: the
+    value model is a regression of the reward on the context *and* the incentive shown,
+    which needs no reweighting when exploration is spread over every allowed incentive.
     """
 
-    def __init__(
-        self,
-        epsilon: float = DEFAULT_EPSILON,
-        seed: int = 0,
-        model: Path | None = None,
-    ) -> None:
+    def __init__(self, epsilon: float = DEFAULT_EPSILON, seed: int = 0, model: Path | None = None,
+                 ridge: float = RIDGE) -> None:
         if not 0.0 <= epsilon <= 1.0:
             raise ValueError("epsilon: must be within [0, 1]")
         self.epsilon = epsilon
+        self.ridge = ridge
         self._random = random.Random(seed)
-        args = f"--cb_explore_adf --epsilon {epsilon} {MODEL_ARGS} --random_seed {seed} --quiet"
+        #: What a decision earns whatever it showed, learnt from every reward ...
+        self.shared = ValueModel(ridge)
+        #: ... and what each incentive adds to it, learnt from the rewards of its own decisions.
+        self.own: dict[str, ValueModel] = {}
         if model is not None:
-            # A saved model carries its own options (exploration included): only read it.
-            args = f"--quiet -i {model}"
-        self._vw = Workspace(args)
+            # A saved model carries its own exploration (cartcoach policy train --exploration).
+            self._read(model.read_bytes())
 
-    def _examples(self, ctx: PolicyContext, actions: list[Action]) -> list[str]:
-        return [shared_features(ctx), *(action_features(a, ctx) for a in actions)]
+    def estimates(self, ctx: PolicyContext, actions: list[Action]) -> list[float]:
+        """Each action's estimated net margin per unit of cart value (an incentive never
+        learnt about adds nothing to the shared part)."""
+        base = context_features(ctx)
+        shared = self.shared.predict(shared_features(base))
+        return [shared + (self.own[a.incentive].predict(own_features(a, ctx, base)) if a.incentive in self.own else 0.0)
+                for a in actions]
 
     def choose(self, ctx: PolicyContext, actions: list[Action]) -> Choice:
         """Pick one of ``actions`` (at least one); the pmf sums to one over them."""
         if not actions:
             raise ValueError("actions: at least one allowed incentive is needed")
-        pmf = list(self._vw.predict(self._examples(ctx, actions)))
-        total = sum(pmf)
-        pmf = [p / total for p in pmf]
-        u, edge, index = self._random.random(), 0.0, len(pmf) - 1
+        values = self.estimates(ctx, actions)
+        top = max(values)
+        best = [i for i, v in enumerate(values) if v >= top - TIE]
+        k = len(actions)
+        pmf = [self.epsilon / k + ((1.0 - self.epsilon) / len(best) if i in best else 0.0) for i in range(k)]
+        u, edge, index = self._random.random(), 0.0, k - 1
         for i, p in enumerate(pmf):
             edge += p
             if u < edge:
@@ -215,30 +330,40 @@ class LearningPolicy:
         """Learn from one decision's reward (net margin), however late it comes."""
         if not 0.0 < probability <= 1.0:
             raise ValueError("probability: must be within (0, 1]")
-        lines = self._examples(ctx, actions)
+        base = context_features(ctx)
+        shared = shared_features(base)
         # Bounded: one decision moves the model at most as much as losing or earning its
         # whole cart (a verified order larger than the cart the browser reported counts as the cart).
-        cost = min(1.0, max(-1.0, -reward / max(ctx.cart_value, MIN_CART)))
-        lines[1 + chosen] = f"0:{cost}:{probability} {lines[1 + chosen]}"
-        self._vw.learn(lines)
+        y = min(1.0, max(-1.0, reward / max(ctx.cart_value, MIN_CART)))
+        residual = y - self.shared.predict(shared)
+        self.shared.learn(shared, y)
+        action = actions[chosen]
+        self.own.setdefault(action.incentive, ValueModel(self.ridge)).learn(own_features(action, ctx, base), residual)
+
+    def to_bytes(self) -> bytes:
+        """The model as bytes (a checkpoint or a model file); :meth:`from_bytes` reads it back."""
+        parts = {"": self.shared.to_bytes(), **{name: m.to_bytes() for name, m in sorted(self.own.items())}}
+        head = {"epsilon": self.epsilon, "ridge": self.ridge, "parts": [[name, len(b)] for name, b in parts.items()]}
+        return json.dumps(head).encode() + b"\n" + b"".join(parts.values())
+
+    def _read(self, blob: bytes) -> None:
+        head, rest = blob.split(b"\n", 1)
+        meta = json.loads(head)
+        self.epsilon, self.ridge, self.own, at = float(meta["epsilon"]), float(meta["ridge"]), {}, 0
+        for name, size in meta["parts"]:
+            model = ValueModel.from_bytes(rest[at: at + size])
+            at += size
+            if name:
+                self.own[name] = model
+            else:
+                self.shared = model
 
     def save(self, path: Path) -> None:
         """Write the model; ``LearningPolicy(model=path)`` reads it back."""
-        self._vw.save(str(path))
-
-    def to_bytes(self) -> bytes:
-        """The model as bytes (a checkpoint); :meth:`from_bytes` reads it back."""
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "model.vw"
-            self.save(path)
-            return path.read_bytes()
+        path.write_bytes(self.to_bytes())
 
     @classmethod
     def from_bytes(cls, blob: bytes, seed: int = 0) -> LearningPolicy:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "model.vw"
-            path.write_bytes(blob)
-            return cls(seed=seed, model=path)
-
-    def close(self) -> None:
-        self._vw.finish()
+        policy = cls(seed=seed)
+        policy._read(blob)
+        return policy

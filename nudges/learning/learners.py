@@ -1,10 +1,9 @@
 """One learning policy per store that asks for one, kept up to date with its rewards.
 
-Why a registry: ``decide()`` is called per request and must not build a Vowpal Wabbit
-model each time; a store whose experiment says ``policy: learning`` gets its model from
+Why a registry: ``decide()`` is called per request and must not rebuild a model each time; a store whose experiment says ``policy: learning`` gets its model from
 ``experiment.policy_model`` (trained offline with ``cartcoach policy train``), or a fresh
-one that starts from the scenario engine's ranking (see
-:class:`nudges.learning.bandit.Action.prior`).
+one that knows nothing yet (every allowed incentive alike, the engine's order breaking
+ties once it knows a little; see :class:`nudges.learning.bandit.LearningPolicy`).
 
 Why the rewards come through the ledger: outcomes arrive as events wherever events are
 processed (the embedded pipeline or the stream worker), while decisions are made

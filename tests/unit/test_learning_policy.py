@@ -142,7 +142,7 @@ def test_policy_evaluate_reads_a_decision_log_and_prints_each_estimate(tmp_path:
     assert 20 < ips_value < 44  # reviews: 40 % of 200 TRY × 40 % margin = 32 per decision
     bad = CliRunner().invoke(app, ["policy", "evaluate", "--log", str(log), "--policy", "nonsense"])
     assert bad.exit_code != 0
-    model = tmp_path / "policy.vw"
+    model = tmp_path / "policy.model"
     trained = CliRunner().invoke(app, ["policy", "train", "--log", str(log), "--out", str(model), "--margin-pct", "40"])
     assert trained.exit_code == 0, trained.output
     learnt = CliRunner().invoke(app, ["policy", "evaluate", "--log", str(log), "--policy", f"learning:{model}",
