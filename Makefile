@@ -36,15 +36,22 @@ themes: install
 	$(BIN)/python -m tests.themes.install
 
 # Services are stopped even when a test fails; the exit code is the tests'.
+# The theme corpus installs (npm, two pip virtualenvs, seeded stores: mostly waiting on the
+# network and disk) in the background while the snippet, unit and integration tests run; its
+# own tests wait for it. The unit and integration tests share one pytest with two workers
+# (pytest-xdist): the integration tests all go to one of them, one at a time, since they share
+# the services (tests/integration/conftest.py), and the CPU-bound unit tests fill both.
 # The browser tests run in their own pytest: sync Playwright keeps an event loop
 # running in the main thread, which the asyncio tests cannot share; the theme corpus runs
 # apart too, since its shoppers start Playwright in threads of their own.
-test: install system-deps themes
+test: install system-deps
 	bash scripts/services.sh up
 	status=0; \
+	  $(BIN)/python -m tests.themes.install >$(VENV)/themes-install.log 2>&1 & themes=$$!; \
 	  $(MAKE) --no-print-directory tracker-test || status=$$?; \
-	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/unit tests/integration || status=$$?; \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup tests/unit tests/integration || status=$$?; \
 	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser --ignore=tests/browser/test_themes.py || status=$$?; \
+	  wait $$themes || { status=$$?; cat $(VENV)/themes-install.log; }; \
 	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_themes.py || status=$$?; \
 	  bash scripts/services.sh down; exit $$status
 
