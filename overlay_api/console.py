@@ -353,25 +353,9 @@ class Console:
         return Response(msgspec.json.encode(report), media_type="application/json", headers=_NO_STORE)
 
     # ---- the agency page -------------------------------------------------------------------
-    async def agency(self, request: Request) -> Response:
-        """Every client store's health on one screen — the agency's clients and no other store."""
-        who = await self.signed_in(request)
-        if isinstance(who, Response):
-            return who
-        _, access = who
-        agency_id = request.path_params["agency"]
-        if agency_id not in access.agencies:
-            return error_response(404, "No such agency among yours", "$.path.agency")
-        rows = []
-        for store_id in await self.accounts.agency_clients(agency_id):
-            store = self._registry.by_id(store_id)
-            if store is None:
-                continue
-            rows.append(await self._health(store))
-        return _json({"agency_id": agency_id, "name": await self.accounts.agency_name(agency_id),
-                      "role": access.agencies[agency_id], "stores": rows})
-
-    async def add_client(self, request: Request) -> Response:
+    async def agency_for(self, request: Request, *, owner: bool = False) -> tuple[User, str, str] | Response:
+        """The user, the agency in the path and their role in it: 401 signed out, 404 not theirs,
+        403 not an owner when needed (as :meth:`store_for` for stores)."""
         who = await self.signed_in(request)
         if isinstance(who, Response):
             return who
@@ -379,8 +363,30 @@ class Console:
         agency_id = request.path_params["agency"]
         if agency_id not in access.agencies:
             return error_response(404, "No such agency among yours", "$.path.agency")
-        if access.agencies[agency_id] != OWNER:
+        if owner and access.agencies[agency_id] != OWNER:
             return error_response(403, "Your role in this agency is analyst: read-only", "$.role")
+        return user, agency_id, access.agencies[agency_id]
+
+    async def agency(self, request: Request) -> Response:
+        """Every client store's health on one screen — the agency's clients and no other store."""
+        found = await self.agency_for(request)
+        if isinstance(found, Response):
+            return found
+        _, agency_id, role = found
+        rows = []
+        for store_id in await self.accounts.agency_clients(agency_id):
+            store = self._registry.by_id(store_id)
+            if store is None:
+                continue
+            rows.append(await self._health(store))
+        return _json({"agency_id": agency_id, "name": await self.accounts.agency_name(agency_id),
+                      "role": role, "stores": rows})
+
+    async def add_client(self, request: Request) -> Response:
+        found = await self.agency_for(request, owner=True)
+        if isinstance(found, Response):
+            return found
+        user, agency_id, _ = found
         body = await _body(request)
         if isinstance(body, Response):
             return body
