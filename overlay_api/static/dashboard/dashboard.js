@@ -16,18 +16,7 @@
   const state = { me: null, store: null, info: null, view: "live", settings: null,
                   source: null, lastId: null, timer: null, retry: null, previewTimer: null };
 
-  function el(tag, attrs, text) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-  function svgEl(tag, attrs, text) {
-    const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-    if (text !== undefined) node.textContent = String(text);
-    return node;
-  }
+  const { el, svgEl } = window.CartcoachDom;
   const pct = (v) => (v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%");
   const money = (v) => (v === null || v === undefined ? "–" :
     v.toLocaleString("en", { maximumFractionDigits: 2 }) + " " + ((state.info && state.info.currency) || ""));

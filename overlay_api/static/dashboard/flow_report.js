@@ -6,12 +6,7 @@
   const $ = (id) => document.getElementById(id);
   const state = { store: null, currency: "", timer: null };
 
-  function el(tag, attrs, text) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
+  const { el } = window.CartcoachDom;
   const pct = (v) => (v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%");
   const points = (v) => (v === null || v === undefined ? "–" : (v >= 0 ? "+" : "") + (v * 100).toFixed(1) + " pt");
   const money = (v) => v.toLocaleString("en", { maximumFractionDigits: 2 }) + " " + state.currency;

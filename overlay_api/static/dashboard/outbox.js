@@ -8,12 +8,7 @@
   let store = new URLSearchParams(location.search).get("store");
   let key = store ? null : sessionStorage.getItem(OWN);
 
-  function el(tag, attrs, text) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
+  const { el } = window.CartcoachDom;
   // The secret key reads /v1/flows/…; the dashboard's sign-in cookie reads /dashboard/api/flows/…?store=.
   async function get(name, query) {
     const response = key

@@ -9,18 +9,7 @@
   const $ = (id) => document.getElementById(id);
   const state = { experiment: null, currency: "", loading: null };
 
-  function el(tag, attrs, text) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-  function svgEl(tag, attrs, text) {
-    const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-    if (text !== undefined) node.textContent = String(text);
-    return node;
-  }
+  const { el, svgEl } = window.CartcoachDom;
   const color = (reason) => getComputedStyle(document.documentElement).getPropertyValue("--" + reason).trim() || "#888";
   // Numbers, money and dates as the chosen language writes them (i18n.js, through Intl).
   const I18N = window.CartcoachI18n;

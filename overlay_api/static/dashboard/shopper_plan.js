@@ -9,12 +9,7 @@
                   holdout: "holdout", purchase: "purchase", no_reason: "no confident reason", priority: "another flow won",
                   erasure: "erased", restart: "server restarted" };
 
-  function el(tag, attrs, text) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
+  const { el } = window.CartcoachDom;
 
   function contactPart(plan) {
     if (!plan.contact) return el("p", { class: "muted", "data-part": "contact" }, "Not identified: no follow-ups for this session, only what the page showed.");
