@@ -5,12 +5,13 @@
     .venv/bin/python benchmarks/themes.py --held-out           # the held-out theme only (acceptance)
 
 Installs the corpus first the way the tests do (``tests/themes/install.py``: npm ci and
-the platforms' virtualenvs, by pinned version; the held-out Shuup store only when asked), serves each page unchanged but for the
-cartcoach tag, runs the real API in this process (embedded) and, per theme, five
-scripted shoppers in headless Chromium (price, trust, shipping_speed, indecision,
-checkout_friction; ``tests/themes/shoppers.py``). Prints per theme: expected signals
-fired / expected, false exit intents (ones the shopper did not make), the profile's top
-reason against the intended one, whether an overlay appeared at the trigger, and a total.
+the platforms' virtualenvs, by pinned version; the held-out Shuup store only when asked),
+serves each page unchanged but for the cartcoach tag, runs the real API in this process
+(embedded) and, per theme, five scripted shoppers in headless Chromium (price, trust,
+shipping_speed, indecision, checkout_friction; ``tests/themes/shoppers.py``). Prints per
+theme: expected signals fired / expected, false exit intents (ones the shopper did not
+make), the profile's top reason with its probability against the intended one, whether
+an overlay appeared at the trigger, and a total.
 
 The baseline in the same run is the issue's bar: >= 80 % of expected signals, no false
 exit intent, >= 4 of 5 intended top reasons, an overlay at every trigger.
