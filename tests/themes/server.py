@@ -122,6 +122,7 @@ class PlatformStore:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                 return self
             time.sleep(0.1)
+        self.__exit__()  # a server still starting is not left behind when __enter__ gives up
         raise RuntimeError(f"{self.platform}'s server did not start within 180 s")
 
     def __exit__(self, *exc: object) -> None:
