@@ -31,7 +31,8 @@ services-down:
 tracker-test:
 	cd tracker && npm ci --no-audit --no-fund --loglevel=error && npm test
 
-# The theme corpus (tests/themes): npm templates and django-oscar by pinned version, never committed.
+# The theme corpus (tests/themes): npm templates, django-oscar and Cartridge by pinned version, never
+# committed; the held-out Shuup store only with `python -m tests.themes.install --held-out`.
 themes: install
 	$(BIN)/python -m tests.themes.install
 
@@ -61,4 +62,4 @@ bench: install services-up
 
 clean:
 	bash scripts/services.sh down
-	rm -rf $(VENV) .services tracker/node_modules tests/themes/node_modules tests/themes/.venv-oscar tests/themes/data-* tests/themes/.installed-*
+	rm -rf $(VENV) .services tracker/node_modules tests/themes/node_modules tests/themes/.venv-* tests/themes/data-* tests/themes/.installed-*

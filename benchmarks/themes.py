@@ -5,12 +5,13 @@
     .venv/bin/python benchmarks/themes.py --held-out           # the held-out theme only (acceptance)
 
 Installs the corpus first the way the tests do (``tests/themes/install.py``: npm ci and
-the django-oscar virtualenv, by pinned version), serves each page unchanged but for the
-cartcoach tag, runs the real API in this process (embedded) and, per theme, five
-scripted shoppers in headless Chromium (price, trust, shipping_speed, indecision,
-checkout_friction; ``tests/themes/shoppers.py``). Prints per theme: expected signals
-fired / expected, false exit intents (ones the shopper did not make), the profile's top
-reason against the intended one, whether an overlay appeared at the trigger, and a total.
+the platforms' virtualenvs, by pinned version; the held-out Shuup store only when asked),
+serves each page unchanged but for the cartcoach tag, runs the real API in this process
+(embedded) and, per theme, five scripted shoppers in headless Chromium (price, trust,
+shipping_speed, indecision, checkout_friction; ``tests/themes/shoppers.py``). Prints per
+theme: expected signals fired / expected, false exit intents (ones the shopper did not
+make), the profile's top reason with its probability against the intended one, whether
+an overlay appeared at the trigger, and a total.
 
 The baseline in the same run is the issue's bar: >= 80 % of expected signals, no false
 exit intent, >= 4 of 5 intended top reasons, an overlay at every trigger.
@@ -38,7 +39,8 @@ def theme_table(name: str, results: list[ShopperResult]) -> str:
     for r in results:
         missed = ", ".join(sorted(r.missed)) or "-"
         mark = "ok" if r.reason_ok else "MISS"
-        top = f"{r.top_reason or 'no profile'} ({r.intended}) {mark}"
+        score = f" {r.confidence:.2f}" if r.confidence is not None else ""
+        top = f"{r.top_reason or 'no profile'}{score} ({r.intended}) {mark}"
         rows.append(
             f"| {r.shopper} | {len(r.fired)}/{len(r.expected)} | {missed} | {r.false_exits} | {top} | "
             f"{'yes' if r.overlay_shown else 'no'} |"
@@ -94,7 +96,7 @@ def main() -> int:
     args = parser.parse_args()
     names = [HELD_OUT] if args.held_out else (args.theme or DEVELOPMENT)
     if not args.skip_install:
-        install.install_all()
+        install.install_all(held_out=any(THEMES[name].held_out for name in names))
     started = time.monotonic()
     results = run(names, args.workers)
     for name in names:

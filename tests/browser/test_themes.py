@@ -56,6 +56,11 @@ BELOW_THE_BAR = {
         "the payment form marks no field required, so the friction shopper makes no error and reads as "
         "indecision below the overlay's confidence: 4/5 intended reasons, 3/5 overlays"
     ),
+    "kit-mdb": (
+        "the held-out theme until Shuup replaced it: no product page, no reviews, no delivery text, no required "
+        "field, so the trust, speed and friction shoppers stay undecided (0.29-0.31, below min_confidence 0.35): "
+        "2/5 intended reasons, 1/5 overlays"
+    ),
 }
 
 

@@ -55,6 +55,8 @@ class ShopperResult:
     sent: list[str] = field(default_factory=list)
     error: str | None = None
     note: str = ""
+    #: the top reason's probability; below the experiment's min_confidence (0.35) no overlay is shown
+    confidence: float | None = None
 
     @property
     def missed(self) -> frozenset[str]:
@@ -187,6 +189,7 @@ def run_shopper(browser: Browser, site: Site, theme: Theme, shopper: Shopper) ->
         sent=types,
         error=error,
         note=shopper.note,
+        confidence=profile.confidence if profile else None,
     )
     visit.close()
     return result

@@ -400,6 +400,101 @@ KIT_MDB = [
             kit_mdb_friction),
 ]
 
+
+# ---------------------------------------------------------------- Shuup (held out)
+SHUUP_PRODUCTS = ("1-linen-shirt", "2-leather-wallet")
+
+
+def _shuup_product(v: Visit, index: int = 0) -> None:
+    v.open("product", product=SHUUP_PRODUCTS[index])
+
+
+def _shuup_add(v: Visit) -> None:
+    """'Add to cart': Shuup's script posts the form in place; the header's 'Cart (n)' then changes."""
+    before = v.page.inner_text("#navigation-basket-partial")
+    v.click("button[id^=add-to-cart-button]")
+    v.page.wait_for_function("t => document.querySelector('#navigation-basket-partial').innerText !== t", arg=before)
+    v.pause(400)
+
+
+def shuup_price(v: Visit) -> None:
+    v.open("listing")
+    v.click("button[data-id=id_sort]")  # the sort box is a bootstrap-select dropdown over a hidden <select>
+    with v.page.expect_navigation(wait_until="load"):  # Shuup's script sends the sorter on change
+        v.click(".dropdown-menu li a:has-text('Price - High to Low')")
+    v.pause(800)
+    _shuup_product(v, 1)
+    _shuup_add(v)
+    _shuup_product(v, 0)
+    _shuup_add(v)
+    v.open("cart")
+    v.click("#discount-code")  # 'Coupon Code'
+    v.pause(1500)
+    v.follow(".basket-lines .delete button >> nth=0")  # the dearer wallet, added first
+    v.pause(400)
+    v.leave_through_top()
+
+
+def shuup_trust(v: Visit) -> None:
+    _shuup_product(v, 0)
+    for _ in range(2):  # what the page offers about the product: its Description and Details tabs
+        v.click("a[role=tab][href='#details']")
+        v.pause(1500)
+        v.click("a[role=tab][href='#description']")
+        v.pause(1500)
+    _shuup_add(v)
+    v.pause(800)
+    v.leave_through_top()
+
+
+def shuup_speed(v: Visit) -> None:
+    _shuup_product(v, 0)
+    _shuup_add(v)
+    v.open("cart")
+    for _ in range(3):  # the basket's totals, looked at again and again
+        v.scroll_to(".basket-summary", 1500)
+        v.scroll_top(600)
+    v.leave_through_top()
+
+
+def shuup_indecision(v: Visit) -> None:
+    _shuup_product(v, 0)
+    _shuup_add(v)
+    for _ in range(2):
+        v.open("cart")
+        v.pause(2500)
+        v.follow(".basket-lines h4.name a.product-name")  # the line's product name
+        v.pause(900)
+    v.open("cart")
+    v.pause(4000)
+    v.leave_through_top()
+
+
+def shuup_friction(v: Visit) -> None:
+    _shuup_product(v, 0)
+    _shuup_add(v)
+    v.open("cart")
+    v.follow("a.btn-checkout")  # 'Proceed to checkout' -> the addresses phase
+    v.pause(200)
+    v.click("main form button[type=submit].btn-lg")  # 'Continue', the address form sent empty
+    v.pause(1500)
+    v.open("cart")
+    v.pause(1500)
+    v.leave_through_top()
+
+
+SHUUP = [
+    Shopper("price", "price", frozenset({"price_sort", "cart_add", "coupon_focus", "cart_remove"}), shuup_price),
+    Shopper("trust", "trust", frozenset({"cart_add"}), shuup_trust,
+            note="no reviews, returns or warranty information in Shuup's default product page"),
+    Shopper("shipping_speed", "shipping_speed", frozenset({"cart_add", "cart_view"}), shuup_speed,
+            note="no delivery information before the checkout's methods phase"),
+    Shopper("indecision", "indecision", frozenset({"cart_add", "cart_view", "cart_dwell", "cart_to_product"}),
+            shuup_indecision),
+    Shopper("checkout_friction", "checkout_friction",
+            frozenset({"checkout_step_enter", "form_error", "checkout_step_leave"}), shuup_friction),
+]
+
 SHOPPERS: dict[str, list[Shopper]] = {
     "oscar": OSCAR,
     "oscar-tr": OSCAR,
@@ -408,4 +503,5 @@ SHOPPERS: dict[str, list[Shopper]] = {
     "kit-startbootstrap": KIT_STARTBOOTSTRAP,
     "kit-orbit": KIT_ORBIT,
     "kit-mdb": KIT_MDB,
+    "shuup": SHUUP,
 }
