@@ -31,7 +31,8 @@ def _server(tmp_path_factory, name: str, experiment: dict) -> Iterator[tuple[Liv
     store["catalogue"]["file"] = str(DEFAULT_STORES_FILE.with_name("demo_catalogue.yaml"))
     path = tmp_path_factory.mktemp(name) / "stores.yaml"
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    app = create_app(Settings(stores_file=path, port=port, score_debounce_ms=300))
+    # Its own database, not the checkout's .cartcoach-data (other test runs may be using it).
+    app = create_app(Settings(stores_file=path, port=port, score_debounce_ms=300, data_dir=path.parent / "data"))
     with LiveServer(app, port=port) as live:
         yield live, app
 

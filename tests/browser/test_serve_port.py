@@ -35,6 +35,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CARTCOACH_", "KAFKA_", "REDIS_"))}
     env["CARTCOACH_SCORE_DEBOUNCE_MS"] = "300"
     log = tmp_path_factory.mktemp("serve") / "serve.log"
+    env["CARTCOACH_DATA_DIR"] = str(log.parent / "data")  # not the checkout's .cartcoach-data
     with open(log, "wb") as out:
         proc = subprocess.Popen([str(CARTCOACH), "serve", "--port", str(port)], env=env,
                                 stdout=out, stderr=subprocess.STDOUT)
