@@ -1,7 +1,8 @@
 """Screenshots of the dashboard's console for docs/dashboard.md, taken in Debian's Chromium.
 
-Starts the embedded app on a free loopback port with the shipped demo stores file and
-the demo owner (as ``make run`` does, in a temporary data directory), drives 40
+Starts ``cartcoach serve`` (embedded) on a free loopback port with the shipped demo stores
+file and the demo owner (as ``make run`` does, in a temporary data directory), and talks to
+it only over HTTP, as a user would: it drives 40
 simulated shoppers into the demo store, then signs up, signs in and captures: the
 sign-up form, the live view, the settings view with its preview, a refused save, an
 analyst's read-only view and an agency's client page.
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,12 +29,30 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
-from cartcoach.cli import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, DEMO_WRITE_KEY  # noqa: E402
-from cartcoach.settings import Settings  # noqa: E402
+from cartcoach.cli import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, DEMO_SECRET_KEY, DEMO_WRITE_KEY  # noqa: E402
 from cartcoach.traffic import drive  # noqa: E402
-from overlay_api.app import create_app  # noqa: E402
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.live_server import LiveServer, free_port  # noqa: E402
+from tests.live_server import free_port  # noqa: E402
+
+
+def serve(port: int, data: str) -> subprocess.Popen[bytes]:
+    """``cartcoach serve`` embedded, its data in ``data``, the demo owner made at start-up."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CARTCOACH_", "KAFKA_", "REDIS_"))}
+    env |= {"CARTCOACH_DATA_DIR": data, "CARTCOACH_OWNER_EMAIL": DEMO_OWNER_EMAIL,
+            "CARTCOACH_OWNER_PASSWORD": DEMO_OWNER_PASSWORD, "CARTCOACH_API_METRICS_PORT": "0"}
+    server = subprocess.Popen([sys.executable, "-m", "cartcoach.cli", "serve", "--port", str(port)], cwd=ROOT,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1.0).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            raise SystemExit("cartcoach serve did not start: " + server.stderr.read().decode()[-2000:])
+        time.sleep(0.3)
 
 
 def sign_in(page: Page, base: str, email: str, password: str) -> None:
@@ -48,26 +69,24 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     port = free_port()
+    base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as data:
-        settings = Settings(port=port, data_dir=Path(data), owner_email=DEMO_OWNER_EMAIL,
-                            owner_password=DEMO_OWNER_PASSWORD)
-        app = create_app(settings)
-        with LiveServer(app, port=port, graceful_shutdown_s=0.5) as live:
-            demo = app.state.stores.by_write_key(DEMO_WRITE_KEY)
+        server = serve(port, data)
+        try:
             with ThreadPoolExecutor(1) as pool:
-                pool.submit(asyncio.run, drive(live.url, DEMO_WRITE_KEY, rate=4, speed=40, sessions=40, seed=3,
-                                               secret_key=demo.secret_key)).result(timeout=120)
+                pool.submit(asyncio.run, drive(base, DEMO_WRITE_KEY, rate=4, speed=40, sessions=40, seed=3,
+                                               secret_key=DEMO_SECRET_KEY)).result(timeout=120)
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
-                page.goto(live.url + "/dashboard")
+                page.goto(base + "/dashboard")
                 page.click("#show-signup")
                 page.fill("#su-email", "ayse@my-shop.example")
                 page.fill("#su-store-id", "my-shop")
                 page.fill("#su-origin", "https://my-shop.example")
                 page.screenshot(path=str(args.out / "console-signup.png"))
 
-                sign_in(page, live.url, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
+                sign_in(page, base, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
                 page.locator("#exp-counts tbody tr").first.wait_for()
                 page.wait_for_timeout(1500)  # the row highlight fades
                 page.screenshot(path=str(args.out / "console-live.png"))
@@ -98,7 +117,7 @@ def main() -> None:
                 # client-one's tag is live: a shopper's cart views reach the collector.
                 key = page.evaluate("fetch('/dashboard/api/stores/client-one/settings').then(r => r.json())")["write_key"]
                 now = int(time.time() * 1000)
-                httpx.post(live.url + "/v1/collect", headers={"Origin": "https://client-one.example"}, json={
+                httpx.post(base + "/v1/collect", headers={"Origin": "https://client-one.example"}, json={
                     "v": 1, "write_key": key, "visitor_id": "v-shot-0001", "session_id": "s-shot-0001", "sent_at": now,
                     "page": {"path": "/cart", "type": "cart", "device": "desktop"},
                     "events": [{"id": f"e-shot-{i}", "type": "cart_view", "ts": now - 10 + i, "cart_value": 120.0,
@@ -107,6 +126,9 @@ def main() -> None:
                 page.wait_for_selector('#agency-stores tr[data-store="client-one"] td:text("receiving")')
                 page.locator("#agency").screenshot(path=str(args.out / "console-agency.png"))
                 browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
     print(f"screenshots in {args.out}")
 
 
