@@ -105,17 +105,9 @@ def _net(t: Tally, margin_pct: float) -> float:
     return (t.revenue - t.refunded) * margin_pct / 100 - t.incentive_cost
 
 
-def _sum(cells: list[Tally]) -> Tally:
-    total = Tally()
-    for cell in cells:
-        for field in cell.__struct_fields__:
-            setattr(total, field, getattr(total, field) + getattr(cell, field))
-    return total
-
-
 def _blanket(treated: dict[str, Tally], holdout: dict[str, Tally], margin_pct: float) -> float | None:
     """The counterfactual's net margin (see the module docstring); None without holdout sessions."""
-    hold_all = _sum(list(holdout.values()))
+    hold_all = Tally.total(list(holdout.values()))
     if hold_all.exposures == 0:
         return None
     p = UpliftParameters()
@@ -143,8 +135,8 @@ def summarise(tallies: Tallies, margin_pct: float) -> Summary:
             holdout_by[reason] = t
         else:
             treated_by.setdefault(reason, []).append(t)
-    treated_reason = {reason: _sum(cells) for reason, cells in treated_by.items()}
-    treated, holdout = _sum(list(treated_reason.values())), _sum(list(holdout_by.values()))
+    treated_reason = {reason: Tally.total(cells) for reason, cells in treated_by.items()}
+    treated, holdout = Tally.total(list(treated_reason.values())), Tally.total(list(holdout_by.values()))
     net = _net(treated, margin_pct)
     incremental = incremental_net = blanket = versus = None
     if holdout.exposures:

@@ -136,14 +136,6 @@ class Report(msgspec.Struct, kw_only=True):
     currency: str | None = None
 
 
-def _sum(cells: list[Tally]) -> Tally:
-    total = Tally()
-    for cell in cells:
-        for field in cell.__struct_fields__:
-            setattr(total, field, getattr(total, field) + getattr(cell, field))
-    return total
-
-
 def _row(arm: str, reason: str, t: Tally, holdout: Tally | None, margin_pct: float) -> Row:
     rate = rate_interval(t.recoveries, t.exposures)
     up = None
@@ -184,9 +176,9 @@ def build_report(store_id: str, experiment: str, tallies: Tallies, margin_pct: f
     of the same reason (for per-reason rows) or of all reasons."""
     arms = sorted({arm for arm, _ in tallies}, key=lambda a: (a != "holdout", a))
     reasons = sorted({reason for _, reason in tallies})
-    holdout_all = _sum([t for (a, _), t in tallies.items() if a == "holdout"]) if any(a == "holdout" for a, _ in tallies) else None
+    holdout_all = Tally.total([t for (a, _), t in tallies.items() if a == "holdout"]) if any(a == "holdout" for a, _ in tallies) else None
     rows = [
-        _row(arm, ALL, _sum([t for (a, _), t in tallies.items() if a == arm]), holdout_all, margin_pct)
+        _row(arm, ALL, Tally.total([t for (a, _), t in tallies.items() if a == arm]), holdout_all, margin_pct)
         for arm in arms
     ]
     for reason in reasons:

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Final, Protocol
 
@@ -90,6 +91,19 @@ class Tally(msgspec.Struct, kw_only=True):
     refunded: float = 0.0
     #: Sum of the logged propensities (their mean is the arm's probability).
     propensity_sum: float = 0.0
+
+    @classmethod
+    def total(cls, cells: Iterable[Tally]) -> Tally:
+        """The cells added field by field: an arm over its reasons, a report over its days.
+
+        >>> Tally.total([Tally(exposures=2, revenue=10.0), Tally(exposures=1, refunds=1)]).exposures
+        3
+        """
+        out = cls()
+        for cell in cells:
+            for field in cell.__struct_fields__:
+                setattr(out, field, getattr(out, field) + getattr(cell, field))
+        return out
 
 
 Tallies = dict[tuple[str, str], Tally]

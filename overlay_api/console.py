@@ -193,14 +193,20 @@ class Console:
         request.session.clear()  # a new id at every sign-in (no session fixation)
         request.session["sid"] = await self.accounts.open_session(user)
 
-    async def sign_up(self, request: Request) -> Response:
+    async def _credentials(self, request: Request) -> tuple[dict[str, Any], str, str] | Response:
+        """The body with its e-mail and password, once the sign-in throttle lets them through."""
         body = await _body(request)
         if isinstance(body, Response):
             return body
         email, password = str(body.get("email", "")), str(body.get("password", ""))
         throttled = await self._throttled(request, email)
-        if throttled:
-            return throttled
+        return throttled or (body, email, password)
+
+    async def sign_up(self, request: Request) -> Response:
+        given = await self._credentials(request)
+        if isinstance(given, Response):
+            return given
+        body, email, password = given
         store = body.get("store")
         agency = body.get("agency")
         try:
@@ -219,13 +225,10 @@ class Console:
         return _json({"email": user.email, **made}, 201)
 
     async def sign_in(self, request: Request) -> Response:
-        body = await _body(request)
-        if isinstance(body, Response):
-            return body
-        email, password = str(body.get("email", "")), str(body.get("password", ""))
-        throttled = await self._throttled(request, email)
-        if throttled:
-            return throttled
+        given = await self._credentials(request)
+        if isinstance(given, Response):
+            return given
+        _, email, password = given
         user = await self.accounts.authenticate(email, password)
         if user is None:
             return error_response(401, "Wrong e-mail or password", "$.password")
