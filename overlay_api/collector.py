@@ -29,9 +29,9 @@ from nudges.browser_values import check_values, vouch
 from nudges.catalogue import Catalogue
 from nudges.stores import StoreRegistry
 from overlay_api.client_pseudonym import ClientPseudonym
-from overlay_api.cors import allow_origin, origin_allowed, request_origin
+from overlay_api.browser_request import BrowserRequest
 from overlay_api.errors import error_response
-from overlay_api.rate_limits import RateLimiter, client_of, too_many_requests
+from overlay_api.rate_limits import RateLimiter
 from overlay_api.metrics import EVENTS_ACCEPTED
 from scorer.events import BatchRejected, CollectedEvent, MalformedBatch, collect, decode_batch
 from overlay_api.installation import InstallationCensus
@@ -75,20 +75,8 @@ class Collector:
         self._census = census
 
     async def handle(self, request: Request) -> Response:
-        origin = request_origin(request)
-        client = client_of(request)
-        store = None
-
-        def reply(response: Response) -> Response:
-            if origin_allowed(origin, store, self._registry):
-                allow_origin(response, origin)
-            return response
-
-        async def refuse(status: int, message: str, path: str) -> Response:
-            """A 4xx before the store is known counts against the client's unauthenticated share."""
-            wait = await self._limiter.hit(self._registry.unauthenticated_rate_limit, "unauthenticated", client)
-            return reply(too_many_requests(wait) if wait else error_response(status, message, path))
-
+        browser = BrowserRequest(request, self._registry, self._limiter)
+        reply, refuse = browser.reply, browser.refuse
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type not in ACCEPTED_MEDIA_TYPES:
             return await refuse(415, "Send application/json or text/plain", "$.headers.content-type")
@@ -100,21 +88,16 @@ class Collector:
         except BatchRejected as exc:
             return await refuse(422, str(exc), exc.path)
 
-        store = self._registry.by_write_key(batch.write_key)
-        if store is None:
-            return await refuse(401, "Unknown write key", "$.write_key")
-        if not origin_allowed(origin, store, self._registry):
-            return error_response(403, f"Origin {origin} is not allowed for this store", "$.headers.origin")
-        wait = await self._limiter.hit(store.rates.collect, "collect", store.id, client)
-        if wait:
-            return reply(too_many_requests(wait))
+        store = await browser.admit(batch.write_key, "$.write_key", "collect")
+        if isinstance(store, Response):
+            return store
         try:
             check_values(batch.events, store, self._catalogue)
         except BatchRejected as exc:
             return reply(error_response(422, str(exc), exc.path))
 
         now = int(time.time() * 1000)
-        events = vouch(collect(batch, store.id, received_at=now, client=self._pseudonym(client)), store)
+        events = vouch(collect(batch, store.id, received_at=now, client=self._pseudonym(browser.client)), store)
         try:
             await self._sink.publish(events)
         except SinkUnavailable:

@@ -48,11 +48,10 @@ from nudges.guardrails import Variant
 from nudges.ledger import ExperimentLedger
 from nudges.learning.learners import Learners
 from nudges.llm_generator import LlmGenerator
-from nudges.stores import Store, StoreRegistry
-from overlay_api.cors import allow_origin, origin_allowed, request_origin
-from overlay_api.errors import error_response
+from nudges.stores import StoreRegistry
+from overlay_api.browser_request import BrowserRequest
 from overlay_api.metrics import OVERLAY_DECISIONS
-from overlay_api.rate_limits import RateLimiter, client_of, too_many_requests
+from overlay_api.rate_limits import RateLimiter
 from stream.event_sink import EventSink, SinkUnavailable
 from scorer.profile import AbandonmentProfile
 from stream.profile_store import ProfileStore
@@ -116,23 +115,13 @@ class OverlayEndpoint:
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
-        origin = request_origin(request)
-        store: Store | None = None
 
-        def reply(response: Response) -> Response:
-            if origin_allowed(origin, store, self._registry):
-                allow_origin(response, origin)
+        def finish(response: Response) -> None:
             response.headers["Cache-Control"] = "no-store"
             response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.3f}"
-            return response
 
-        client = client_of(request)
-
-        async def refuse(status: int, message: str, path: str) -> Response:
-            """A 4xx before the store is known counts against the client's unauthenticated share."""
-            wait = await self._limiter.hit(self._registry.unauthenticated_rate_limit, "unauthenticated", client)
-            return reply(too_many_requests(wait) if wait else error_response(status, message, path))
-
+        browser = BrowserRequest(request, self._registry, self._limiter, finish)
+        reply, refuse = browser.reply, browser.refuse
         q = request.query_params
         key, session, visitor = q.get("key", ""), q.get("session", ""), q.get("visitor")
         trigger, locale, product_id = q.get("trigger", "exit_intent"), q.get("locale"), q.get("product")
@@ -152,14 +141,9 @@ class OverlayEndpoint:
         age = _number(q.get("age"), MAX_AGE_MS)
         if age is False:
             return await refuse(422, f"age must be a number of ms from 0 to {MAX_AGE_MS}", "$.query.age")
-        store = self._registry.by_write_key(key)
-        if store is None:
-            return await refuse(401, "Unknown write key", "$.query.key")
-        if not origin_allowed(origin, store, self._registry):
-            return error_response(403, f"Origin {origin} is not allowed for this store", "$.headers.origin")
-        wait = await self._limiter.hit(store.rates.overlay, "overlay", store.id, client)
-        if wait:
-            return reply(too_many_requests(wait))
+        store = await browser.admit(key, "$.query.key", "overlay")
+        if isinstance(store, Response):
+            return store
 
         now_ms = int(time.time() * 1000)
         profile = await self._fresh_profile(store.id, session, None if age is None else now_ms - age - FRESH_SLACK_MS)
