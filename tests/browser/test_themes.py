@@ -43,8 +43,9 @@ def describe(results: list[ShopperResult]) -> str:
     )
 
 
-#: Development themes that do not meet the bar (issue 15 stays open for them), with why and the
-#: figures of the last run of benchmarks/themes.py. Not strict, so that a fix shows as XPASS.
+#: Development themes that do not meet the whole bar (issue 15 stays open for them), with why and
+#: the figures of the last run of benchmarks/themes.py. Their missing reasons and overlays are the
+#: theme's content, so here they are held to what their pages do offer: the signals and no false exit.
 BELOW_THE_BAR = {
     "kit-startbootstrap": (
         "no reviews, and its one delivery line is on a cart page too short to scroll away from (a look present "
@@ -64,25 +65,26 @@ BELOW_THE_BAR = {
 }
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(reason=BELOW_THE_BAR[name], strict=False))
-        if name in BELOW_THE_BAR
-        else name
-        for name in DEVELOPMENT
-    ],
-)
-def test_theme_meets_the_bar(site: Site, name: str) -> None:
-    results = run_shoppers(site, THEMES[name], SHOPPERS[name], workers=3)
+def _check(results: list[ShopperResult], *, whole_bar: bool) -> None:
     report = describe(results)
     assert not [r for r in results if r.error], report
     expected = sum(len(r.expected) for r in results)
     fired = sum(len(r.fired) for r in results)
     assert fired >= 0.8 * expected, f"{fired}/{expected} expected signals fired\n{report}"
     assert sum(r.false_exits for r in results) == 0, f"false exit intents\n{report}"
-    assert sum(r.reason_ok for r in results) >= 4, f"intended top reasons\n{report}"
-    assert all(r.overlay_shown for r in results), f"overlays at the trigger\n{report}"
+    if whole_bar:
+        assert sum(r.reason_ok for r in results) >= 4, f"intended top reasons\n{report}"
+        assert all(r.overlay_shown for r in results), f"overlays at the trigger\n{report}"
+
+
+@pytest.mark.parametrize("name", [name for name in DEVELOPMENT if name not in BELOW_THE_BAR])
+def test_theme_meets_the_bar(site: Site, name: str) -> None:
+    _check(run_shoppers(site, THEMES[name], SHOPPERS[name], workers=3), whole_bar=True)
+
+
+@pytest.mark.parametrize("name", sorted(BELOW_THE_BAR))
+def test_theme_below_the_bar_still_fires_its_signals_and_no_false_exit(site: Site, name: str) -> None:
+    _check(run_shoppers(site, THEMES[name], SHOPPERS[name], workers=3), whole_bar=False)
 
 
 def test_installation_view_shows_what_a_theme_shopper_produced(site: Site) -> None:
