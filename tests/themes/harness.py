@@ -7,6 +7,11 @@ batch the page sends to ``/v1/collect`` and every overlay the page asks for, so 
 shopper did not make, the profile's top reason (from the API's profile store) and
 whether an overlay appeared at the trigger. Shopper scripts live in
 :mod:`tests.themes.shoppers`; they click what a person clicks.
+
+On an *external* store (one this repository does not serve, e.g. OpenCart) the tag is added
+by the browser itself: each page (a document response, as the store sent it) gets the tag
+before ``</body>`` and nothing else changes, the same edit :mod:`tests.themes.server` makes
+on the stores it serves. Nothing on the store's side is touched: no file, setting or proxy.
 """
 
 from __future__ import annotations
@@ -19,11 +24,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from playwright.sync_api import Browser, Page, Request, sync_playwright
+from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
 
 from tests.chromium import CHROMIUM, SHOPPER_ARGS
 from tests.themes.corpus import Theme
-from tests.themes.server import Site
+from tests.themes.server import Site, tag
 
 #: Quicker batches than a store's default so a run takes seconds; nothing else is tuned.
 SHOPPER_CONFIG = {"flushMs": 1000}
@@ -84,6 +89,9 @@ class Visit:
         self.batches: list[dict[str, Any]] = []
         self.overlay_requests: list[str] = []
         self.context.on("request", self._record)
+        if theme.kind == "external":
+            self._tag = tag(site.api.url).encode()
+            self.context.route(f"{site.bases[theme.name]}/**", self._add_tag)
         self.page: Page = self.context.new_page()
         #: the page clock when the shopper's own exit began (None: not yet)
         self.trigger_ts: float | None = None
@@ -96,6 +104,22 @@ class Visit:
                 pass
         elif "/v1/overlay?" in request.url:
             self.overlay_requests.append(request.url)
+
+    def _add_tag(self, route: Route) -> None:
+        """The store's own page with the tag before ``</body>``, as if its owner had pasted it in
+        the footer; redirects are passed on as they are (the browser follows them), every other
+        request goes to the store untouched."""
+        if route.request.resource_type != "document":
+            route.fallback()
+            return
+        response = route.fetch(max_redirects=0)
+        body = response.body()
+        at = body.rfind(b"</body>")
+        if "text/html" in response.headers.get("content-type", "") and at >= 0:
+            body = body[:at] + self._tag + body[at:]
+        skip = {"content-length", "content-encoding", "transfer-encoding"}  # the body is sent whole, decoded
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in skip}
+        route.fulfill(status=response.status, headers=headers, body=body)
 
     # --- what a shopper does -------------------------------------------------------
     def open(self, page_type: str, **parts: str) -> Page:
