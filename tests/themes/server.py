@@ -224,7 +224,9 @@ class Site:
 
 
 def origin(url: str) -> str:
-    """>>> origin("http://127.0.0.1:8080/shop/?a=1")
+    """The scheme and host of a store's address, as the API's allowed origins name it.
+
+    >>> origin("http://127.0.0.1:8080/shop/?a=1")
     'http://127.0.0.1:8080'
     """
     parts = urlsplit(url)
