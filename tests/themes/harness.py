@@ -12,6 +12,10 @@ On an *external* store (one this repository does not serve, e.g. OpenCart) the t
 by the browser itself: each page (a document response, as the store sent it) gets the tag
 before ``</body>`` and nothing else changes, the same edit :mod:`tests.themes.server` makes
 on the stores it serves. Nothing on the store's side is touched: no file, setting or proxy.
+A page handed over by Playwright has no network address, so Chromium's Local Network Access
+check ranks it public and blocks its requests to the loopback API unless the person allows
+them; the context grants that permission to the store's origin, which stands in for the
+address the page really came from (loopback, like the API).
 """
 
 from __future__ import annotations
@@ -92,6 +96,7 @@ class Visit:
         if theme.kind == "external":
             self._tag = tag(site.api.url).encode()
             self.context.route(f"{site.bases[theme.name]}/**", self._add_tag)
+            self.context.grant_permissions(["local-network-access"], origin=site.bases[theme.name])
         self.page: Page = self.context.new_page()
         #: the page clock when the shopper's own exit began (None: not yet)
         self.trigger_ts: float | None = None
