@@ -61,6 +61,8 @@ ORBIT_CHECKOUT = Source("checkout-template", "1.0.1", "npm", "MIT")
 MDB_CARTS = Source("bootstrap-shopping-carts", "1.0.0", "npm", "ISC")
 SHUUP = Source("shuup", "3.1.0", "PyPI", "OSL-3.0")
 OPENCART = Source("opencart/opencart", "4.1.0.3", "GitHub", "GPL-3.0-or-later")
+#: Colorlib's "Male Fashion" template as a third party uploaded it (Colorlib publishes it only as a download)
+MALE_FASHION = Source("Alikanan-a/male-fashion-E-commeres-template", "971ac58", "GitHub", "CC-BY-3.0")
 
 OSCAR_PAGES = {
     "home": "/",
@@ -206,6 +208,24 @@ THEMES: dict[str, Theme] = {
             "(guest or register, payment and shipping address, shipping and payment methods, confirm)",
             held_out=True,
         ),
+        Theme(
+            "male-fashion",
+            "Colorlib Male Fashion template (static, external)",
+            "external",
+            (MALE_FASHION,),
+            {
+                "home": "/index.html",
+                "listing": "/shop.html",
+                "product": "/shop-details.html",
+                "cart": "/shopping-cart.html",
+                "checkout": "/checkout.html",
+            },
+            notes="the issue's example theme: shop page with a 'Sort by Price' <select> made a nice-select dropdown "
+            "and price-range links, '+ Add To Cart' links; product page with '<a class=primary-btn>add to cart</a>' "
+            "and Description / 'Customer Previews(5)' (#tabs-6, product text, no reviews) / Additional information "
+            "tabs; cart with close icons, a 'Coupon code' placeholder input, 'Proceed to checkout'; checkout form "
+            "with no required field and 'PLACE ORDER'; 'Free shipping, 30-day return or refund guarantee.' in the header",
+        ),
     )
 }
 
@@ -214,4 +234,6 @@ THEMES: dict[str, Theme] = {
 #: OpenCart joined it on 2026-12-04 (session 10), a PHP platform's own storefront.
 HELD_OUT = ("shuup", "opencart")
 
-DEVELOPMENT = [name for name in THEMES if name not in HELD_OUT]
+#: What the tests and the default benchmark run: not held out, and installed from a registry (an external
+#: development theme such as male-fashion runs only when its address is given).
+DEVELOPMENT = [name for name, theme in THEMES.items() if name not in HELD_OUT and theme.kind != "external"]

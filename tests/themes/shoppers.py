@@ -608,6 +608,88 @@ OPENCART = [
             frozenset({"checkout_step_enter", "form_error", "checkout_step_leave"}), opencart_friction),
 ]
 
+# ---------------------------------------------------------------- Colorlib Male Fashion (development, external)
+def _mf_add(v: Visit) -> None:
+    v.click(".product__details__cart__option a.primary-btn")  # 'add to cart' (href="#")
+
+
+def mf_price(v: Visit) -> None:
+    v.open("listing")
+    v.click(".shop__product__option__right .nice-select")  # 'Sort by Price:' drawn by nice-select over a <select>
+    v.click(".shop__product__option__right .nice-select li.option:has-text('Low To High')")
+    v.pause(800)
+    v.click(".shop__sidebar__price a:has-text('$50.00 - $100.00')")
+    v.pause(800)
+    v.open("product")
+    _mf_add(v)
+    v.open("cart")
+    v.click(".cart__discount input[placeholder='Coupon code']")
+    v.pause(1500)
+    v.click("td.cart__close >> nth=0")
+    v.pause(800)
+    v.leave_through_top()
+
+
+def mf_trust(v: Visit) -> None:
+    v.open("product")
+    for _ in range(2):  # 'Customer Previews(5)', read, the description, and back
+        v.click(".product__details__tab a.nav-link[href='#tabs-6']")
+        v.pause(2500)
+        v.click(".product__details__tab a.nav-link[href='#tabs-5']")
+        v.pause(1200)
+    v.click(".product__details__tab a.nav-link[href='#tabs-6']")
+    v.pause(1500)
+    _mf_add(v)
+    v.pause(800)
+    v.leave_through_top()
+
+
+def mf_speed(v: Visit) -> None:
+    v.open("product")
+    _mf_add(v)
+    v.open("cart")
+    for _ in range(3):  # the cart total, looked at again and again
+        v.scroll_to(".cart__total", 1500)
+        v.scroll_top(600)
+    v.leave_through_top()
+
+
+def mf_indecision(v: Visit) -> None:
+    v.open("product")
+    _mf_add(v)
+    for _ in range(2):
+        v.open("cart")
+        v.pause(2500)
+        v.open("product")
+        v.pause(1500)
+    v.open("cart")
+    v.pause(4000)
+    v.leave_through_top()
+
+
+def mf_friction(v: Visit) -> None:
+    v.open("cart")
+    v.open("checkout")
+    v.click("button.site-btn:has-text('PLACE ORDER')")  # the form sent empty (its action is '#')
+    v.pause(1500)
+    v.open("cart")
+    v.pause(1500)
+    v.leave_through_top()
+
+
+MALE_FASHION = [
+    Shopper("price", "price", frozenset({"price_sort", "price_filter", "cart_add", "coupon_focus", "cart_remove"}),
+            mf_price),
+    Shopper("trust", "trust", frozenset({"review_view", "cart_add"}), mf_trust,
+            note="the 'Customer Previews(5)' tab holds product text, not reviews; no returns page"),
+    Shopper("shipping_speed", "shipping_speed", frozenset({"cart_add", "cart_view"}), mf_speed,
+            note="delivery shows only as the header's 'Free shipping, 30-day return or refund guarantee.'"),
+    Shopper("indecision", "indecision", frozenset({"cart_add", "cart_view", "cart_dwell", "cart_to_product"}),
+            mf_indecision),
+    Shopper("checkout_friction", "checkout_friction", frozenset({"checkout_step_enter", "checkout_step_leave"}),
+            mf_friction, note="the checkout form has no required field: no form errors to make"),
+]
+
 SHOPPERS: dict[str, list[Shopper]] = {
     "oscar": OSCAR,
     "oscar-tr": OSCAR,
@@ -618,4 +700,5 @@ SHOPPERS: dict[str, list[Shopper]] = {
     "kit-mdb": KIT_MDB,
     "shuup": SHUUP,
     "opencart": OPENCART,
+    "male-fashion": MALE_FASHION,
 }
