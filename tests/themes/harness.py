@@ -9,17 +9,19 @@ whether an overlay appeared at the trigger. Shopper scripts live in
 :mod:`tests.themes.shoppers`; they click what a person clicks.
 
 On an *external* store (one this repository does not serve, e.g. OpenCart) the tag is added
-by the browser itself: each page (a document response, as the store sent it) gets the tag
-before ``</body>`` and nothing else changes, the same edit :mod:`tests.themes.server` makes
-on the stores it serves. Nothing on the store's side is touched: no file, setting or proxy.
-A page handed over by Playwright has no network address, so Chromium's Local Network Access
-checks rank it public and stop its requests to the loopback API; the browsers that play an
-external store's shoppers run with those checks off (``EXTERNAL_STORE_ARGS``), as a page
-served from loopback, like the API, is never checked.
+by the browser itself: Chromium fetches every page from the store, and each HTML document it
+receives gets the tag before ``</body>`` and nothing else (DevTools' Fetch domain, paused at the
+response), the same edit :mod:`tests.themes.server` makes on the stores it serves. Redirects,
+cookies and every other request are the store's own. Nothing on the store's side is touched:
+no file, setting or proxy. An answer replaced that way has no network address, so Chromium's
+Local Network Access checks rank the page public and would stop its requests to the loopback
+API; the browsers that play an external store's shoppers run with those checks off
+(``EXTERNAL_STORE_ARGS``), as a page served from loopback, like the API, is never checked.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -28,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Request, sync_playwright
 
 from tests.chromium import CHROMIUM, SHOPPER_ARGS
 from tests.themes.corpus import Theme
@@ -37,10 +39,10 @@ from tests.themes.server import Site, tag
 #: Quicker batches than a store's default so a run takes seconds; nothing else is tuned.
 SHOPPER_CONFIG = {"flushMs": 1000}
 VIEWPORT = {"width": 1280, "height": 800}
-#: An external store's pages reach the browser from Playwright, not from a socket: without an
-#: address Chromium ranks them public and its Local Network Access checks would stop the tag
-#: reaching the loopback API (and its beacons as the page unloads). Served from loopback, as the
-#: corpus's other stores are, a page is not checked at all; turning the checks off restores that.
+#: An external store's pages get the tag through DevTools, which leaves them no address: Chromium
+#: then ranks them public and its Local Network Access checks stop the tag reaching the loopback
+#: API (and its beacons as the page unloads). Served from loopback, as the corpus's other stores
+#: are, a page is not checked at all; turning the checks off restores that.
 EXTERNAL_STORE_ARGS = ("--disable-features=LocalNetworkAccessChecks",)
 
 
@@ -98,10 +100,13 @@ class Visit:
         self.batches: list[dict[str, Any]] = []
         self.overlay_requests: list[str] = []
         self.context.on("request", self._record)
+        self.page: Page = self.context.new_page()
         if theme.kind == "external":
             self._tag = tag(site.api.url).encode()
-            self.context.route(f"{site.bases[theme.name]}/**", self._add_tag)
-        self.page: Page = self.context.new_page()
+            self._cdp = self.context.new_cdp_session(self.page)
+            self._cdp.on("Fetch.requestPaused", self._add_tag)
+            pattern = {"urlPattern": f"{site.bases[theme.name]}/*", "resourceType": "Document", "requestStage": "Response"}
+            self._cdp.send("Fetch.enable", {"patterns": [pattern]})
         #: the page clock when the shopper's own exit began (None: not yet)
         self.trigger_ts: float | None = None
 
@@ -114,21 +119,26 @@ class Visit:
         elif "/v1/overlay?" in request.url:
             self.overlay_requests.append(request.url)
 
-    def _add_tag(self, route: Route) -> None:
+    def _add_tag(self, paused: dict[str, Any]) -> None:
         """The store's own page with the tag before ``</body>``, as if its owner had pasted it in
-        the footer; redirects are passed on as they are (the browser follows them), every other
-        request goes to the store untouched."""
-        if route.request.resource_type != "document":
-            route.fallback()
+        the footer. The browser fetches every page from the store itself (redirects included:
+        their next page is paused here too); only an HTML document's body is changed."""
+        request_id = paused["requestId"]
+        status = paused.get("responseStatusCode")
+        headers = paused.get("responseHeaders", [])
+        html = any(h["name"].lower() == "content-type" and "text/html" in h["value"] for h in headers)
+        if status is None or not 200 <= status < 300 or not html:
+            self._cdp.send("Fetch.continueRequest", {"requestId": request_id})
             return
-        response = route.fetch(max_redirects=0)
-        body = response.body()
+        answer = self._cdp.send("Fetch.getResponseBody", {"requestId": request_id})
+        body = base64.b64decode(answer["body"]) if answer["base64Encoded"] else answer["body"].encode()
         at = body.rfind(b"</body>")
-        if "text/html" in response.headers.get("content-type", "") and at >= 0:
+        if at >= 0:
             body = body[:at] + self._tag + body[at:]
         skip = {"content-length", "content-encoding", "transfer-encoding"}  # the body is sent whole, decoded
-        headers = {k: v for k, v in response.headers.items() if k.lower() not in skip}
-        route.fulfill(status=response.status, headers=headers, body=body)
+        kept = [h for h in headers if h["name"].lower() not in skip]
+        self._cdp.send("Fetch.fulfillRequest", {"requestId": request_id, "responseCode": status,
+                                                "responseHeaders": kept, "body": base64.b64encode(body).decode()})
 
     # --- what a shopper does -------------------------------------------------------
     def open(self, page_type: str, **parts: str) -> Page:
