@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/themes.py                     # every development theme
     .venv/bin/python benchmarks/themes.py --theme oscar        # one theme
-    .venv/bin/python benchmarks/themes.py --held-out           # the held-out theme only (acceptance)
+    .venv/bin/python benchmarks/themes.py --held-out           # the held-out themes only (acceptance)
+    .venv/bin/python benchmarks/themes.py --theme opencart --store-url opencart=http://127.0.0.1:8080
 
 Installs the corpus first the way the tests do (``tests/themes/install.py``: npm ci and
 the platforms' virtualenvs, by pinned version; the held-out Shuup store only when asked),
@@ -12,6 +13,11 @@ shipping_speed, indecision, checkout_friction; ``tests/themes/shoppers.py``). Pr
 theme: expected signals fired / expected, false exit intents (ones the shopper did not
 make), the profile's top reason with its probability against the intended one, whether
 an overlay appeared at the trigger, and a total.
+
+An *external* theme (OpenCart) is a store this repository does not install or serve: it is
+measured at the address given with ``--store-url NAME=URL`` (a store set up with the platform's
+own installer at the release the corpus names), and the shopper's browser adds the tag to each
+page. Without its address it is listed as not run.
 
 The baseline in the same run is the issue's bar: >= 80 % of expected signals, no false
 exit intent, >= 4 of 5 intended top reasons, an overlay at every trigger.
@@ -73,14 +79,14 @@ def summary_line(results: list[ShopperResult]) -> str:
     )
 
 
-def run(names: list[str], workers: int) -> dict[str, list[ShopperResult]]:
+def run(names: list[str], workers: int, store_urls: dict[str, str]) -> dict[str, list[ShopperResult]]:
     from tests.themes.harness import run_shoppers
     from tests.themes.server import corpus_site
     from tests.themes.shoppers import SHOPPERS
 
     themes = [THEMES[n] for n in names]
     results: dict[str, list[ShopperResult]] = {}
-    with corpus_site(themes) as site:
+    with corpus_site(themes, store_urls) as site:
         for theme in themes:
             results[theme.name] = run_shoppers(site, theme, SHOPPERS[theme.name], workers)
     return results
@@ -90,15 +96,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--theme", action="append", choices=sorted(THEMES), help="run this theme (repeatable)")
-    which.add_argument("--held-out", action="store_true", help=f"run only the held-out theme ({HELD_OUT})")
+    which.add_argument("--held-out", action="store_true", help=f"run only the held-out themes ({', '.join(HELD_OUT)})")
+    parser.add_argument("--store-url", action="append", default=[], metavar="NAME=URL",
+                        help="where an external theme's store runs, e.g. opencart=http://127.0.0.1:8080")
     parser.add_argument("--skip-install", action="store_true", help="use the corpus as installed")
     parser.add_argument("--workers", type=int, default=3, help="shoppers at a time, each in its own browser (3)")
     args = parser.parse_args()
-    names = [HELD_OUT] if args.held_out else (args.theme or DEVELOPMENT)
+    store_urls = dict(item.split("=", 1) for item in args.store_url if "=" in item)
+    if unknown := [item for item in args.store_url if "=" not in item or item.split("=", 1)[0] not in THEMES]:
+        parser.error(f"--store-url takes NAME=URL with NAME a theme: {', '.join(unknown)}")
+    names = list(HELD_OUT) if args.held_out else (args.theme or DEVELOPMENT)
+    for name in [n for n in names if THEMES[n].kind == "external" and n not in store_urls]:
+        print(f"`{name}` not run: an external store, give its address with --store-url {name}=URL\n")
+        names.remove(name)
+    if not names:
+        return 1
     if not args.skip_install:
-        install.install_all(held_out=any(THEMES[name].held_out for name in names))
+        install.install_all(held_out=any(THEMES[name].held_out and THEMES[name].kind != "external" for name in names))
     started = time.monotonic()
-    results = run(names, args.workers)
+    results = run(names, args.workers, store_urls)
     for name in names:
         print(theme_table(name, results[name]))
         print()

@@ -1,18 +1,22 @@
 """The theme corpus: real storefront markup that we did not write, and where each page is.
 
-Every theme comes from a package registry at a pinned version (``package.json`` /
+Every development theme comes from a package registry at a pinned version (``package.json`` /
 ``package-lock.json`` for npm, ``requirements-*.txt`` for PyPI) and is installed at
 test time by :mod:`tests.themes.install`; nothing of it is committed. A theme is
-either *static* (HTML files of an npm package, served as they are) or a *platform*
+either *static* (HTML files of an npm package, served as they are), a *platform*
 (a storefront application from PyPI whose own templates are rendered by its own
-engine). Either way, the only change to a page is the cartcoach tag before ``</body>``.
+engine), or *external*: a store already running somewhere, measured at the address it is
+given (``benchmarks/themes.py --store-url``), as a store owner's own store would be. This
+repository neither installs nor serves an external store; its tag is added by the shopper's
+browser (see :mod:`tests.themes.harness`). Either way, the only change to a page is the
+cartcoach tag before ``</body>``.
 
 Static templates ship one page each; the ``kit-*`` themes are a store assembled from
 several published Bootstrap templates (a product page, a cart, a checkout), as a small
 store owner would buy them, each page unchanged.
 
-``HELD_OUT`` is chosen before the snippet work and used only for acceptance: nobody
-tunes the snippet against it (see README.md).
+``HELD_OUT`` are chosen before the snippet work and used only for acceptance: nobody
+tunes the snippet against them (see README.md).
 """
 
 from __future__ import annotations
@@ -20,16 +24,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["static", "oscar", "cartridge", "shuup"]
+Kind = Literal["static", "oscar", "cartridge", "shuup", "external"]
 
 
 @dataclass(frozen=True)
 class Source:
-    """One registry package a theme's markup comes from."""
+    """One registry package (or, for an external store, the public repository and release tag) a theme's markup comes from."""
 
     package: str
     version: str
-    registry: Literal["npm", "PyPI"]
+    registry: Literal["npm", "PyPI", "GitHub"]
     licence: str
 
 
@@ -56,6 +60,9 @@ ORBIT_ITEM = Source("shop-item", "1.0.1", "npm", "MIT")
 ORBIT_CHECKOUT = Source("checkout-template", "1.0.1", "npm", "MIT")
 MDB_CARTS = Source("bootstrap-shopping-carts", "1.0.0", "npm", "ISC")
 SHUUP = Source("shuup", "3.1.0", "PyPI", "OSL-3.0")
+OPENCART = Source("opencart/opencart", "4.1.0.3", "GitHub", "GPL-3.0-or-later")
+#: Colorlib's "Male Fashion" template as a third party uploaded it (Colorlib publishes it only as a download)
+MALE_FASHION = Source("Alikanan-a/male-fashion-E-commeres-template", "971ac58", "GitHub", "CC-BY-3.0")
 
 OSCAR_PAGES = {
     "home": "/",
@@ -80,6 +87,15 @@ SHUUP_PAGES = {
     "product": "/p/{product}/",
     "cart": "/basket/",
     "checkout": "/checkout/",
+}
+
+#: OpenCart's own routes (its default "index.php?route=" addresses: SEO URLs are off after an install)
+OPENCART_PAGES = {
+    "home": "/index.php?route=common/home&language=en-gb",
+    "listing": "/index.php?route=product/category&language=en-gb&path={category}",
+    "product": "/index.php?route=product/product&language=en-gb&product_id={product}",
+    "cart": "/index.php?route=checkout/cart&language=en-gb",
+    "checkout": "/index.php?route=checkout/checkout&language=en-gb",
 }
 
 THEMES: dict[str, Theme] = {
@@ -180,11 +196,44 @@ THEMES: dict[str, Theme] = {
             "no reviews, no delivery or returns information",
             held_out=True,
         ),
+        Theme(
+            "opencart",
+            "OpenCart 4.1.0.3 default storefront (its default theme, sample catalogue)",
+            "external",
+            (OPENCART,),
+            OPENCART_PAGES,
+            notes="category page with a Sort By and a Show <select>, product page with Description and "
+            "'Reviews (3)' tabs and 'Add to Cart' posted in place, shopping cart with quantity and remove "
+            "buttons and 'Use Coupon Code' / 'Estimate Shipping & Taxes' accordions, one-page checkout "
+            "(guest or register, payment and shipping address, shipping and payment methods, confirm)",
+            held_out=True,
+        ),
+        Theme(
+            "male-fashion",
+            "Colorlib Male Fashion template (static, external)",
+            "external",
+            (MALE_FASHION,),
+            {
+                "home": "/index.html",
+                "listing": "/shop.html",
+                "product": "/shop-details.html",
+                "cart": "/shopping-cart.html",
+                "checkout": "/checkout.html",
+            },
+            notes="the issue's example theme: shop page with a 'Sort by Price' <select> made a nice-select dropdown "
+            "and price-range links, '+ Add To Cart' links; product page with '<a class=primary-btn>add to cart</a>' "
+            "and Description / 'Customer Previews(5)' (#tabs-6, product text, no reviews) / Additional information "
+            "tabs; cart with close icons, a 'Coupon code' placeholder input, 'Proceed to checkout'; checkout form "
+            "with no required field and 'PLACE ORDER'; 'Free shipping, 30-day return or refund guarantee.' in the header",
+        ),
     )
 }
 
-#: Chosen before any snippet work against it and written down in README.md; run only for acceptance
-#: (benchmarks/themes.py --held-out). Shuup replaced kit-mdb on 2026-12-04, once kit-mdb had been seen.
-HELD_OUT = "shuup"
+#: Chosen before any snippet work against them and written down in README.md; run only for acceptance
+#: (benchmarks/themes.py --held-out). Shuup replaced kit-mdb on 2026-12-04, once kit-mdb had been seen;
+#: OpenCart joined it on 2026-12-04 (session 10), a PHP platform's own storefront.
+HELD_OUT = ("shuup", "opencart")
 
-DEVELOPMENT = [name for name in THEMES if name != HELD_OUT]
+#: What the tests and the default benchmark run: not held out, and installed from a registry (an external
+#: development theme such as male-fashion runs only when its address is given).
+DEVELOPMENT = [name for name, theme in THEMES.items() if name not in HELD_OUT and theme.kind != "external"]

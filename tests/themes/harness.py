@@ -7,14 +7,25 @@ batch the page sends to ``/v1/collect`` and every overlay the page asks for, so 
 shopper did not make, the profile's top reason (from the API's profile store) and
 whether an overlay appeared at the trigger. Shopper scripts live in
 :mod:`tests.themes.shoppers`; they click what a person clicks.
+
+On an *external* store (one this repository does not serve, e.g. OpenCart) the tag is added
+by the browser itself: Chromium fetches every page from the store, and each HTML document it
+receives gets the tag before ``</body>`` and nothing else (DevTools' Fetch domain, paused at the
+response), the same edit :mod:`tests.themes.server` makes on the stores it serves. Redirects,
+cookies and every other request are the store's own. Nothing on the store's side is touched:
+no file, setting or proxy. An answer replaced that way has no network address, so Chromium's
+Local Network Access checks rank the page public and would stop its requests to the loopback
+API; the browsers that play an external store's shoppers run with those checks off
+(``EXTERNAL_STORE_ARGS``), as a page served from loopback, like the API, is never checked.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,11 +34,16 @@ from playwright.sync_api import Browser, Page, Request, sync_playwright
 
 from tests.chromium import CHROMIUM, SHOPPER_ARGS
 from tests.themes.corpus import Theme
-from tests.themes.server import Site
+from tests.themes.server import Site, tag
 
 #: Quicker batches than a store's default so a run takes seconds; nothing else is tuned.
 SHOPPER_CONFIG = {"flushMs": 1000}
 VIEWPORT = {"width": 1280, "height": 800}
+#: An external store's pages get the tag through DevTools, which leaves them no address: Chromium
+#: then ranks them public and its Local Network Access checks stop the tag reaching the loopback
+#: API (and its beacons as the page unloads). Served from loopback, as the corpus's other stores
+#: are, a page is not checked at all; turning the checks off restores that.
+EXTERNAL_STORE_ARGS = ("--disable-features=LocalNetworkAccessChecks",)
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,12 @@ class Visit:
         self.overlay_requests: list[str] = []
         self.context.on("request", self._record)
         self.page: Page = self.context.new_page()
+        if theme.kind == "external":
+            self._tag = tag(site.api.url).encode()
+            self._cdp = self.context.new_cdp_session(self.page)
+            self._cdp.on("Fetch.requestPaused", self._add_tag)
+            pattern = {"urlPattern": f"{site.bases[theme.name]}/*", "resourceType": "Document", "requestStage": "Response"}
+            self._cdp.send("Fetch.enable", {"patterns": [pattern]})
         #: the page clock when the shopper's own exit began (None: not yet)
         self.trigger_ts: float | None = None
 
@@ -96,6 +118,27 @@ class Visit:
                 pass
         elif "/v1/overlay?" in request.url:
             self.overlay_requests.append(request.url)
+
+    def _add_tag(self, paused: dict[str, Any]) -> None:
+        """The store's own page with the tag before ``</body>``, as if its owner had pasted it in
+        the footer. The browser fetches every page from the store itself (redirects included:
+        their next page is paused here too); only an HTML document's body is changed."""
+        request_id = paused["requestId"]
+        status = paused.get("responseStatusCode")
+        headers = paused.get("responseHeaders", [])
+        html = any(h["name"].lower() == "content-type" and "text/html" in h["value"] for h in headers)
+        if status is None or not 200 <= status < 300 or not html:
+            self._cdp.send("Fetch.continueRequest", {"requestId": request_id})
+            return
+        answer = self._cdp.send("Fetch.getResponseBody", {"requestId": request_id})
+        body = base64.b64decode(answer["body"]) if answer["base64Encoded"] else answer["body"].encode()
+        at = body.rfind(b"</body>")
+        if at >= 0:
+            body = body[:at] + self._tag + body[at:]
+        skip = {"content-length", "content-encoding", "transfer-encoding"}  # the body is sent whole, decoded
+        kept = [h for h in headers if h["name"].lower() not in skip]
+        self._cdp.send("Fetch.fulfillRequest", {"requestId": request_id, "responseCode": status,
+                                                "responseHeaders": kept, "body": base64.b64encode(body).decode()})
 
     # --- what a shopper does -------------------------------------------------------
     def open(self, page_type: str, **parts: str) -> Page:
@@ -201,15 +244,16 @@ def run_shoppers(site: Site, theme: Theme, shoppers: list[Shopper], workers: int
     Shoppers are independent visitors (own context, own session), as on a real store;
     Playwright's sync API wants one instance per thread, hence a browser per worker.
     """
+    args = EXTERNAL_STORE_ARGS if theme.kind == "external" else ()
     if workers <= 1:
-        with chromium() as browser:
+        with chromium(args) as browser:
             return [run_shopper(browser, site, theme, shopper) for shopper in shoppers]
     queue = list(enumerate(shoppers))
     results: dict[int, ShopperResult] = {}
     lock = threading.Lock()
 
     def work() -> None:
-        with chromium() as browser:
+        with chromium(args) as browser:
             while True:
                 with lock:
                     if not queue:
@@ -226,9 +270,9 @@ def run_shoppers(site: Site, theme: Theme, shoppers: list[Shopper], workers: int
 
 
 @contextmanager
-def chromium() -> Iterator[Browser]:
+def chromium(extra_args: Sequence[str] = ()) -> Iterator[Browser]:
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=SHOPPER_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[*SHOPPER_ARGS, *extra_args])
         try:
             yield browser
         finally:

@@ -4,6 +4,8 @@
   gets the tag inserted before ``</body>``, every other file is sent as it is;
 * :class:`PlatformStore`: django-oscar's or Cartridge's own ``runserver`` in the
   corpus's virtualenv, whose one middleware inserts the same tag;
+* an *external* store (``kind="external"``, e.g. OpenCart) is not started here: it runs
+  where its address says, and the shopper's browser adds the tag (``harness.Visit``);
 * :class:`CoachApi`: the cartcoach app in this process (embedded pipeline, memory
   profiles) behind a real uvicorn server, with a ``themes`` store whose allowed origins
   are the theme servers' and no holdout (every trigger with a confident profile shows
@@ -29,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from collections import defaultdict
 from collections.abc import Sequence
@@ -220,19 +223,33 @@ class Site:
         return self.bases[theme.kind if theme.kind == "static" else theme.name] + theme.pages[page].format(**parts)
 
 
+def origin(url: str) -> str:
+    """The scheme and host of a store's address, as the API's allowed origins name it.
+
+    >>> origin("http://127.0.0.1:8080/shop/?a=1")
+    'http://127.0.0.1:8080'
+    """
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 @contextlib.contextmanager
-def corpus_site(themes: list[Theme]) -> Iterator[Site]:
-    """Start the API and every server the given themes need; stop them all on exit."""
+def corpus_site(themes: list[Theme], store_urls: dict[str, str] | None = None) -> Iterator[Site]:
+    """Start the API and every server the given themes need; stop them all on exit.
+
+    ``store_urls`` gives each external theme's running store (its base address)."""
+    external = {theme.name: (store_urls or {})[theme.name].rstrip("/") for theme in themes if theme.kind == "external"}
     ports = {"api": free_port(), "static": free_port()}
     for theme in themes:
-        if theme.kind != "static":
+        if theme.kind not in ("static", "external"):
             ports[theme.name] = free_port()
     origins = [f"http://127.0.0.1:{port}" for key, port in ports.items() if key != "api"]
+    origins += [origin(url) for url in external.values()]
     with contextlib.ExitStack() as stack:
         api = stack.enter_context(CoachApi(origins, ports["api"]))
-        bases = {"static": stack.enter_context(StaticThemes(api.url, ports["static"])).url}
+        bases = {"static": stack.enter_context(StaticThemes(api.url, ports["static"])).url, **external}
         for theme in themes:
-            if theme.kind != "static":
+            if theme.kind not in ("static", "external"):
                 store = PlatformStore(theme.kind, theme.language, api.url, ports[theme.name])
                 bases[theme.name] = stack.enter_context(store).url
         yield Site(api, bases)

@@ -495,6 +495,201 @@ SHUUP = [
             frozenset({"checkout_step_enter", "form_error", "checkout_step_leave"}), shuup_friction),
 ]
 
+# ---------------------------------------------------------------- OpenCart 4.1.0.3 (held out, external)
+#: OpenCart's sample catalogue: the iPhone (3 reviews, $123.20) and the MacBook (2 reviews, $602.00), both in Desktops
+OPENCART_IPHONE, OPENCART_MACBOOK, OPENCART_DESKTOPS = "40", "43", "20"
+
+
+def _opencart_add(v: Visit) -> None:
+    """'Add to Cart': OpenCart's script posts it in place; the header's cart button ('n item(s) - $x') then changes."""
+    before = v.page.inner_text("#cart > .dropdown > button")
+    v.click("#button-cart")
+    v.page.wait_for_function("t => document.querySelector('#cart > .dropdown > button').innerText !== t", arg=before)
+    v.pause(400)
+
+
+def _opencart_cart_line_removed(v: Visit, lines_before: int) -> None:
+    v.page.wait_for_function(
+        "n => document.querySelectorAll('#shopping-cart tbody tr').length < n", arg=lines_before
+    )  # the cart's list is loaded again after the removal
+
+
+def opencart_price(v: Visit) -> None:
+    v.open("listing", category=OPENCART_DESKTOPS)
+    with v.page.expect_navigation(wait_until="load"):  # the Sort By <select> goes to the sorted page on change
+        v.page.select_option("#input-sort", label="Price (Low > High)")
+    v.pause(800)
+    v.open("product", product=OPENCART_MACBOOK)
+    _opencart_add(v)
+    v.open("product", product=OPENCART_IPHONE)
+    _opencart_add(v)
+    v.open("cart")
+    v.click("button.accordion-button:has-text('Use Coupon Code')")
+    v.click("#input-coupon")  # 'Enter your coupon here'
+    v.pause(1500)
+    lines = v.page.locator("#shopping-cart tbody tr").count()
+    v.click("#shopping-cart a.btn-danger[title=Remove] >> nth=0")  # the dearer MacBook, added first
+    _opencart_cart_line_removed(v, lines)
+    v.pause(800)
+    v.leave_through_top()
+
+
+def opencart_trust(v: Visit) -> None:
+    v.open("product", product=OPENCART_IPHONE)
+    for _ in range(2):  # the Reviews (3) tab, read, left for the description, read again
+        v.click("#content a.nav-link[href='#tab-review']")
+        v.pause(2500)
+        v.click("#content a.nav-link[href='#tab-description']")
+        v.pause(1200)
+    v.click("a:has-text('3 reviews')")  # the link beside the stars opens the same tab
+    v.pause(2000)
+    _opencart_add(v)
+    v.pause(800)
+    v.leave_through_top()
+
+
+def opencart_speed(v: Visit) -> None:
+    v.open("product", product=OPENCART_IPHONE)
+    _opencart_add(v)
+    v.open("cart")
+    shipping = "button.accordion-button:has-text('Estimate Shipping & Taxes')"
+    v.click(shipping)
+    v.page.locator("#input-zone").select_option(label="Greater London")
+    v.page.fill("#input-postcode", "N1 9GU")
+    v.click("#button-quote")  # 'Get Quotes': OpenCart shows its shipping methods in a dialog
+    v.page.locator("#modal-shipping").wait_for(state="visible")
+    v.pause(1500)
+    v.click("#modal-shipping .btn-close")
+    v.page.locator("#modal-shipping").wait_for(state="hidden")
+    for _ in range(2):  # closed, and opened again to look at the estimate once more
+        v.click(shipping)
+        v.pause(600)
+        v.click(shipping)
+        v.pause(1500)
+    v.leave_through_top()
+
+
+def opencart_indecision(v: Visit) -> None:
+    v.open("product", product=OPENCART_IPHONE)
+    _opencart_add(v)
+    for _ in range(2):
+        v.open("cart")
+        v.pause(2500)
+        v.follow("#shopping-cart td.text-start a")  # the line's product name
+        v.pause(900)
+    v.open("cart")
+    v.pause(4000)
+    v.leave_through_top()
+
+
+def opencart_friction(v: Visit) -> None:
+    v.open("product", product=OPENCART_IPHONE)
+    _opencart_add(v)
+    v.open("cart")
+    v.follow("#content a.btn-primary:has-text('Checkout')")
+    v.pause(200)
+    v.click("#input-guest")  # 'Guest Checkout'
+    v.click("#button-register")  # 'Continue', the personal details and address sent empty
+    v.page.locator("#form-register .is-invalid").first.wait_for()  # OpenCart marks the fields in place
+    v.pause(1500)
+    v.follow(".breadcrumb a:has-text('Shopping Cart')")
+    v.pause(1500)
+    v.leave_through_top()
+
+
+OPENCART = [
+    Shopper("price", "price", frozenset({"price_sort", "cart_add", "coupon_focus", "cart_remove"}), opencart_price),
+    Shopper("trust", "trust", frozenset({"review_view", "cart_add"}), opencart_trust),
+    Shopper("shipping_speed", "shipping_speed", frozenset({"cart_add", "cart_view", "shipping_info_open"}),
+            opencart_speed),
+    Shopper("indecision", "indecision", frozenset({"cart_add", "cart_view", "cart_dwell", "cart_to_product"}),
+            opencart_indecision),
+    Shopper("checkout_friction", "checkout_friction",
+            frozenset({"checkout_step_enter", "form_error", "checkout_step_leave"}), opencart_friction),
+]
+
+# ---------------------------------------------------------------- Colorlib Male Fashion (development, external)
+def _mf_add(v: Visit) -> None:
+    v.click(".product__details__cart__option a.primary-btn")  # 'add to cart' (href="#")
+
+
+def mf_price(v: Visit) -> None:
+    v.open("listing")
+    v.click(".shop__product__option__right .nice-select")  # 'Sort by Price:' drawn by nice-select over a <select>
+    v.click(".shop__product__option__right .nice-select li.option:has-text('Low To High')")
+    v.pause(800)
+    v.click(".shop__sidebar__price a:has-text('$50.00 - $100.00')")
+    v.pause(800)
+    v.open("product")
+    _mf_add(v)
+    v.open("cart")
+    v.click(".cart__discount input[placeholder='Coupon code']")
+    v.pause(1500)
+    v.click("td.cart__close >> nth=0")
+    v.pause(800)
+    v.leave_through_top()
+
+
+def mf_trust(v: Visit) -> None:
+    v.open("product")
+    for _ in range(2):  # 'Customer Previews(5)', read, the description, and back
+        v.click(".product__details__tab a.nav-link[href='#tabs-6']")
+        v.pause(2500)
+        v.click(".product__details__tab a.nav-link[href='#tabs-5']")
+        v.pause(1200)
+    v.click(".product__details__tab a.nav-link[href='#tabs-6']")
+    v.pause(1500)
+    _mf_add(v)
+    v.pause(800)
+    v.leave_through_top()
+
+
+def mf_speed(v: Visit) -> None:
+    v.open("product")
+    _mf_add(v)
+    v.open("cart")
+    for _ in range(3):  # the cart total, looked at again and again
+        v.scroll_to(".cart__total", 1500)
+        v.scroll_top(600)
+    v.leave_through_top()
+
+
+def mf_indecision(v: Visit) -> None:
+    v.open("product")
+    _mf_add(v)
+    for _ in range(2):
+        v.open("cart")
+        v.pause(2500)
+        v.open("product")
+        v.pause(1500)
+    v.open("cart")
+    v.pause(4000)
+    v.leave_through_top()
+
+
+def mf_friction(v: Visit) -> None:
+    v.open("cart")
+    v.open("checkout")
+    v.click("button.site-btn:has-text('PLACE ORDER')")  # the form sent empty (its action is '#')
+    v.pause(1500)
+    v.open("cart")
+    v.pause(1500)
+    v.leave_through_top()
+
+
+MALE_FASHION = [
+    Shopper("price", "price", frozenset({"price_sort", "price_filter", "cart_add", "coupon_focus", "cart_remove"}),
+            mf_price),
+    Shopper("trust", "trust", frozenset({"review_view", "cart_add"}), mf_trust,
+            note="the 'Customer Previews(5)' tab holds product text, not reviews; no returns page"),
+    Shopper("shipping_speed", "shipping_speed", frozenset({"cart_add", "cart_view"}), mf_speed,
+            note="delivery shows only as the header's 'Free shipping, 30-day return or refund guarantee.'"),
+    Shopper("indecision", "indecision", frozenset({"cart_add", "cart_view", "cart_dwell", "cart_to_product"}),
+            mf_indecision),
+    Shopper("checkout_friction", "checkout_friction", frozenset({"checkout_step_enter", "checkout_step_leave"}),
+            mf_friction, note="the checkout form has no required field: no form errors to make"),
+]
+
 SHOPPERS: dict[str, list[Shopper]] = {
     "oscar": OSCAR,
     "oscar-tr": OSCAR,
@@ -504,4 +699,6 @@ SHOPPERS: dict[str, list[Shopper]] = {
     "kit-orbit": KIT_ORBIT,
     "kit-mdb": KIT_MDB,
     "shuup": SHUUP,
+    "opencart": OPENCART,
+    "male-fashion": MALE_FASHION,
 }
