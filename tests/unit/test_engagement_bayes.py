@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
+
+import pytest
 from river import datasets
 
 from scorer import persistence
@@ -16,6 +20,12 @@ from tests.unit.test_models import _GENERAL, _WITH_DATA
 
 ZERO = dict.fromkeys(FEATURES, 0.0)
 KEY = b"test-signing-key-0123456789abcdef"
+
+
+@pytest.mark.parametrize("name", ["scorer.engagement_bayes", "scorer.signal_bayes", "scorer.models"])
+def test_doctests_pass(name):
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted and not result.failed
 
 
 def test_rivers_estimator_checks():
@@ -60,7 +70,7 @@ def test_it_reads_the_simulators_shoppers_better_than_signal_bayes():
     candidates = [Candidate(name, reason=reason_model(name)) for name in ("engagement_bayes", "signal_bayes")]
     replay(collected(simulate(SimulatorConfig(sessions=2000, seed=21, label_rate=1.0))), candidates)
     new, old = (macro_f1(c.reason_true, c.reason_pred) for c in candidates)
-    assert len(candidates[0].reason_true) > 1000
+    assert len(candidates[0].reason_true) > 900
     assert new > old + 0.01
 
 
