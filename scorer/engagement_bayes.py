@@ -125,7 +125,7 @@ class EngagementBayes(base.Classifier):
         # levels as [sessions, weighted mean, weighted squared deviations, draws].
         self._flags: list[dict[str, list[float]]] = []
         self._dwell: list[list[float]] = []
-        self._levels: list[dict[str, list[float]]] = []
+        self._level_moments: list[dict[str, list[float]]] = []
 
     @property
     def _multiclass(self) -> bool:
@@ -172,7 +172,7 @@ class EngagementBayes(base.Classifier):
             self._engaged = np.vstack([self._engaged, np.zeros(len(_KEYS))])
             self._flags.append({})
             self._dwell.append([0.0, 0.0])
-            self._levels.append({})
+            self._level_moments.append({})
         return self._labels.index(y)
 
     def learn_one(self, x: dict, y: base.typing.ClfTarget, **kwargs) -> None:
@@ -199,11 +199,11 @@ class EngagementBayes(base.Classifier):
             self._dwell[row][0] += x["cart_dwell_s"]
             self._dwell[row][1] += stretches
         for name, (value, draws) in _levels(x).items():
-            sessions, mean, squares, weight = self._levels[row].get(name, [0.0, 0.0, 0.0, 0.0])
+            sessions, mean, squares, weight = self._level_moments[row].get(name, [0.0, 0.0, 0.0, 0.0])
             weight += draws
             delta = value - mean
             mean += draws * delta / weight
-            self._levels[row][name] = [sessions + 1, mean, squares + draws * delta * (value - mean), weight]
+            self._level_moments[row][name] = [sessions + 1, mean, squares + draws * delta * (value - mean), weight]
 
     def _log_other(self, x: dict, row: int) -> float:
         """Log-likelihood of everything but the counts under one label."""
@@ -218,7 +218,7 @@ class EngagementBayes(base.Classifier):
             mean = (seconds + _DWELL_PRIOR_S) / (seen + 1)
             lp += -stretches * math.log(mean) - x["cart_dwell_s"] / mean
         for name, (value, draws) in _levels(x).items():
-            sessions, mean, squares, _ = self._levels[row].get(name, [0.0, 0.0, 0.0, 0.0])
+            sessions, mean, squares, _ = self._level_moments[row].get(name, [0.0, 0.0, 0.0, 0.0])
             var = (squares + 1.0) / (sessions + 1.0) / draws
             lp += -0.5 * math.log(var) - 0.5 * (value - mean) ** 2 / var
         return lp
