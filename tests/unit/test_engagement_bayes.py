@@ -65,6 +65,15 @@ def test_keeping_a_single_item_is_no_evidence_against_price():
     assert kept_one["price"] > kept_both["price"]
 
 
+def test_one_flooding_session_teaches_no_more_than_a_keen_shopper():
+    keen, flood = _trained([]), _trained([])
+    for model, opens in ((keen, 20.0), (flood, 1e9)):
+        model.learn_one(ZERO | {"review_views": 2.0}, "trust")
+        model.learn_one(ZERO | {"shipping_info_opens": opens}, "price")
+    probe = ZERO | {"shipping_info_opens": 3.0, "review_views": 1.0}
+    assert flood.predict_proba_one(probe) == keen.predict_proba_one(probe)
+
+
 def test_it_reads_the_simulators_shoppers_better_than_signal_bayes():
     # Progressive validation on one small simulated stream, every abandoner answering.
     candidates = [Candidate(name, reason=reason_model(name)) for name in ("engagement_bayes", "signal_bayes")]
