@@ -9,17 +9,19 @@ the UCI real-data check. Writes JSON and the learning-curve PNG to docs/.
 
     .venv/bin/python benchmarks/evaluate_reasons.py
     .venv/bin/python benchmarks/evaluate_reasons.py --label-rates 0.1,0.3   # default vs oracle by training size
+    .venv/bin/python benchmarks/evaluate_reasons.py --seeds 1-10   # default vs oracle over seeds
 """
 
 import argparse
 import json
+import statistics
 from dataclasses import replace
 from pathlib import Path
 from unittest import mock
 
 from cartcoach.model_commands import evaluate, uci
 from scorer import metrics, simulator
-from scorer.evaluation import Candidate, replay
+from scorer.evaluation import Candidate, replay, report
 from scorer.events import REASONS
 from scorer.models import DEFAULT_REASON, reason_model
 from scorer.oracle import answer_posterior
@@ -70,18 +72,63 @@ def by_label_rate(rates: list[float]) -> None:
               f"oracle {oracle:.3f}, default / oracle {f1 / oracle:.1%} (second half of the labels: {later:.3f})")
 
 
+#: The default before session 10, measured beside the default in the same run.
+PREVIOUS_DEFAULT = "softmax+bayes"
+
+
+def by_seed(seeds: list[int]) -> None:
+    """The default and the previous default against the oracle at the benchmark's settings
+    (20,000 sessions, 10 % of abandoners answering), one simulator seed at a time: the
+    ratio's spread between seeds is the figure's uncertainty."""
+    ratios: dict[str, list[float]] = {DEFAULT_REASON: [], PREVIOUS_DEFAULT: []}
+    for seed in seeds:
+        config = SimulatorConfig(sessions=20_000, seed=seed, label_rate=0.1, noise=1.0)
+        candidates = [Candidate(name, reason=reason_model(name)) for name in ratios]
+        replay(collected(simulate(config)), candidates, timing_every=10**9)
+        oracle = oracle_figures(config)["macro_f1"]
+        line = [f"seed {seed:3}: {len(candidates[0].reason_true):5} labels, oracle {oracle:.3f}"]
+        for c in candidates:
+            figures = report(c)["reason"]
+            ratios[c.name].append(figures["macro_f1"] / oracle)
+            line.append(f"{c.name} {figures['macro_f1']:.3f} = {ratios[c.name][-1]:.1%} "
+                        f"(log-loss {figures['log_loss']:.3f}, ECE {figures['calibration']['ece']:.3f})")
+        print("; ".join(line), flush=True)
+    for name, values in ratios.items():
+        spread = statistics.stdev(values) if len(values) > 1 else 0.0
+        print(f"{name}: default / oracle mean {statistics.mean(values):.1%}, sd {spread:.1%}, "
+              f"min {min(values):.1%}, max {max(values):.1%}, at least 95 % on {sum(v >= 0.95 for v in values)} "
+              f"of {len(values)} seeds")
+    gain = [a - b for a, b in zip(ratios[DEFAULT_REASON], ratios[PREVIOUS_DEFAULT])]
+    print(f"{DEFAULT_REASON} - {PREVIOUS_DEFAULT}, paired by seed: mean {statistics.mean(gain):+.1%} "
+          f"(better on {sum(g > 0 for g in gain)} of {len(gain)} seeds)")
+
+
+def _seed_list(text: str) -> list[int]:
+    """``1-10`` or ``1,4,7`` (or both, comma-separated)."""
+    seeds: list[int] = []
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        seeds.extend(range(int(first), int(last or first) + 1))
+    return seeds
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--label-rates", help="only the default model and the oracle, at these comma-separated "
                                               "survey answer rates (e.g. 0.1,0.3), and nothing else")
+    parser.add_argument("--seeds", help="only the default model, the previous default and the oracle at the "
+                                        "benchmark's settings, over these simulator seeds (e.g. 1-10)")
     args = parser.parse_args()
+    if args.seeds:
+        by_seed(_seed_list(args.seeds))
+        raise SystemExit(0)
     if args.label_rates:
         by_label_rate([float(x) for x in args.label_rates.split(",")])
         raise SystemExit(0)
     sim_json = Path("docs/evaluation-simulator.json")
     evaluate(
         events=None, sessions=20_000, seed=1, label_rate=0.1, noise=1.0,
-        reason="rules,logreg,softmax,naive_bayes,hoeffding_tree,adaptive_tree,signal_bayes,softmax+bayes",
+        reason="rules,logreg,softmax,naive_bayes,hoeffding_tree,adaptive_tree,signal_bayes,softmax+bayes,engagement_bayes",
         risk="base_rate,logreg,naive_bayes,hoeffding_tree,forest",
         pipeline=None, risk_pipeline=None,
         json_out=sim_json,

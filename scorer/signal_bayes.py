@@ -56,7 +56,7 @@ _PRODUCT_SIGNALS: Final = ("shipping_info_opens", "review_views", "return_policy
 _DWELL_PRIOR_S: Final = 30.0
 
 
-def _count_key(x: dict, name: str) -> str | None:
+def count_key(x: dict, name: str) -> str | None:
     """The rate a count is scored against, or None when the session could not show it."""
     step = x.get("checkout_max_step", 0.0)
     if (name in _CHECKOUT_COUNTS and not step) or (name == "payment_failures" and step < 3):
@@ -66,7 +66,7 @@ def _count_key(x: dict, name: str) -> str | None:
     return name
 
 
-def _flags(x: dict) -> dict[str, float]:
+def flags(x: dict) -> dict[str, float]:
     flags = {"removed_dearest": x.get("removed_dearest", 0.0), "in_checkout": float(x.get("checkout_max_step", 0.0) > 0)}
     # Signals spread over several products, when there were two signals and two products to spread over.
     if sum(x.get(f, 0.0) for f in _PRODUCT_SIGNALS) >= 2 and x.get("products_viewed", 0.0) >= 2:
@@ -105,11 +105,11 @@ class SignalBayes(base.Classifier):
         sums = self._sums.setdefault(label, {})
         seen = self._seen.setdefault(label, {})
         for name in COUNTS:
-            key = _count_key(x, name)
+            key = count_key(x, name)
             if key is not None:
                 sums[key] = sums.get(key, 0.0) + x.get(name, 0.0)
                 seen[key] = seen.get(key, 0.0) + 1
-        for name, value in _flags(x).items():
+        for name, value in flags(x).items():
             sums["flag:" + name] = sums.get("flag:" + name, 0.0) + value
             seen["flag:" + name] = seen.get("flag:" + name, 0.0) + 1
         stretches = self._stretches(x)
@@ -134,14 +134,14 @@ class SignalBayes(base.Classifier):
         sums, seen = self._sums[label], self._seen[label]
         lp = math.log((self._n[label] + 1) / (total + len(self._n)))
         for name in COUNTS:
-            key = _count_key(x, name)
+            key = count_key(x, name)
             if key is None:
                 continue
             a, b, k = a0 + sums.get(key, 0.0), b0 + seen.get(key, 0.0), x.get(name, 0.0)
             lp += a * math.log(b / (b + 1))
             if k:  # most counts are 0: no gamma functions for them
                 lp += math.lgamma(a + k) - math.lgamma(a) - k * math.log(b + 1)
-        for name, value in _flags(x).items():
+        for name, value in flags(x).items():
             p = (sums.get("flag:" + name, 0.0) + 1) / (seen.get("flag:" + name, 0.0) + 2)
             lp += math.log(p if value else 1 - p)
         stretches = self._stretches(x)
