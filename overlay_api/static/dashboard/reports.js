@@ -87,7 +87,7 @@
       else { dd.textContent = money(s[field]); dd.dataset.value = s[field] === null ? "" : String(s[field]); }
     }
     $("rep-method").textContent = t("Incremental = treated revenue − holdout revenue per session × treated sessions. Counterfactual: {method}.",
-      { method: s.counterfactual_method });
+      { method: t(s.counterfactual_method) });
     const arms = report.rows.filter((r) => r.reason === "all");
     $("rep-arms").tBodies[0].replaceChildren(...arms.map((r) => cells(el("tr", { "data-arm": r.arm }),
       [r.arm, ...[r.exposures, r.impressions, r.clicks, r.recoveries, r.orders].map(count), money(r.revenue), count(r.refunds),
