@@ -45,6 +45,7 @@ from nudges.stores import Store, StoreRegistry
 from overlay_api.auth import SecretKeyGuard
 from overlay_api.dashboard_token import TokenSigner
 from overlay_api.errors import error_response
+from overlay_api.message_templates import template_of
 from overlay_api.installation import InstallationCensus
 from overlay_api.rate_limits import RateLimiter, client_of, too_many_requests
 from scorer.profile import AbandonmentProfile
@@ -92,8 +93,10 @@ def _json(body: Any, status: int = 200) -> Response:
 
 
 def _refused(errors: list[FieldError], status: int = 422) -> Response:
+    """The API's error shape, plus every field's message as a template with values when one
+    fits (:mod:`overlay_api.message_templates`): the dashboard says it in the user's language."""
     body = {"error": errors[0].message, "path": errors[0].field,
-            "errors": [{"field": e.field, "message": e.message} for e in errors]}
+            "errors": [{"field": e.field, "message": e.message, **(template_of(e.message) or {})} for e in errors]}
     return _json(body, status)
 
 

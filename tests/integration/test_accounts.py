@@ -153,6 +153,12 @@ def test_bad_settings_name_the_field_and_change_nothing(live, changes: dict, fie
     refused = browser.send("PUT", "/dashboard/api/stores/shop/settings", {"changes": changes})
     assert refused.status_code == 422, refused.text
     assert refused.json()["path"] == field and refused.json()["errors"][0]["message"]
+    # The English message stays for API users; the dashboard also gets it as a template with values.
+    said = refused.json()["errors"][0]
+    filled = said["template"]
+    for name, value in said["values"].items():
+        filled = filled.replace("{" + name + "}", value)
+    assert filled == said["message"]
     assert browser.send("GET", "/dashboard/api/stores/shop/settings").json() == before
     assert server.app.state.stores.by_id("shop").policy.max_coupon_pct == 10  # type: ignore[attr-defined]
 

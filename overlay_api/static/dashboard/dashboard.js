@@ -38,6 +38,9 @@
     if (!response.ok) { const err = new Error(data.error || path + ": " + response.status); err.status = response.status; err.data = data; throw err; }
     return data;
   }
+  // A refused form's field errors, each in the user's language where the server sent its template.
+  const fieldErrors = (err) => (err.data && err.data.errors
+    ? err.data.errors.map((x) => x.field + ": " + I18N.say(x.message, x)).join("; ") : err.message);
   const api = (path) => call("GET", path + (path.includes("?") ? "&" : "?") + "store=" + encodeURIComponent(state.store));
   const storePath = (rest) => "/dashboard/api/stores/" + encodeURIComponent(state.store) + rest;
 
@@ -249,7 +252,8 @@
     $("h-accuracy").textContent = s.health.accuracy === null ? t("no survey answers yet") : pct(s.health.accuracy);
     $("h-answers").textContent = I18N.number(s.health.answers);
     const alarms = [s.health.alarm, mix.alarm].filter(Boolean);
-    $("alarms").replaceChildren(...(alarms.length ? alarms.map((a) => el("li", {}, a)) : [el("li", { class: "ok" }, t("No drift alarms"))]));
+    $("alarms").replaceChildren(...(alarms.length ? alarms.map((a) => el("li", {}, I18N.say(a, (s.templates || {})[a])))
+      : [el("li", { class: "ok" }, t("No drift alarms"))]));
   }
 
   // Horizontal bars, one per arm; optional interval whiskers; labels are the report's numbers.
@@ -442,7 +446,7 @@
     $("settings-errors").replaceChildren(...(errors || []).map((e) => {
       const target = fieldInput(e.field) || (e.field.startsWith("policy.allowed_incentives") ? $("incentives") : null);
       if (target && target.classList) target.classList.add("field-error");
-      return el("li", { "data-field": e.field }, e.field + ": " + e.message);
+      return el("li", { "data-field": e.field }, e.field + ": " + I18N.say(e.message, e));
     }));
   }
   async function loadSettings() {
@@ -550,7 +554,7 @@
           $("key-write").textContent = made.write_key; $("key-secret").textContent = made.secret_key; showOnly("keys");
         } else await start();
       } catch (err) {
-        $("signup-error").textContent = err.data && err.data.errors ? err.data.errors.map((x) => x.field + ": " + x.message).join("; ") : err.message;
+        $("signup-error").textContent = fieldErrors(err);
       }
     });
     $("keys-done").addEventListener("click", () => start());
@@ -588,7 +592,7 @@
         state.me = await call("GET", "/dashboard/api/me");
         loadAgency();
       } catch (err) {
-        $("client-result").textContent = err.data && err.data.errors ? err.data.errors.map((x) => x.field + ": " + x.message).join("; ") : err.message;
+        $("client-result").textContent = fieldErrors(err);
       }
     });
     if (invitation) { showOnly("signup"); $("su-invited").hidden = false; $("su-kind").hidden = true; $("su-store").hidden = true; return; }

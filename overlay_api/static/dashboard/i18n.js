@@ -347,6 +347,84 @@ window.CartcoachI18n = (function () {
     'Add data-cartcoach="price-filter" to the price filter (range, slider or links).': 'Fiyat filtresine (aralık, kaydırıcı ya da bağlantılar) data-cartcoach="price-filter" ekleyin.',
     "These pages were typed 'other': if one is a product, cart or checkout page, add data-cartcoach-page=\"product\" (or cart, checkout) to its <html> element.":
       "Bu sayfaların türü 'diğer' olarak belirlendi: biri ürün, sepet ya da ödeme sayfasıysa <html> öğesine data-cartcoach-page=\"product\" (ya da cart, checkout) ekleyin.",
+    // server sentences sent with a template (overlay_api/message_templates.py): one line per template
+    "Reason mix shifted in the last {hours} h (distance {distance}): {reason} now {now}%, was {was}%":
+      "Son {hours} saatte neden dağılımı değişti (uzaklık {distance}): {reason} şimdi %{now}, önceden %{was}",
+    "Reason mix shifted (distance {distance}): {reason} now {now}%, was {was}%": "Neden dağılımı değişti (uzaklık {distance}): {reason} şimdi %{now}, önceden %{was}",
+    "Accuracy fell from {before}% to {after}% in the last {hours} h ({answers} survey answers)":
+      "Doğruluk son {hours} saatte %{before} değerinden %{after} değerine düştü ({answers} anket yanıtı)",
+    "Accuracy fell from {before}% to {after}% over the last {answers} survey answers": "Doğruluk son {answers} anket yanıtında %{before} değerinden %{after} değerine düştü",
+    "an account with this address exists; sign in instead": "bu adresle bir hesap zaten var; lütfen giriş yapın",
+    "create a store, create an agency, or use an invitation": "bir mağaza ya da ajans oluşturun veya bir davet kullanın",
+    "between 2 and 120 characters": "2 ile 120 karakter arasında olmalı",
+    "at least {n} characters": "en az {n} karakter olmalı",
+    "at most {n} characters": "en fazla {n} karakter olmalı",
+    "unknown, used or expired; ask for a new one": "bilinmiyor, kullanılmış ya da süresi dolmuş; yeni bir davet isteyin",
+    "already a member": "zaten üye",
+    "a store named {store} exists already": "{store} adlı bir mağaza zaten var",
+    "send an object of the fields to change": "değiştirilecek alanları bir nesne olarak gönderin",
+    "not editable here": "burada değiştirilemez",
+    "a premium brand never offers coupons; remove 'coupon' or change brand_tier": "premium bir marka asla kupon sunmaz; 'coupon' seçeneğini kaldırın ya da marka düzeyini değiştirin",
+    "'coupon' is allowed but the maximum is 0": "kupona izin verilmiş ama en büyük kupon 0",
+    "'installments' is allowed but no terms are given": "taksite izin verilmiş ama taksit koşulları girilmemiş",
+    "'price_lock' is allowed but price_lock_allowed is false": "fiyat sabitleme teşviki seçili ama fiyat sabitlemeye izin verilmemiş",
+    "the incentive is allowed but no threshold is set": "teşvike izin verilmiş ama eşik tutarı girilmemiş",
+    "at least one arm needs a positive weight": "en az bir kolun ağırlığı sıfırdan büyük olmalı",
+    "syntax error near {token}": "{token} yakınında sözdizimi hatası",
+    "syntax error (the expression ends too early)": "sözdizimi hatası (ifade erken bitiyor)",
+    "unknown field {name}; rules may use: {names}": "bilinmeyen alan {name}; kurallarda kullanılabilecekler: {names}",
+    "unknown tone {name}; the library has: {names}": "bilinmeyen ton {name}; kütüphanedeki tonlar: {names}",
+    "Expected `{type}` <= {limit}": "en fazla {limit} olmalı",
+    "Expected `{type}` >= {limit}": "en az {limit} olmalı",
+    "Expected `{type}` < {limit}": "{limit} değerinden küçük olmalı",
+    "Expected `{type}` > {limit}": "{limit} değerinden büyük olmalı",
+    "Expected `{type}` of length <= {limit}": "en fazla {limit} karakter olmalı",
+    "Expected `{type}` of length >= {limit}": "en az {limit} karakter olmalı",
+    "Expected `{expected}`, got `{got}`": "beklenen tür `{expected}`, gelen `{got}`",
+    "Object missing required field `{name}`": "zorunlu alan eksik: `{name}`",
+    "Object contains unknown field `{name}`": "bilinmeyen alan: `{name}`",
+    "Invalid enum value {value}": "geçersiz değer: {value}",
+    "no profile for this session yet": "bu oturum için henüz profil yok",
+    "confidence {confidence} is below the experiment's min_confidence {minimum}": "güven {confidence}, deneyin en düşük güven eşiği {minimum} değerinin altında",
+    "the cart is empty (policy.overlay_empty_cart is off)": "sepet boş (policy.overlay_empty_cart kapalı)",
+    "no hesitation signal moved the profile (policy.overlay_without_evidence is off)": "profili hiçbir tereddüt sinyali değiştirmedi (policy.overlay_without_evidence kapalı)",
+    "cooldown: this session saw a nudge {minutes} min ago (cooldown {cooldown} min)": "bekleme süresi: bu oturum {minutes} dk önce bir yönlendirme gördü (bekleme {cooldown} dk)",
+    "offered as variant {rank}": "{rank}. varyant olarak sunuldu",
+    "not allowed by the store's policy": "mağaza politikası izin vermiyor",
+    "removed by campaign rule {rule}": "{rule} kampanya kuralı çıkardı",
+    "premium brands never get coupons": "premium markalara asla kupon verilmez",
+    "no coupon: this visitor was offered one already (or the caller ruled it out)": "kupon yok: bu ziyaretçiye daha önce kupon sunuldu (ya da çağıran taraf hariç tuttu)",
+    "not true for this store, product and cart now (or no room above the margin floor)": "bu mağaza, ürün ve sepet için şu an geçerli değil (ya da kâr marjı tabanının üstünde yer yok)",
+    "true and allowed, ranked below the three shown": "geçerli ve izinli, gösterilen üç varyantın altında sıralandı",
+    "hash(store, experiment, session) = {u}: {edges} → {arm} (sees nothing)": "hash(mağaza, deney, oturum) = {u}: {edges} → {arm} (hiçbir şey görmez)",
+    "hash(store, experiment, session) = {u}: {edges} → {arm}": "hash(mağaza, deney, oturum) = {u}: {edges} → {arm}",
+    "not evaluated: {error}": "değerlendirilmedi: {error}",
+    // "why this nudge" (reports.js)
+    "Explaining…": "Açıklanıyor…",
+    "Shown: {variant}": "Gösterildi: {variant}",
+    "Holdout: this session sees nothing (the baseline)": "Kontrol grubu: bu oturum hiçbir şey görmez (karşılaştırma tabanı)",
+    "Nothing shown": "Hiçbir şey gösterilmedi",
+    "Top reason {reason} at {confidence} confidence, risk {risk}; evidence: {evidence}.": "Baskın neden {reason}, güven {confidence}, risk {risk}; kanıt: {evidence}.",
+    "Stopped: {gate}": "Durduruldu: {gate}",
+    "Recorded exposure: arm {arm}, {incentive}, reason {reason}, at {at}.": "Kaydedilen gösterim: {arm} kolu, {incentive}, neden {reason}, {at}.",
+    "Campaign rules, in order": "Kampanya kuralları, sırayla",
+    "Rule": "Kural",
+    "Matched": "Eşleşti",
+    "Note": "Not",
+    "This store has no campaign rules.": "Bu mağazanın kampanya kuralı yok.",
+    "Rules changed: {effects}.": "Kuralların değiştirdikleri: {effects}.",
+    "Tone: {tone}; aggressiveness {boldness}.": "Ton: {tone}; cesaret düzeyi {boldness}.",
+    "Incentives for the reason, and what became of each": "Nedene uyan teşvikler ve her birinin akıbeti",
+    "Incentive": "Teşvik",
+    "Status": "Durum",
+    "Turned down by the guardrails": "Güvenlik kurallarınca reddedilenler",
+    "Variant and problems": "Varyant ve sorunlar",
+    "The three variants": "Üç varyant",
+    "Rank": "Sıra",
+    "Variant": "Varyant",
+    "Title": "Başlık",
+    "Source": "Kaynak",
+    "Arm {arm}: {why}": "{arm} kolu: {why}",
     // agency
     "Client stores": "Müşteri mağazaları",
     "Events, last hour": "Olaylar, son bir saat",
@@ -382,6 +460,17 @@ window.CartcoachI18n = (function () {
     }
     for (const [k, v] of Object.entries(values || {})) out = out.split("{" + k + "}").join(String(v));
     return out;
+  }
+
+  // A sentence the server wrote: in the chosen language when the server sent its template
+  // ({template, values}, overlay_api/message_templates.py) and the template has an entry here;
+  // else the English as written. Values with an entry of their own (a reason name) are translated too.
+  function say(text, said) {
+    if (!text || lang === "en" || !said || !said.template) return text || "";
+    if (!Object.prototype.hasOwnProperty.call(TEXT[lang], said.template)) { missing.add(said.template); return text; }
+    const values = {};
+    for (const [k, v] of Object.entries(said.values || {})) values[k] = Object.prototype.hasOwnProperty.call(TEXT[lang], v) ? TEXT[lang][v] : v;
+    return t(said.template, values);
   }
 
   // The static English, captured once: [node, original] and [element, attribute, original].
@@ -451,5 +540,5 @@ window.CartcoachI18n = (function () {
     apply();
   });
 
-  return { t, set, get lang() { return lang; }, missing, number, money, percent, points, day, dateTime, time };
+  return { t, say, set, get lang() { return lang; }, missing, number, money, percent, points, day, dateTime, time };
 })();
