@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from accounts.models import (
-    ANALYST, OWNER, ROLES, Agency, AgencyMember, DashboardSession, Invitation, StoreMember, StoreRecord, User,
+    ANALYST, LANGUAGES, OWNER, ROLES, Agency, AgencyMember, DashboardSession, Invitation, StoreMember, StoreRecord, User,
 )
 from accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from accounts.store_settings import FieldError, SettingsRefused, StoreSettings
@@ -195,6 +195,16 @@ class Accounts:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
         return user
+
+    async def set_language(self, user: User, language: str) -> None:
+        """Keep the dashboard's language with the user, so every browser they sign in from speaks it."""
+        if language not in LANGUAGES:
+            raise SettingsRefused([FieldError("language", f"one of {', '.join(LANGUAGES)}")])
+        async with self._sessions.begin() as db:
+            row = await db.get(User, user.id)
+            if row is not None:
+                row.language = language
+        user.language = language
 
     # ---- sessions --------------------------------------------------------------------------
     async def open_session(self, user: User) -> str:

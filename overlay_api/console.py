@@ -33,7 +33,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette_csrf import CSRFMiddleware
 
-from accounts.models import OWNER, User
+from accounts.models import LANGUAGES, OWNER, User
 from accounts.service import Access, Accounts, NewStore
 from accounts.store_settings import FieldError, SettingsRefused
 from nudges import tones
@@ -224,6 +224,9 @@ class Console:
             )
         except SettingsRefused as exc:
             return _refused(exc.errors)
+        language = body.get("language")
+        if language in LANGUAGES:  # the language the page spoke at sign-up becomes the user's
+            await self.accounts.set_language(user, language)
         await self._start_session(request, user)
         return _json({"email": user.email, **made}, 201)
 
@@ -255,7 +258,22 @@ class Console:
                   for sid, role in sorted(access.stores.items()) if (s := self._registry.by_id(sid))]
         agencies = [{"id": aid, "name": await self.accounts.agency_name(aid), "role": role}
                     for aid, role in sorted(access.agencies.items())]
-        return _json({"email": user.email, "stores": stores, "agencies": agencies})
+        return _json({"email": user.email, "language": user.language, "stores": stores, "agencies": agencies})
+
+    async def save_language(self, request: Request) -> Response:
+        """``PUT /dashboard/api/me/language`` ``{"language": "tr"}``: the user's dashboard language."""
+        who = await self.signed_in(request)
+        if isinstance(who, Response):
+            return who
+        body = await _body(request)
+        if isinstance(body, Response):
+            return body
+        user, _ = who
+        try:
+            await self.accounts.set_language(user, str(body.get("language", "")))
+        except SettingsRefused as exc:
+            return _refused(exc.errors)
+        return _json({"language": user.language})
 
     # ---- settings and preview --------------------------------------------------------------
     async def get_settings(self, request: Request) -> Response:
@@ -431,6 +449,7 @@ class Console:
             Route("/dashboard/api/signin", self.sign_in, methods=["POST"]),
             Route("/dashboard/api/signout", self.sign_out, methods=["POST"]),
             Route("/dashboard/api/me", self.me, methods=["GET"]),
+            Route("/dashboard/api/me/language", self.save_language, methods=["PUT"]),
             Route("/dashboard/api/stores/{store}/settings", self.get_settings, methods=["GET"]),
             Route("/dashboard/api/stores/{store}/settings", self.save_settings, methods=["PUT"]),
             Route("/dashboard/api/stores/{store}/preview", self.preview, methods=["POST"]),

@@ -35,6 +35,7 @@ TEMPLATES: Final = (
     "an account with this address exists; sign in instead",
     "create a store, create an agency, or use an invitation",
     "between 2 and 120 characters",
+    "one of {values}",
     "at least {n} characters",
     "at most {n} characters",
     "unknown, used or expired; ask for a new one",

@@ -4,7 +4,10 @@ named), sees the preview change in both nudge languages, and opens last week's r
 figures are the report API's for the same week. Nothing is done through a file.
 
 The browser starts in Turkish (``tr-TR``): the Turkish journey keeps it; the English one
-switches with the page's language menu, and the choice outlives a reload. The ledger holds
+switches with the page's language menu, and the choice outlives a reload and follows the
+user to a fresh Turkish browser (it is kept with the user). The Turkish journey also opens
+the Live tab (a shopper's row, plan and "why this nudge") and an agency's page: every
+string on them has a Turkish entry and axe finds nothing serious. The ledger holds
 known data for each new store's id before it signs up (a week-old week and the last minutes).
 With ``CARTCOACH_SCREENSHOTS`` set, the steps' pictures are written for ``docs/dashboard.md``.
 """
@@ -321,5 +324,25 @@ def test_a_store_owner_goes_from_sign_up_to_last_weeks_report(live: LiveServer, 
             no_missing_turkish(page)
             live_panels_in_turkish(page, live, write_key)
             agency_panel_in_turkish(page, store)
+    finally:
+        context.close()
+    if locale == "en":
+        the_language_follows_the_user(live, browser, store)
+
+
+def the_language_follows_the_user(live: LiveServer, browser: Browser, store: str) -> None:
+    """The English owner signs in from a fresh Turkish browser: the page turns English, as
+    they chose before signing up (kept with the user, not only in the first browser)."""
+    context = browser.new_context(locale="tr-TR", viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(live.url + "/dashboard")
+        expect(page.locator("#login-title")).to_have_text("Giriş yap")  # before sign-in: the browser's language
+        page.fill("#email", f"owner@{store}.example")
+        page.fill("#password", "journey-long-password")
+        page.click("#login-form button[type=submit]")
+        expect(page.locator("#f-store")).to_have_value(store)
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.locator(".tab[data-view=live]")).to_have_text("Live")
     finally:
         context.close()

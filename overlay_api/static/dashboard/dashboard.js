@@ -58,8 +58,19 @@
     clearInterval(state.timer); clearTimeout(state.retry);
     state.source = null;
   }
+  // The language is kept with the user (on every browser they sign in from); before sign-in
+  // and until they pick one, the browser's choice (i18n.js) applies.
+  async function keepLanguage() {
+    if (!state.me || state.me.language === I18N.lang) return;
+    try {
+      await call("PUT", "/dashboard/api/me/language", { language: I18N.lang });
+      state.me.language = I18N.lang;
+    } catch (err) { /* kept in this browser only; tried again at the next switch */ }
+  }
+
   async function start() {
     state.me = await call("GET", "/dashboard/api/me");
+    if (state.me.language && state.me.language !== I18N.lang) I18N.set(state.me.language);
     const select = $("f-store");
     select.replaceChildren(...state.me.stores.map((s) => el("option", { value: s.id }, s.id + " · " + s.role)));
     $("who").textContent = state.me.email;
@@ -544,7 +555,7 @@
     });
     $("signup-form").addEventListener("submit", async (e) => {
       e.preventDefault();
-      const body = { email: $("su-email").value.trim(), password: $("su-password").value };
+      const body = { email: $("su-email").value.trim(), password: $("su-password").value, language: I18N.lang };
       if (invitation) body.invitation = invitation;
       else if (document.querySelector("input[name=kind]:checked").value === "agency") body.agency = { name: $("su-agency-name").value };
       else body.store = { id: $("su-store-id").value.trim(), origin: $("su-origin").value.trim(), locale: $("su-locale").value };
@@ -572,6 +583,7 @@
     });
     // Another language: redraw what the scripts wrote (the form keeps what was typed).
     document.addEventListener("cartcoach:lang", () => {
+      keepLanguage();
       redrawFeed(); drawLive();
       if (state.view === "agency") loadAgency();
       if (!state.settings || $("settings").hidden) return;

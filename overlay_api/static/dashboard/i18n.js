@@ -357,6 +357,7 @@ window.CartcoachI18n = (function () {
     "an account with this address exists; sign in instead": "bu adresle bir hesap zaten var; lütfen giriş yapın",
     "create a store, create an agency, or use an invitation": "bir mağaza ya da ajans oluşturun veya bir davet kullanın",
     "between 2 and 120 characters": "2 ile 120 karakter arasında olmalı",
+    "one of {values}": "şunlardan biri olmalı: {values}",
     "at least {n} characters": "en az {n} karakter olmalı",
     "at most {n} characters": "en fazla {n} karakter olmalı",
     "unknown, used or expired; ask for a new one": "bilinmiyor, kullanılmış ya da süresi dolmuş; yeni bir davet isteyin",
