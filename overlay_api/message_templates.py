@@ -24,6 +24,9 @@ import re
 from collections.abc import Iterable
 from typing import Final, TypedDict
 
+from scorer.profile import NO_EVIDENCE
+from scorer.rules import CONTEXT, RULES
+
 #: Most specific first: the first template that fits the whole sentence wins.
 TEMPLATES: Final = (
     # drift and accuracy alarms (stream/reason_history.py, overlay_api/reason_mix.py, stream/model_health.py)
@@ -79,6 +82,10 @@ TEMPLATES: Final = (
     "hash(store, experiment, session) = {u}: {edges} → {arm} (sees nothing)",
     "hash(store, experiment, session) = {u}: {edges} → {arm}",
     "not evaluated: {error}",
+    # a profile's evidence (scorer/rules.py): {times} is "once", "twice" or "3 times"
+    *(rule.words for rule in RULES),
+    *(words for _, words in CONTEXT),
+    NO_EVIDENCE,
 )
 
 

@@ -87,7 +87,7 @@ class TraceApi:
                         product_id=product, now_ms=now, respect_cooldown=False)
         trace = Trace(store_id=store.id, session_id=session_id, at=now)
         await decide(store, profile, moment, self._ledger, self._catalogue, trace=trace)
-        sentences = [*trace.gates, *(line.status for line in trace.incentives), trace.arm_why,
+        sentences = [*trace.gates, *trace.evidence, *(line.status for line in trace.incentives), trace.arm_why,
                      *(rule.note for rule in trace.rules)]
         answer = TraceAnswer(session_id=session_id, experiment=experiment, recorded=recorded, trace=trace,
                              templates=templates_for(sentences))

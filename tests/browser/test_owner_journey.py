@@ -166,6 +166,7 @@ def live_panels_in_turkish(page: Page, live: LiveServer, write_key: str) -> None
     row = page.locator(f'#feed tr[data-session="{session}"]')
     expect(row.locator("td.outcome")).to_have_text("açık")
     expect(row.locator("td.cart")).to_have_text("₺389,90")
+    expect(row.locator("td.evidence")).to_have_text("Henüz belirgin bir tereddüt sinyali yok")  # the scorer's line, said in Turkish
     expect(page.locator("#feed-count")).to_have_text(re.compile(r"^\(\d+ oturum\)$"))
     expect(page.locator('#installation tr[data-page-type="cart"] th')).to_have_text("sepet")
     expect(page.locator('#exp-counts tr[data-arm="v1"] td[data-metric="exposures"]')).not_to_have_text("")
@@ -178,10 +179,12 @@ def live_panels_in_turkish(page: Page, live: LiveServer, write_key: str) -> None
     page.fill("#why-session", session)
     page.click("#why-form button[type=submit]")
     expect(page.locator("#why-out .why-outcome")).to_have_text(re.compile(r"^(Gösterildi: .+|Kontrol grubu: .+|Hiçbir şey gösterilmedi)$"))
+    shot(page, "#why", "tr", "5-why")
     no_missing_turkish(page)
     page.click(".tab[data-view=live]")
     found = serious_violations(page, "#app")  # the Live tab shows its panels only: one run checks them all
     assert not found, "\n".join(found)
+    shot(page, "section:has(#feed)", "tr", "5-live")
     no_missing_turkish(page)
 
 
@@ -205,6 +208,7 @@ def agency_panel_in_turkish(page: Page, store: str) -> None:
     expect(cells.nth(3)).to_have_text("₺0,00")
     found = serious_violations(page, "#agency")
     assert not found, "\n".join(found)
+    shot(page, "#agency", "tr", "6-agency")
     no_missing_turkish(page)
 
 

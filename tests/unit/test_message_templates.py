@@ -10,7 +10,8 @@ import pytest
 
 from overlay_api.message_templates import TEMPLATES, template_of, templates_for
 from overlay_api.reason_mix import reason_mix
-from scorer.profile import AbandonmentProfile
+from scorer.profile import NO_EVIDENCE, AbandonmentProfile
+from scorer.rules import CONTEXT, RULES, evidence
 from stream.model_health import Answer, summarise
 from stream.reason_history import accuracy_alarm, drift_alarm
 
@@ -72,3 +73,13 @@ def test_an_unknown_sentence_is_left_in_english() -> None:
     assert template_of("The email address is not valid.") is None
     assert templates_for([None, "", "no profile for this session yet"]) == {
         "no profile for this session yet": {"template": "no profile for this session yet", "values": {}}}
+
+
+def test_every_evidence_line_the_scorer_writes_fits_a_template() -> None:
+    features = {rule.feature: value for rule in RULES for value in [1.0]} | {"exit_intents": 2.0, "idle_s": 45.0}
+    features["review_depth_max"] = 0.4  # "Scrolled 40% down the reviews"
+    lines = evidence(features)
+    assert len(lines) == len(RULES) + len(CONTEXT)
+    for line in [*lines, *evidence({"payment_failures": 3.0}), NO_EVIDENCE]:
+        shown(line)
+    assert template_of("Payment failed 3 times")["values"] == {"times": "3 times"}

@@ -166,7 +166,7 @@
     const tag = el("span", { class: "tag" }, t(p.top_reason));
     tag.style.background = color(p.top_reason);
     reason.append(tag, el("span", { class: "confidence" }, " " + pct(p.confidence)));
-    const evidence = el("td", { class: "evidence" }, (p.evidence || []).join("; "));
+    const evidence = el("td", { class: "evidence" }, (p.evidence || []).map((e) => I18N.say(e, (p.templates || {})[e])).join("; "));
     // focused: the variants all answered the top reason; hedged: they spread over the likely ones.
     const mode = p.overlay && p.overlay.mode && p.overlay.mode !== "none" ? " · " + t(p.overlay.mode) : "";
     const overlay = p.overlay ? (p.overlay.arm === "holdout" ? t("holdout (nothing shown)") + mode : p.overlay.incentive + " · " + p.overlay.arm + mode) : "–";

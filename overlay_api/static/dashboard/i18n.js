@@ -400,6 +400,32 @@ window.CartcoachI18n = (function () {
     "hash(store, experiment, session) = {u}: {edges} → {arm} (sees nothing)": "hash(mağaza, deney, oturum) = {u}: {edges} → {arm} (hiçbir şey görmez)",
     "hash(store, experiment, session) = {u}: {edges} → {arm}": "hash(mağaza, deney, oturum) = {u}: {edges} → {arm}",
     "not evaluated: {error}": "değerlendirilmedi: {error}",
+    // a profile's evidence (scorer/rules.py), with its counts
+    "Opened shipping/delivery info {times}": "Kargo/teslimat bilgisini {times} açtı",
+    "Viewed reviews {times}": "Yorumlara {times} baktı",
+    "Went back to the same reviews {times}": "Aynı yorumlara {times} geri döndü",
+    "Scrolled {pct} down the reviews": "Yorumların {pct} kadarını kaydırdı",
+    "Opened the return policy {times}": "İade koşullarını {times} açtı",
+    "Opened the warranty {times}": "Garanti bilgisini {times} açtı",
+    "Filtered by price {times}": "Fiyata göre {times} filtreledi",
+    "Sorted by price {times}": "Fiyata göre {times} sıraladı",
+    "Clicked into the coupon field {times}": "Kupon alanına {times} tıkladı",
+    "Looked at installment options {times}": "Taksit seçeneklerine {times} baktı",
+    "Removed the most expensive item from the cart": "Sepetteki en pahalı ürünü çıkardı",
+    "Switched tabs {times} (comparison shopping?)": "Sekmeler arasında {times} geçti (fiyat karşılaştırması mı?)",
+    "Spent {n} s on the cart": "Sepette {n} sn geçirdi",
+    "Went back from the cart to a product {times}": "Sepetten bir ürüne {times} geri döndü",
+    "Moved between product and cart {times}": "Ürün ile sepet arasında {times} gidip geldi",
+    "Went back to a checkout step {times}": "Bir ödeme adımına {times} geri döndü",
+    "Hit form errors at checkout {times}": "Ödemede {times} form hatası aldı",
+    "Payment failed {times}": "Ödeme {times} başarısız oldu",
+    "Showed exit intent {times}": "Sayfadan {times} çıkmaya yöneldi",
+    "Idle for {n} s": "{n} sn hareketsiz kaldı",
+    "No specific hesitation signal yet": "Henüz belirgin bir tereddüt sinyali yok",
+    "once": "bir kez",
+    "twice": "iki kez",
+    "{n} times": "{n} kez",
+    "{n}%": "%{n}",
     // "why this nudge" (reports.js)
     "Explaining…": "Açıklanıyor…",
     "Shown: {variant}": "Gösterildi: {variant}",
@@ -466,11 +492,21 @@ window.CartcoachI18n = (function () {
   // A sentence the server wrote: in the chosen language when the server sent its template
   // ({template, values}, overlay_api/message_templates.py) and the template has an entry here;
   // else the English as written. Values with an entry of their own (a reason name) are translated too.
+  // A value inside a server sentence, as the language writes it: a word with an entry ("once",
+  // "price"), a count of times ("3 times"), a percentage ("40%") or a decimal ("0.29").
+  function value(v) {
+    if (Object.prototype.hasOwnProperty.call(TEXT[lang], v)) return TEXT[lang][v];
+    let m;
+    if ((m = /^(\d+) times$/.exec(v))) return t("{n} times", { n: m[1] });
+    if ((m = /^(\d+(?:\.\d+)?)%$/.exec(v))) return t("{n}%", { n: value(m[1]) });
+    if ((m = /^-?\d+\.(\d+)$/.exec(v))) return new Intl.NumberFormat(tag(), { minimumFractionDigits: m[1].length, maximumFractionDigits: m[1].length }).format(Number(v));
+    return v;
+  }
   function say(text, said) {
     if (!text || lang === "en" || !said || !said.template) return text || "";
     if (!Object.prototype.hasOwnProperty.call(TEXT[lang], said.template)) { missing.add(said.template); return text; }
     const values = {};
-    for (const [k, v] of Object.entries(said.values || {})) values[k] = Object.prototype.hasOwnProperty.call(TEXT[lang], v) ? TEXT[lang][v] : v;
+    for (const [k, v] of Object.entries(said.values || {})) values[k] = value(v);
     return t(said.template, values);
   }
 

@@ -216,7 +216,7 @@
                       nothing: t("Nothing shown") }[tr.outcome];
     parts.push(el("p", { class: "why-outcome", "data-outcome": tr.outcome }, outcome));
     if (tr.reason) parts.push(el("p", {}, t("Top reason {reason} at {confidence} confidence, risk {risk}; evidence: {evidence}.",
-      { reason: t(tr.reason), confidence: pct(tr.confidence), risk: pct(tr.risk), evidence: tr.evidence.join("; ") || t("none") })));
+      { reason: t(tr.reason), confidence: pct(tr.confidence), risk: pct(tr.risk), evidence: tr.evidence.map(say).join("; ") || t("none") })));
     for (const gate of tr.gates) parts.push(el("p", { class: "why-gate" }, t("Stopped: {gate}", { gate: say(gate) })));
     if (answer.recorded) {
       const r = answer.recorded;
