@@ -186,6 +186,14 @@ def live_panels_in_turkish(page: Page, live: LiveServer, write_key: str) -> None
     assert not found, "\n".join(found)
     shot(page, "section:has(#feed)", "tr", "5-live")
     no_missing_turkish(page)
+    # The panel's outbox link: the same sign-in, the same language.
+    page.click("#outbox-link")
+    expect(page.locator("#status")).to_have_text(f"{store_id('tr')}: 0 mesaj")
+    expect(page.locator("#report th").first).to_have_text("Akış")
+    assert page.title() == "cartcoach · giden kutusu"
+    no_missing_turkish(page)
+    page.go_back()
+    expect(page.locator("#f-store")).to_have_value(store_id("tr"))
 
 
 def agency_panel_in_turkish(page: Page, store: str) -> None:

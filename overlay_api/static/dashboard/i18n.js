@@ -452,6 +452,21 @@ window.CartcoachI18n = (function () {
     "Title": "Başlık",
     "Source": "Kaynak",
     "Arm {arm}: {why}": "{arm} kolu: {why}",
+    // the outbox page (outbox.html, outbox.js)
+    "cartcoach · outbox": "cartcoach · giden kutusu",
+    "Paste your store's": "Mağazanızın",
+    "secret key": "gizli anahtarını",
+    ". It stays in this tab only.": " yapıştırın. Yalnızca bu sekmede kalır.",
+    "Open the outbox": "Giden kutusunu aç",
+    "Every follow-up message, newest first, as the shopper sees it. Skipped steps say which rule held them back.":
+      "Her takip mesajı, en yenisi önce, alışverişçinin gördüğü gibi. Atlanan adımlar hangi kuralın onları durdurduğunu söyler.",
+    "Per step and channel": "Adım ve kanal başına",
+    "Skipped": "Atlanan",
+    "Holdout": "Kontrol grubu",
+    "{at} · {flow} step {step} · {channel} → {recipient} · {status}": "{at} · {flow} {step}. adım · {channel} → {recipient} · {status}",
+    "E-mail: {subject}": "E-posta: {subject}",
+    "{store}: {n} messages": "{store}: {n} mesaj",
+    "Could not load the outbox; retrying.": "Giden kutusu yüklenemedi; yeniden deneniyor.",
     // agency
     "Client stores": "Müşteri mağazaları",
     "Events, last hour": "Olaylar, son bir saat",
@@ -526,15 +541,17 @@ window.CartcoachI18n = (function () {
       }
     }
   }
+  let title = null;  // the page's own title, in English as written
   function apply() {
     if (texts === null) capture();
+    if (title === null) title = document.title;
     for (const [node, original] of texts) {
       const trimmed = original.trim().replace(/\s+/g, " ");
       node.nodeValue = original.replace(original.trim(), () => t(trimmed));
     }
     for (const [element, a, original] of attrs) element.setAttribute(a, t(original));
     document.documentElement.lang = lang;
-    document.title = t("cartcoach · CRO dashboard");
+    document.title = t(title);
     const select = document.getElementById("lang");
     if (select) select.value = lang;
   }
