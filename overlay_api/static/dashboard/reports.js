@@ -140,7 +140,7 @@
         const h = (b.mix[r] / max) * (height - top - bottom);
         if (h > 0) {
           const rect = svgEl("rect", { x: i * w + 0.5, y: y - h, width: Math.max(1, w - 1), height: h, fill: color(r) });
-          rect.append(svgEl("title", {}, `${new Date(b.start).toISOString().slice(0, hourly ? 13 : 10)}: ${r} ${b.mix[r]}`));
+          rect.append(svgEl("title", {}, `${new Date(b.start).toISOString().slice(0, hourly ? 13 : 10)}: ${t(r)} ${count(b.mix[r])}`));
           svg.append(rect);
           y -= h;
         }
