@@ -87,6 +87,7 @@
     $("f-store").value = store;
     $("feed").tBodies[0].replaceChildren();
     state.feed.clear();
+    state.drawn = null;  // another store's panels are not redrawn on a language switch
     state.lastId = null;
     const info = state.me.stores.find((s) => s.id === store);
     state.info = { store_id: store, experiment: info.experiment, currency: info.currency };
