@@ -170,7 +170,7 @@
     const evidence = el("td", { class: "evidence" }, (p.evidence || []).map((e) => I18N.say(e, (p.templates || {})[e])).join("; "));
     // focused: the variants all answered the top reason; hedged: they spread over the likely ones.
     const mode = p.overlay && p.overlay.mode && p.overlay.mode !== "none" ? " · " + t(p.overlay.mode) : "";
-    const overlay = p.overlay ? (p.overlay.arm === "holdout" ? t("holdout (nothing shown)") + mode : p.overlay.incentive + " · " + p.overlay.arm + mode) : "–";
+    const overlay = p.overlay ? (p.overlay.arm === "holdout" ? t("holdout (nothing shown)") + mode : I18N.incentive(p.overlay.incentive) + " · " + p.overlay.arm + mode) : "–";
     // Until the risk model has shown it orders sessions, its number is the same prior for all.
     const risk = p.risk_trained
       ? el("td", { class: "risk" }, pct(p.risk))
@@ -410,7 +410,7 @@
     input("voice").value = settings.voice; input("locale").value = settings.locale; input("brand_tier").value = settings.brand_tier;
     $("incentives").replaceChildren(...INCENTIVES.map((name) => {
       const label = el("label"); const box = el("input", { type: "checkbox", name: "incentive", value: name });
-      box.checked = p.allowed_incentives.includes(name); label.append(box, document.createTextNode(" " + name)); return label;
+      box.checked = p.allowed_incentives.includes(name); label.append(box, document.createTextNode(" " + I18N.incentive(name))); return label;
     }));
     input("policy.max_coupon_pct").value = p.max_coupon_pct; input("policy.margin_floor_pct").value = p.margin_floor_pct;
     input("installments.on").checked = !!p.installments;
@@ -589,6 +589,7 @@
       if (state.view === "agency") loadAgency();
       if (!state.settings || $("settings").hidden) return;
       state.rules = readRules(); drawRules(); describeTone();
+      for (const box of form().querySelectorAll("input[name=incentive]")) box.nextSibling.textContent = " " + I18N.incentive(box.value);
       $("settings-role").textContent = "(" + t(state.settings.role) + ")";
       preview();
     });

@@ -467,6 +467,23 @@ window.CartcoachI18n = (function () {
     "E-mail: {subject}": "E-posta: {subject}",
     "{store}: {n} messages": "{store}: {n} mesaj",
     "Could not load the outbox; retrying.": "Giden kutusu yüklenemedi; yeniden deneniyor.",
+    // incentives (nudges/incentives.py), shown with their code
+    "delivery_promise": "teslimat sözü",
+    "delivery_date": "teslim tarihi",
+    "free_express_shipping": "ücretsiz hızlı kargo",
+    "free_shipping_threshold": "ücretsiz kargo eşiği",
+    "reviews": "ürün yorumları",
+    "return_guarantee": "iade güvencesi",
+    "warranty": "garanti",
+    "low_stock": "az stok uyarısı",
+    "price_lock": "fiyat sabitleme",
+    "installments": "taksit",
+    "coupon": "kupon",
+    "guest_checkout": "üye olmadan ödeme",
+    "saved_cart": "sepeti kaydetme",
+    "help": "yardım",
+    "premium_story": "marka hikâyesi",
+    "survey": "anket",
     // agency
     "Client stores": "Müşteri mağazaları",
     "Events, last hour": "Olaylar, son bir saat",
@@ -564,6 +581,9 @@ window.CartcoachI18n = (function () {
   }
 
   const tag = () => INTL_TAG[lang];
+  // An incentive's name: its code in English (as the stores file and campaign rules write it);
+  // in another language the translated name with the code after it, so a rule can still be written.
+  const incentive = (code) => (lang === "en" || !code ? code : t(code) + " (" + code + ")");
   const number = (v) => (v === null || v === undefined ? "–" : new Intl.NumberFormat(tag()).format(v));
   const money = (v, currency) => {
     if (v === null || v === undefined) return "–";
@@ -594,5 +614,5 @@ window.CartcoachI18n = (function () {
     apply();
   });
 
-  return { t, say, set, get lang() { return lang; }, missing, number, money, percent, points, day, dateTime, time };
+  return { t, say, incentive, set, get lang() { return lang; }, missing, number, money, percent, points, day, dateTime, time };
 })();

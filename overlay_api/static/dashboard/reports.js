@@ -93,7 +93,7 @@
       [r.arm, ...[r.exposures, r.impressions, r.clicks, r.recoveries, r.orders].map(count), money(r.revenue), count(r.refunds),
         money(r.net_margin)])));
     $("rep-nudges").tBodies[0].replaceChildren(...report.nudges.map((n) => cells(el("tr", { "data-incentive": n.incentive }),
-      [n.incentive, ...[n.exposures, n.impressions, n.clicks].map(count), pct(n.click_rate), count(n.recoveries), count(n.orders),
+      [I18N.incentive(n.incentive), ...[n.exposures, n.impressions, n.clicks].map(count), pct(n.click_rate), count(n.recoveries), count(n.orders),
         money(n.revenue), count(n.refunds)])));
   }
 
@@ -221,7 +221,7 @@
     if (answer.recorded) {
       const r = answer.recorded;
       parts.push(el("p", {}, t("Recorded exposure: arm {arm}, {incentive}, reason {reason}, at {at}.",
-        { arm: r.arm, incentive: r.incentive, reason: t(r.reason), at: I18N.dateTime(r.at) })));
+        { arm: r.arm, incentive: I18N.incentive(r.incentive), reason: t(r.reason), at: I18N.dateTime(r.at) })));
     }
     if (tr.rules.length) parts.push(table("Campaign rules, in order", ["Rule", "Matched", "Note"],
       tr.rules.map((r) => [r.name, t(r.matched ? "yes" : "no"), say(r.note || "")])));
@@ -230,7 +230,7 @@
     if (tr.arm) parts.push(el("p", {}, t("Tone: {tone}; aggressiveness {boldness}.",
       { tone: tr.tone, boldness: t(tr.boldness > 0 ? "bold" : tr.boldness < 0 ? "protective" : "normal") })));
     if (tr.incentives.length) parts.push(table("Incentives for the reason, and what became of each", ["Incentive", "Reason", "Status"],
-      tr.incentives.map((l) => [l.incentive, t(l.reason), say(l.status)])));
+      tr.incentives.map((l) => [I18N.incentive(l.incentive), t(l.reason), say(l.status)])));
     if (tr.guardrails.length) parts.push(table("Turned down by the guardrails", ["Variant and problems"], tr.guardrails.map((g) => [g])));
     if (tr.variants.length) parts.push(table("The three variants", ["Rank", "Variant", "Title", "Source"],
       tr.variants.map((v) => [v.rank, v.variant, v.title, v.source])));

@@ -25,7 +25,7 @@
   function pagePart(plan) {
     const list = el("ul", { class: "plan-page" });
     for (const n of plan.page) {
-      const what = n.shown ? t("shown: {incentive} (arm {arm})", { incentive: n.incentive, arm: n.arm }) : t("holdout: nothing shown");
+      const what = n.shown ? t("shown: {incentive} (arm {arm})", { incentive: I18N.incentive(n.incentive), arm: n.arm }) : t("holdout: nothing shown");
       list.append(el("li", { "data-session": n.session_id, "data-shown": String(n.shown) },
         t("{at} · {what} · reason {reason} · {trigger}", { at: n.at_local, what, reason: t(n.reason), trigger: n.trigger || t("page") })));
     }
