@@ -33,7 +33,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette_csrf import CSRFMiddleware
 
-from accounts.models import LANGUAGES, OWNER, User
+from accounts.models import OWNER, User
 from accounts.service import Access, Accounts, NewStore
 from accounts.store_settings import FieldError, SettingsRefused
 from nudges import tones
@@ -221,12 +221,10 @@ class Console:
                 email, password, store=new_store,
                 agency_name=str(agency.get("name", "")) if isinstance(agency, dict) else None,
                 invitation=str(body["invitation"]) if body.get("invitation") else None,
+                language=str(body.get("language") or "") or None,
             )
         except SettingsRefused as exc:
             return _refused(exc.errors)
-        language = body.get("language")
-        if language in LANGUAGES:  # the language the page spoke at sign-up becomes the user's
-            await self.accounts.set_language(user, language)
         await self._start_session(request, user)
         return _json({"email": user.email, **made}, 201)
 
