@@ -18,6 +18,8 @@ from database.base import Base
 OWNER = "owner"
 ANALYST = "analyst"
 ROLES = (OWNER, ANALYST)
+#: The dashboard's languages (overlay_api/static/dashboard/i18n.js).
+LANGUAGES = ("en", "tr")
 
 
 class Agency(Base):
@@ -52,6 +54,9 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     created_ms: Mapped[int] = mapped_column(BigInteger)
+    #: The dashboard's language for this user, one of :data:`LANGUAGES`, on every browser they
+    #: sign in from; None until they pick one (the browser's own choice applies meanwhile).
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
 
 
 class StoreMember(Base):

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from accounts.models import (
-    ANALYST, OWNER, ROLES, Agency, AgencyMember, DashboardSession, Invitation, StoreMember, StoreRecord, User,
+    ANALYST, LANGUAGES, OWNER, ROLES, Agency, AgencyMember, DashboardSession, Invitation, StoreMember, StoreRecord, User,
 )
 from accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
 from accounts.store_settings import FieldError, SettingsRefused, StoreSettings
@@ -95,7 +95,7 @@ class Accounts:
         return int(self._clock() * 1000)
 
     # ---- users -----------------------------------------------------------------------------
-    async def _new_user(self, db: AsyncSession, email: str, password: str) -> User:
+    async def _new_user(self, db: AsyncSession, email: str, password: str, language: str | None) -> User:
         try:
             address = normal_email(email)
         except ValueError as exc:
@@ -105,7 +105,7 @@ class Accounts:
         if (await db.execute(select(User).where(User.email == address))).scalar_one_or_none() is not None:
             raise SettingsRefused([FieldError("email", "an account with this address exists; sign in instead")])
         user = User(id="u_" + uuid.uuid4().hex, email=address, password_hash=hash_password(password),
-                    created_ms=self._now_ms())
+                    created_ms=self._now_ms(), language=language if language in LANGUAGES else None)
         db.add(user)
         await db.flush()
         return user
@@ -118,8 +118,12 @@ class Accounts:
         store: NewStore | None = None,
         agency_name: str | None = None,
         invitation: str | None = None,
+        language: str | None = None,
     ) -> tuple[User, dict[str, Any]]:
         """A new user who creates a store, creates an agency, or accepts an invitation (one of them).
+
+        ``language``: the dashboard's language the sign-up page spoke (kept if it is one of
+        :data:`~accounts.models.LANGUAGES`, else the browser's choice keeps applying).
 
         Returns the user and what was made (a new store's keys are shown once, here).
         Raises :class:`SettingsRefused` naming the field.
@@ -133,7 +137,7 @@ class Accounts:
         async with self._sessions.begin() as db:
             if invitation is not None:
                 invite = await self._open_invitation(db, invitation)
-            user = await self._new_user(db, email, password)
+            user = await self._new_user(db, email, password, language)
             if invitation is not None:
                 await self._join(db, user, invite)
                 made = {"store_id": invite.store_id, "agency_id": invite.agency_id, "role": invite.role}
@@ -172,7 +176,7 @@ class Accounts:
         async with self._sessions.begin() as db:
             user = (await db.execute(select(User).where(User.email == normal_email(email)))).scalar_one_or_none()
             if user is None:
-                user = await self._new_user(db, email, password)
+                user = await self._new_user(db, email, password, None)
             for store_id in store_ids:
                 member = (await db.execute(select(StoreMember).where(
                     StoreMember.user_id == user.id, StoreMember.store_id == store_id))).scalar_one_or_none()
@@ -195,6 +199,16 @@ class Accounts:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
         return user
+
+    async def set_language(self, user: User, language: str) -> None:
+        """Keep the dashboard's language with the user, so every browser they sign in from speaks it."""
+        if language not in LANGUAGES:
+            raise SettingsRefused([FieldError("language", f"one of {', '.join(LANGUAGES)}")])
+        async with self._sessions.begin() as db:
+            row = await db.get(User, user.id)
+            if row is not None:
+                row.language = language
+        user.language = language
 
     # ---- sessions --------------------------------------------------------------------------
     async def open_session(self, user: User) -> str:

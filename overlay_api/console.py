@@ -45,6 +45,7 @@ from nudges.stores import Store, StoreRegistry
 from overlay_api.auth import SecretKeyGuard
 from overlay_api.dashboard_token import TokenSigner
 from overlay_api.errors import error_response
+from overlay_api.message_templates import template_of
 from overlay_api.installation import InstallationCensus
 from overlay_api.rate_limits import RateLimiter, client_of, too_many_requests
 from scorer.profile import AbandonmentProfile
@@ -92,8 +93,10 @@ def _json(body: Any, status: int = 200) -> Response:
 
 
 def _refused(errors: list[FieldError], status: int = 422) -> Response:
+    """The API's error shape, plus every field's message as a template with values when one
+    fits (:mod:`overlay_api.message_templates`): the dashboard says it in the user's language."""
     body = {"error": errors[0].message, "path": errors[0].field,
-            "errors": [{"field": e.field, "message": e.message} for e in errors]}
+            "errors": [{"field": e.field, "message": e.message, **(template_of(e.message) or {})} for e in errors]}
     return _json(body, status)
 
 
@@ -218,6 +221,7 @@ class Console:
                 email, password, store=new_store,
                 agency_name=str(agency.get("name", "")) if isinstance(agency, dict) else None,
                 invitation=str(body["invitation"]) if body.get("invitation") else None,
+                language=str(body.get("language") or "") or None,
             )
         except SettingsRefused as exc:
             return _refused(exc.errors)
@@ -252,7 +256,22 @@ class Console:
                   for sid, role in sorted(access.stores.items()) if (s := self._registry.by_id(sid))]
         agencies = [{"id": aid, "name": await self.accounts.agency_name(aid), "role": role}
                     for aid, role in sorted(access.agencies.items())]
-        return _json({"email": user.email, "stores": stores, "agencies": agencies})
+        return _json({"email": user.email, "language": user.language, "stores": stores, "agencies": agencies})
+
+    async def save_language(self, request: Request) -> Response:
+        """``PUT /dashboard/api/me/language`` ``{"language": "tr"}``: the user's dashboard language."""
+        who = await self.signed_in(request)
+        if isinstance(who, Response):
+            return who
+        body = await _body(request)
+        if isinstance(body, Response):
+            return body
+        user, _ = who
+        try:
+            await self.accounts.set_language(user, str(body.get("language", "")))
+        except SettingsRefused as exc:
+            return _refused(exc.errors)
+        return _json({"language": user.language})
 
     # ---- settings and preview --------------------------------------------------------------
     async def get_settings(self, request: Request) -> Response:
@@ -428,6 +447,7 @@ class Console:
             Route("/dashboard/api/signin", self.sign_in, methods=["POST"]),
             Route("/dashboard/api/signout", self.sign_out, methods=["POST"]),
             Route("/dashboard/api/me", self.me, methods=["GET"]),
+            Route("/dashboard/api/me/language", self.save_language, methods=["PUT"]),
             Route("/dashboard/api/stores/{store}/settings", self.get_settings, methods=["GET"]),
             Route("/dashboard/api/stores/{store}/settings", self.save_settings, methods=["PUT"]),
             Route("/dashboard/api/stores/{store}/preview", self.preview, methods=["POST"]),

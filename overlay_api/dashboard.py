@@ -29,6 +29,7 @@ from overlay_api.auth import SecretKeyGuard
 from overlay_api.dashboard_token import TokenSigner
 from overlay_api.live_feed import LiveFeed, matches, parse_filters
 from overlay_api.installation import InstallationCensus, MemoryCensus
+from overlay_api.message_templates import templates_for
 from overlay_api.reason_mix import reason_mix
 from stream.model_health import ModelHealth
 
@@ -89,13 +90,15 @@ class Dashboard:
         reason, device = filters
         recent = [p for p in self._feed.buffers[store.id].recent() if matches(p, reason, device)]
         health = await self._health.snapshot(store.id)
+        mix = reason_mix(recent)
         body = {
             "store_id": store.id,
             "experiment": store.experiment.name,
-            "reason_mix": reason_mix(recent),
+            "reason_mix": mix,
             "health": health,
             "model_version": recent[-1].model_version if recent else None,
             "sessions": len({p.session_id for p in recent}),
+            "templates": templates_for([mix.alarm, health.alarm]),
         }
         return Response(_encode(body), media_type="application/json", headers={"Cache-Control": "no-store"})
 

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from overlay_api.auth import SecretKeyGuard
 from overlay_api.errors import error_response
+from overlay_api.message_templates import templates_for
 from overlay_api.report_period import parse_period
 from stream.reason_history import MAX_HOURS, ReasonHistory
 
@@ -51,5 +52,7 @@ class HistoryApi:
         end = min(now_ms, _ms(datetime(until.year, until.month, until.day, tzinfo=UTC) + timedelta(days=1)) - 1)
         if end < start:
             return error_response(422, "the period starts in the future", "$.query.from")
-        body = await self._history.history(store.id, start, end)
+        history = await self._history.history(store.id, start, end)
+        body = {**msgspec.structs.asdict(history),
+                "templates": templates_for([history.drift_alarm, history.accuracy_alarm])}
         return Response(_encode(body), media_type="application/json", headers={"Cache-Control": "no-store"})

@@ -31,6 +31,7 @@ from starlette.responses import Response
 from overlay_api.dashboard_token import TokenSigner
 from overlay_api.auth import SecretKeyGuard
 from overlay_api.errors import error_response
+from overlay_api.message_templates import templates_for
 from scorer.events import REASONS
 from nudges.stores import StoreRegistry
 from scorer.profile import AbandonmentProfile
@@ -175,7 +176,8 @@ class LiveFeed:
         if store is not None:
             exposure = await self._ledger.exposure(store_id, store.experiment.name, entry.profile.session_id)
         overlay = None if exposure is None else {"arm": exposure.arm, "incentive": exposure.incentive, "mode": exposure.mode}
-        return {"id": entry.id, **msgspec.to_builtins(entry.profile), "overlay": overlay}
+        return {"id": entry.id, **msgspec.to_builtins(entry.profile), "overlay": overlay,
+                "templates": templates_for(entry.profile.evidence)}
 
     async def follow(
         self, store_id: str, cursor: Cursor | None, reason: str | None, device: str | None

@@ -31,6 +31,7 @@ from nudges.decision_trace import Trace
 from nudges.ledger import ExperimentLedger, Exposure
 from overlay_api.auth import SecretKeyGuard
 from overlay_api.errors import error_response
+from overlay_api.message_templates import Said, templates_for
 from stream.profile_store import ProfileStore
 
 _ID: Final = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
@@ -46,6 +47,8 @@ class TraceAnswer(msgspec.Struct, kw_only=True):
     experiment: str
     recorded: Exposure | None
     trace: Trace
+    #: The trace's sentences that fit a template, for the dashboard to say in the user's language.
+    templates: dict[str, Said] = {}
 
 
 class TraceApi:
@@ -84,5 +87,8 @@ class TraceApi:
                         product_id=product, now_ms=now, respect_cooldown=False)
         trace = Trace(store_id=store.id, session_id=session_id, at=now)
         await decide(store, profile, moment, self._ledger, self._catalogue, trace=trace)
-        answer = TraceAnswer(session_id=session_id, experiment=experiment, recorded=recorded, trace=trace)
+        sentences = [*trace.gates, *trace.evidence, *(line.status for line in trace.incentives), trace.arm_why,
+                     *(rule.note for rule in trace.rules)]
+        answer = TraceAnswer(session_id=session_id, experiment=experiment, recorded=recorded, trace=trace,
+                             templates=templates_for(sentences))
         return Response(_encode(answer), media_type="application/json", headers={"Cache-Control": "no-store"})

@@ -152,7 +152,9 @@ def test_charts_show_the_reports_numbers(page: Page, tmp_path: Path) -> None:
             expect(page.locator(f'#chart-uplift text.value[data-arm="{arm}"]')).to_have_text(
                 f"{'+' if rows[arm].uplift >= 0 else ''}{rows[arm].uplift * 100:.1f} pt")
         expect(page.locator('#chart-refund text.value[data-arm="v1"]')).to_have_text(f"{rows['v1'].refund_rate * 100:.1f}%")
-        expect(page.locator('#chart-margin text.value[data-arm="v1"]')).to_have_text(f"{rows['v1'].net_margin:g} TRY")
+        margin = rows["v1"].net_margin  # written as Intl writes lira in English: "₺1,234.50", "-₺12.00"
+        expect(page.locator('#chart-margin text.value[data-arm="v1"]')).to_have_text(
+            f"{'-' if margin < 0 else ''}₺{abs(margin):,.2f}")
         for reason, count in MIX.items():
             expect(page.locator(f'#mix-chart rect[data-reason="{reason}"]')).to_have_attribute("data-count", str(count))
         # The evidence is shown as text, never parsed as markup.

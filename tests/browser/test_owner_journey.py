@@ -4,7 +4,10 @@ named), sees the preview change in both nudge languages, and opens last week's r
 figures are the report API's for the same week. Nothing is done through a file.
 
 The browser starts in Turkish (``tr-TR``): the Turkish journey keeps it; the English one
-switches with the page's language menu, and the choice outlives a reload. The ledger holds
+switches with the page's language menu, and the choice outlives a reload and follows the
+user to a fresh Turkish browser (it is kept with the user). The Turkish journey also opens
+the Live tab (a shopper's row, plan and "why this nudge") and an agency's page: every
+string on them has a Turkish entry and axe finds nothing serious. The ledger holds
 known data for each new store's id before it signs up (a week-old week and the last minutes).
 With ``CARTCOACH_SCREENSHOTS`` set, the steps' pictures are written for ``docs/dashboard.md``.
 """
@@ -142,6 +145,81 @@ def shot(page: Page, selector: str, locale: str, step: str) -> None:
         page.locator(selector).screenshot(path=str(DOCS_IMG / f"journey-{locale}-{step}.png"))
 
 
+def cart_batch(write_key: str, session: str) -> dict:
+    """A shopper's cart view, as the tag sends it: the Live panels get a row, a page type and signals."""
+    now = int(time.time() * 1000)
+    return {"v": 1, "write_key": write_key, "visitor_id": f"v-{session}", "session_id": session, "sent_at": now,
+            "page": {"path": "/cart", "type": "cart", "device": "mobile"},
+            "events": [{"id": f"e-{uuid.uuid4().hex}", "type": "cart_view", "ts": now - 10, "cart_value": 389.9, "cart_items": 1}]}
+
+
+def no_missing_turkish(page: Page) -> None:
+    assert page.evaluate("[...CartcoachI18n.missing]") == []
+
+
+def live_panels_in_turkish(page: Page, live: LiveServer, write_key: str) -> None:
+    """The Live tab with a shopper on it: the feed row, the plan, the installation census and
+    the experiment's counts all in Turkish, and axe finds nothing serious."""
+    page.click(".tab[data-view=live]")
+    session = f"s-journey-{uuid.uuid4().hex[:10]}"
+    httpx.post(live.url + "/v1/collect", json=cart_batch(write_key, session)).raise_for_status()
+    row = page.locator(f'#feed tr[data-session="{session}"]')
+    expect(row.locator("td.outcome")).to_have_text("açık")
+    expect(row.locator("td.cart")).to_have_text("₺389,90")
+    expect(row.locator("td.evidence")).to_have_text("Henüz belirgin bir tereddüt sinyali yok")  # the scorer's line, said in Turkish
+    expect(page.locator("#feed-count")).to_have_text(re.compile(r"^\(\d+ oturum\)$"))
+    expect(page.locator('#installation tr[data-page-type="cart"] th')).to_have_text("sepet")
+    expect(page.locator('#exp-counts tr[data-arm="v1"] td[data-metric="exposures"]')).not_to_have_text("")
+    expect(page.locator("#exp-method")).to_contain_text("her an geçerli")
+    row.locator("button.plan-link").click()
+    expect(page.locator('#plan [data-part="session"]')).to_contain_text(f"Oturum {session}")
+    expect(page.locator('#plan [data-part="contact"]')).to_contain_text("Tanınmıyor")
+    # "Why this nudge" for the same shopper: the trace's own words and the server's sentences in Turkish.
+    page.click(".tab[data-view=reports]")
+    page.fill("#why-session", session)
+    page.click("#why-form button[type=submit]")
+    expect(page.locator("#why-out .why-outcome")).to_have_text(re.compile(r"^(Gösterildi: .+|Kontrol grubu: .+|Hiçbir şey gösterilmedi)$"))
+    shot(page, "#why", "tr", "5-why")
+    no_missing_turkish(page)
+    page.click(".tab[data-view=live]")
+    found = serious_violations(page, "#app")  # the Live tab shows its panels only: one run checks them all
+    assert not found, "\n".join(found)
+    shot(page, "section:has(#feed)", "tr", "5-live")
+    no_missing_turkish(page)
+    # The panel's outbox link: the same sign-in, the same language.
+    page.click("#outbox-link")
+    expect(page.locator("#status")).to_have_text(f"{store_id('tr')}: 0 mesaj")
+    expect(page.locator("#report th").first).to_have_text("Akış")
+    assert page.title() == "cartcoach · giden kutusu"
+    no_missing_turkish(page)
+    page.go_back()
+    expect(page.locator("#f-store")).to_have_value(store_id("tr"))
+
+
+def agency_panel_in_turkish(page: Page, store: str) -> None:
+    """An agency signs up and adds a client store: the Agency panel speaks Turkish too."""
+    page.click("#sign-out")
+    page.click("#show-signup")
+    page.fill("#su-email", f"agency@{store}.example")
+    page.fill("#su-password", "journey-long-password")
+    page.check("input[name=kind][value=agency]")
+    page.fill("#su-agency-name", "Ajans Deneme")
+    page.click("#signup-form button[type=submit]")
+    expect(page.locator("#agency-title")).to_contain_text("Müşteri mağazaları")
+    client = f"{store}-client"
+    page.fill("#client-id", client)
+    page.fill("#client-origin", f"https://{client}.example")
+    page.click("#client-form button[type=submit]")
+    expect(page.locator("#client-result")).to_contain_text(f"{client} eklendi")
+    cells = page.locator(f'#agency-stores tr[data-store="{client}"] td')
+    expect(cells.nth(1)).to_have_text("kurulmamış")
+    expect(cells.nth(3)).to_have_text("₺0,00")
+    found = serious_violations(page, "#agency")
+    assert not found, "\n".join(found)
+    shot(page, "#agency", "tr", "6-agency")
+    no_missing_turkish(page)
+
+
 def axe_clean(page: Page, selector: str, locale: str) -> None:
     if locale == "tr" and AXE.exists():  # the Turkish screens (the English ones are checked elsewhere)
         found = serious_violations(page, selector)
@@ -150,7 +228,8 @@ def axe_clean(page: Page, selector: str, locale: str) -> None:
 
 @pytest.mark.parametrize("locale", ["tr", "en"])
 def test_a_store_owner_goes_from_sign_up_to_last_weeks_report(live: LiveServer, browser: Browser, locale: str) -> None:
-    context = browser.new_context(locale="tr-TR", viewport={"width": 1280, "height": 900})
+    # Reduced motion: a new feed row's highlight never fades mid-way through an axe contrast check.
+    context = browser.new_context(locale="tr-TR", viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
     context.set_default_timeout(30_000)
     try:
         page = context.new_page()
@@ -163,7 +242,8 @@ def test_a_store_owner_goes_from_sign_up_to_last_weeks_report(live: LiveServer, 
             page.reload()  # remembered
             expect(page.locator("html")).to_have_attribute("lang", "en")
             expect(page.locator("#lang")).to_have_value("en")
-        t = {"tr": {"create": "Hesabı oluştur", "saved": "Kaydedildi"}, "en": {"create": "Create account", "saved": "Saved"}}[locale]
+        t = {"tr": {"create": "Hesabı oluştur", "saved": "Kaydedildi", "syntax": "sözdizimi hatası"},
+             "en": {"create": "Create account", "saved": "Saved", "syntax": "syntax error"}}[locale]
         store = store_id(locale)
 
         # 1. Sign-up: a new store, its keys shown once.
@@ -179,6 +259,7 @@ def test_a_store_owner_goes_from_sign_up_to_last_weeks_report(live: LiveServer, 
         page.click("#signup-form button[type=submit]")
         expect(page.locator("#keys")).to_be_visible()
         secret = page.locator("#key-secret").inner_text()
+        write_key = page.locator("#key-write").inner_text()
         assert secret == served(live, store).secret_key
         page.click("#keys-done")
         expect(page.locator("#f-store")).to_have_value(store)
@@ -198,7 +279,7 @@ def test_a_store_owner_goes_from_sign_up_to_last_weeks_report(live: LiveServer, 
         page.fill("input[name='rules[0].when']", "reason ==")
         page.select_option("select[name='rules[0].tone']", "premium")
         page.click("#save-settings")
-        expect(page.locator('#settings-errors li[data-field="rules[0].when"]')).to_contain_text("syntax error")
+        expect(page.locator('#settings-errors li[data-field="rules[0].when"]')).to_contain_text(t["syntax"])  # the server's message, said in the page's language
         expect(page.locator("input[name='rules[0].when']")).to_have_class(re.compile(r"\bfield-error\b"))
         assert served(live, store).tone is None and served(live, store).rules == []
         page.fill("input[name='rules[0].when']", 'reason == "price"')
@@ -252,6 +333,28 @@ def test_a_store_owner_goes_from_sign_up_to_last_weeks_report(live: LiveServer, 
         axe_clean(page, "#reports", locale)
         shot(page, "#reports", locale, "4-report")
         if locale == "tr":  # every piece of text on these screens had a Turkish entry
-            assert page.evaluate("[...CartcoachI18n.missing]") == []
+            no_missing_turkish(page)
+            live_panels_in_turkish(page, live, write_key)
+            agency_panel_in_turkish(page, store)
+    finally:
+        context.close()
+    if locale == "en":
+        the_language_follows_the_user(live, browser, store)
+
+
+def the_language_follows_the_user(live: LiveServer, browser: Browser, store: str) -> None:
+    """The English owner signs in from a fresh Turkish browser: the page turns English, as
+    they chose before signing up (kept with the user, not only in the first browser)."""
+    context = browser.new_context(locale="tr-TR", viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(live.url + "/dashboard")
+        expect(page.locator("#login-title")).to_have_text("Giriş yap")  # before sign-in: the browser's language
+        page.fill("#email", f"owner@{store}.example")
+        page.fill("#password", "journey-long-password")
+        page.click("#login-form button[type=submit]")
+        expect(page.locator("#f-store")).to_have_value(store)
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.locator(".tab[data-view=live]")).to_have_text("Live")
     finally:
         context.close()

@@ -110,6 +110,29 @@ def test_sign_up_creates_a_served_store_and_sign_out_ends_the_session(live) -> N
     assert browser.sign_in("x@example.com", "a-long-password").status_code == 401
 
 
+def test_the_dashboard_language_is_kept_with_the_user_not_the_browser(live) -> None:
+    server, _ = live
+    first = Browser(server.url)
+    first.sign_in()
+    assert first.send("GET", "/dashboard/api/me").json()["language"] is None  # not chosen: the browser's applies
+    assert first.send("PUT", "/dashboard/api/me/language", {"language": "tr"}, csrf=False).status_code == 403
+    bad = first.send("PUT", "/dashboard/api/me/language", {"language": "de"})
+    assert bad.status_code == 422 and bad.json()["path"] == "language"
+    assert bad.json()["errors"][0]["template"] == "one of {values}"
+    assert first.send("PUT", "/dashboard/api/me/language", {"language": "tr"}).json() == {"language": "tr"}
+    # Another browser, another session: the same user, the same language.
+    other = Browser(server.url)
+    other.sign_in()
+    assert other.send("GET", "/dashboard/api/me").json()["language"] == "tr"
+    assert httpx.put(server.url + "/dashboard/api/me/language", json={"language": "en"}).status_code in (401, 403)
+    # A new account keeps the language its sign-up page spoke.
+    new = Browser(server.url)
+    made = new.send("POST", "/dashboard/api/signup", {"email": "dil@example.com", "password": "a-long-password",
+                                                        "agency": {"name": "Dil Ajansı"}, "language": "tr"})
+    assert made.status_code == 201, made.text
+    assert new.send("GET", "/dashboard/api/me").json()["language"] == "tr"
+
+
 def test_a_saved_setting_serves_at_once_is_audited_and_wins_over_the_file(live, tmp_path: Path) -> None:
     server, settings = live
     browser = Browser(server.url)
@@ -153,6 +176,12 @@ def test_bad_settings_name_the_field_and_change_nothing(live, changes: dict, fie
     refused = browser.send("PUT", "/dashboard/api/stores/shop/settings", {"changes": changes})
     assert refused.status_code == 422, refused.text
     assert refused.json()["path"] == field and refused.json()["errors"][0]["message"]
+    # The English message stays for API users; the dashboard also gets it as a template with values.
+    said = refused.json()["errors"][0]
+    filled = said["template"]
+    for name, value in said["values"].items():
+        filled = filled.replace("{" + name + "}", value)
+    assert filled == said["message"]
     assert browser.send("GET", "/dashboard/api/stores/shop/settings").json() == before
     assert server.app.state.stores.by_id("shop").policy.max_coupon_pct == 10  # type: ignore[attr-defined]
 

@@ -27,14 +27,24 @@ async def tables(engine) -> set[str]:
         return set(await conn.run_sync(lambda sync: inspect(sync).get_table_names())) - {"alembic_version"}
 
 
+async def columns(engine, table: str) -> set[str]:
+    async with engine.connect() as conn:
+        return {c["name"] for c in await conn.run_sync(lambda sync: inspect(sync).get_columns(table))}
+
+
 async def test_upgrade_downgrade_and_upgrade_again(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
         assert await current(engine) is None
         await upgrade(engine)
         assert await tables(engine) == TABLES
+        assert "language" in await columns(engine, "users")  # 0005: the dashboard's language per user
         assert await current(engine) == ScriptDirectory.from_config(alembic_config()).get_current_head()
         await upgrade(engine)  # at head already: nothing happens, nothing breaks
+        await downgrade(engine, "0004")
+        assert "language" not in await columns(engine, "users")
+        await upgrade(engine)
+        assert "language" in await columns(engine, "users")
         await downgrade(engine, "base")
         assert await tables(engine) == set()
         await upgrade(engine)

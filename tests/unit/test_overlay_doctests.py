@@ -13,7 +13,7 @@ MODULES = [
     "nudges.experiment_report", "nudges.ledger", "nudges.decision", "overlay_api.cors",
     "nudges.order_proof", "nudges.browser_values", "overlay_api.rate_limits", "overlay_api.client_pseudonym",
     "overlay_api.openapi", "overlay_api.dashboard_token", "stream.label_budget", "stream.processing",
-    "overlay_api.metrics", "overlay_api.json_body",
+    "overlay_api.metrics", "overlay_api.json_body", "overlay_api.message_templates",
     "nudges.learning.uplift", "nudges.learning.bandit", "nudges.learning.offpolicy",
     "nudges.learning.decision_log", "nudges.learning.learners", "nudges.learning.simulation",
 ]

@@ -14,12 +14,12 @@
   const I18N = window.CartcoachI18n;
   const t = I18N.t;
   const state = { me: null, store: null, info: null, view: "live", settings: null,
-                  source: null, lastId: null, timer: null, retry: null, previewTimer: null };
+                  source: null, lastId: null, feed: new Map(), drawn: null, timer: null, retry: null, previewTimer: null };
 
   const { el, svgEl } = window.CartcoachDom;
-  const pct = (v) => (v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%");
-  const money = (v) => (v === null || v === undefined ? "–" :
-    v.toLocaleString("en", { maximumFractionDigits: 2 }) + " " + ((state.info && state.info.currency) || ""));
+  // Numbers, money and times as the chosen language writes them (i18n.js, through Intl).
+  const pct = I18N.percent;
+  const money = (v) => I18N.money(v, state.info && state.info.currency);
   const color = (reason) => getComputedStyle(document.documentElement).getPropertyValue("--" + reason).trim() || "#888";
   function status(text, cls) { const s = $("status"); s.textContent = text; s.className = cls || ""; }
   function csrf() {
@@ -38,6 +38,9 @@
     if (!response.ok) { const err = new Error(data.error || path + ": " + response.status); err.status = response.status; err.data = data; throw err; }
     return data;
   }
+  // A refused form's field errors, each in the user's language where the server sent its template.
+  const fieldErrors = (err) => (err.data && err.data.errors
+    ? err.data.errors.map((x) => x.field + ": " + I18N.say(x.message, x)).join("; ") : err.message);
   const api = (path) => call("GET", path + (path.includes("?") ? "&" : "?") + "store=" + encodeURIComponent(state.store));
   const storePath = (rest) => "/dashboard/api/stores/" + encodeURIComponent(state.store) + rest;
 
@@ -55,8 +58,19 @@
     clearInterval(state.timer); clearTimeout(state.retry);
     state.source = null;
   }
+  // The language is kept with the user (on every browser they sign in from); before sign-in
+  // and until they pick one, the browser's choice (i18n.js) applies.
+  async function keepLanguage() {
+    if (!state.me || state.me.language === I18N.lang) return;
+    try {
+      await call("PUT", "/dashboard/api/me/language", { language: I18N.lang });
+      state.me.language = I18N.lang;
+    } catch (err) { /* kept in this browser only; tried again at the next switch */ }
+  }
+
   async function start() {
     state.me = await call("GET", "/dashboard/api/me");
+    if (state.me.language && state.me.language !== I18N.lang) I18N.set(state.me.language);
     const select = $("f-store");
     select.replaceChildren(...state.me.stores.map((s) => el("option", { value: s.id }, s.id + " · " + s.role)));
     $("who").textContent = state.me.email;
@@ -72,6 +86,8 @@
     state.store = store;
     $("f-store").value = store;
     $("feed").tBodies[0].replaceChildren();
+    state.feed.clear();
+    state.drawn = null;  // another store's panels are not redrawn on a language switch
     state.lastId = null;
     const info = state.me.stores.find((s) => s.id === store);
     state.info = { store_id: store, experiment: info.experiment, currency: info.currency };
@@ -123,38 +139,47 @@
   // The session, and a button that opens its shopper's plan (shopper_plan.js listens).
   function sessionCell(session) {
     const td = el("td", { class: "session" }, session + " ");
-    td.append(el("button", { type: "button", class: "plan-link", "data-session": session, "aria-label": "Plan of " + session }, "plan"));
+    td.append(el("button", { type: "button", class: "plan-link", "data-session": session,
+      "aria-label": t("Plan of {session}", { session }) }, t("plan")));
     return td;
   }
 
-  function show(p) {
+  function redrawFeed() {
+    $("feed").tBodies[0].replaceChildren();
+    for (const p of [...state.feed.values()]) show(p, false);
+  }
+
+  function show(p, fresh = true) {
+    // The rows shown, by session, oldest first: a language switch draws them again.
+    state.feed.delete(p.session_id); state.feed.set(p.session_id, p);
+    if (state.feed.size > MAX_ROWS) state.feed.delete(state.feed.keys().next().value);
     const body = $("feed").tBodies[0];
     const old = body.querySelector('tr[data-session="' + CSS.escape(p.session_id) + '"]');
     if (old) old.remove();
-    const tr = el("tr", { "data-session": p.session_id, "data-id": p.id, class: "fresh" });
+    const tr = el("tr", { "data-session": p.session_id, "data-id": p.id, class: fresh ? "fresh" : "" });
     tr.append(
-      el("td", {}, new Date(p.at).toLocaleTimeString()),
+      el("td", {}, I18N.time(p.at)),
       sessionCell(p.session_id),
-      el("td", {}, p.device || "–"),
+      el("td", {}, p.device ? t(p.device) : "–"),
       el("td", { class: "cart" }, money(p.cart_value)),
     );
     const reason = el("td", { class: "reason" });
-    const tag = el("span", { class: "tag" }, p.top_reason);
+    const tag = el("span", { class: "tag" }, t(p.top_reason));
     tag.style.background = color(p.top_reason);
     reason.append(tag, el("span", { class: "confidence" }, " " + pct(p.confidence)));
-    const evidence = el("td", { class: "evidence" }, (p.evidence || []).join("; "));
+    const evidence = el("td", { class: "evidence" }, (p.evidence || []).map((e) => I18N.say(e, (p.templates || {})[e])).join("; "));
     // focused: the variants all answered the top reason; hedged: they spread over the likely ones.
-    const mode = p.overlay && p.overlay.mode && p.overlay.mode !== "none" ? " · " + p.overlay.mode : "";
-    const overlay = p.overlay ? (p.overlay.arm === "holdout" ? "holdout (nothing shown)" + mode : p.overlay.incentive + " · " + p.overlay.arm + mode) : "–";
+    const mode = p.overlay && p.overlay.mode && p.overlay.mode !== "none" ? " · " + t(p.overlay.mode) : "";
+    const overlay = p.overlay ? (p.overlay.arm === "holdout" ? t("holdout (nothing shown)") + mode : I18N.incentive(p.overlay.incentive) + " · " + p.overlay.arm + mode) : "–";
     // Until the risk model has shown it orders sessions, its number is the same prior for all.
     const risk = p.risk_trained
       ? el("td", { class: "risk" }, pct(p.risk))
-      : el("td", { class: "risk untrained", title: "The risk model has not yet learned enough outcomes to rank sessions" }, "risk not yet trained");
+      : el("td", { class: "risk untrained", title: t("The risk model has not yet learned enough outcomes to rank sessions") }, t("risk not yet trained"));
     tr.append(reason, risk, evidence, el("td", { class: "overlay" }, overlay),
-              el("td", { class: "outcome" }, p.outcome || "open"));
+              el("td", { class: "outcome" }, t(p.outcome || "open")));
     body.prepend(tr);
     while (body.rows.length > MAX_ROWS) body.deleteRow(body.rows.length - 1);
-    $("feed-count").textContent = "(" + body.rows.length + " sessions)";
+    $("feed-count").textContent = t("({n} sessions)", { n: I18N.number(body.rows.length) });
   }
 
   // ---- summaries and charts ------------------------------------------------------------------
@@ -166,10 +191,17 @@
         call("GET", storePath("/report")),
         api("/dashboard/api/installation"),
       ]);
-      drawSummary(summary);
-      drawReport(report);
-      drawInstallation(installation);
+      state.drawn = { summary, report, installation };
+      drawLive();
     } catch (err) { /* shown by the status line; retried on the next tick */ }
+  }
+
+  // The live panels from their last answers (again on a language switch, without a new fetch).
+  function drawLive() {
+    if (!state.drawn) return;
+    drawSummary(state.drawn.summary);
+    drawReport(state.drawn.report);
+    drawInstallation(state.drawn.installation);
   }
 
   // ---- installation: signals and detectors per page type, and what to add -------------------
@@ -179,19 +211,19 @@
     const types = Object.keys(view.pages);
     if (!types.length) {
       const row = el("tr");
-      row.append(el("td", { colspan: "3", class: "muted" }, "Nothing seen yet: is the tag on your pages?"));
+      row.append(el("td", { colspan: "3", class: "muted" }, t("Nothing seen yet: is the tag on your pages?")));
       body.append(row);
     }
     for (const type of types) {
       const page = view.pages[type];
       const row = el("tr", { "data-page-type": type });
-      row.append(el("th", { scope: "row" }, type));
+      row.append(el("th", { scope: "row" }, t(type)));
       const signals = el("ul", { class: "signals" });
-      for (const s of page.signals) signals.append(el("li", { "data-signal": s.type }, `${s.type} · ${s.src} × ${s.count}`));
+      for (const s of page.signals) signals.append(el("li", { "data-signal": s.type, translate: "no" }, `${s.type} · ${s.src} × ${I18N.number(s.count)}`));
       const missing = el("ul", { class: "missing" });
       for (const m of page.missing) {
         const item = el("li", { "data-signal": m.signal });
-        item.append(el("strong", {}, m.signal), document.createTextNode(" — " + m.suggestion));
+        item.append(el("strong", { translate: "no" }, m.signal), document.createTextNode(" — " + t(m.suggestion)));
         missing.append(item);
       }
       const cellSignals = el("td"); cellSignals.append(signals);
@@ -200,14 +232,14 @@
       body.append(row);
     }
     const other = $("install-other");
-    other.replaceChildren(...view.other_pages.map((p) => el("li", {}, `${p.path} × ${p.count}`)));
-    $("install-other-hint").textContent = view.other_suggestion || "None: every page got a type.";
+    other.replaceChildren(...view.other_pages.map((p) => el("li", { translate: "no" }, `${p.path} × ${I18N.number(p.count)}`)));
+    $("install-other-hint").textContent = view.other_suggestion ? t(view.other_suggestion) : t("None: every page got a type.");
   }
 
   function drawSummary(s) {
     const mix = s.reason_mix;
     const width = 420, height = 160, pad = 22;
-    const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Reason mix per minute" });
+    const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": t("Reason mix per minute") });
     const totals = mix.buckets.map((_, i) => REASONS.reduce((sum, r) => sum + mix.series[r][i], 0));
     const top = Math.max(1, ...totals);
     const slot = Math.min(24, (width - pad) / Math.max(1, mix.buckets.length));
@@ -219,20 +251,21 @@
         const h = (n / top) * (height - 2 * pad);
         y -= h;
         const rect = svgEl("rect", { x: pad + i * slot + 1, y, width: Math.max(1, slot - 2), height: h, fill: color(r), "data-reason": r, "data-count": n });
-        rect.append(svgEl("title", {}, `${new Date(start).toLocaleTimeString()} · ${r}: ${n}`));
+        rect.append(svgEl("title", {}, `${I18N.time(start)} · ${t(r)}: ${I18N.number(n)}`));
         svg.append(rect);
       }
     });
     svg.append(svgEl("text", { x: 0, y: 12 }, top), svgEl("text", { x: 0, y: height - pad }, 0));
     $("mix-chart").replaceChildren(svg);
     $("mix-legend").replaceChildren(...REASONS.map((r) => {
-      const li = el("li", {}, r); li.style.setProperty("--c", color(r)); return li;
+      const li = el("li", {}, t(r)); li.style.setProperty("--c", color(r)); return li;
     }));
     $("h-version").textContent = s.model_version || (s.health.model_versions[0] || "–");
-    $("h-accuracy").textContent = s.health.accuracy === null ? "no survey answers yet" : pct(s.health.accuracy);
-    $("h-answers").textContent = s.health.answers;
+    $("h-accuracy").textContent = s.health.accuracy === null ? t("no survey answers yet") : pct(s.health.accuracy);
+    $("h-answers").textContent = I18N.number(s.health.answers);
     const alarms = [s.health.alarm, mix.alarm].filter(Boolean);
-    $("alarms").replaceChildren(...(alarms.length ? alarms.map((a) => el("li", {}, a)) : [el("li", { class: "ok" }, "No drift alarms")]));
+    $("alarms").replaceChildren(...(alarms.length ? alarms.map((a) => el("li", {}, I18N.say(a, (s.templates || {})[a])))
+      : [el("li", { class: "ok" }, t("No drift alarms"))]));
   }
 
   // Horizontal bars, one per arm; optional interval whiskers; labels are the report's numbers.
@@ -264,18 +297,19 @@
 
   function drawReport(report) {
     $("exp-name").textContent = report.experiment;
-    $("exp-method").textContent = report.method + " · margin " + report.margin_pct + "% of revenue · revenue " + report.revenue_basis;
+    $("exp-method").textContent = t("{method} · margin {pct}% of revenue · revenue {basis}",
+      { method: t(report.method), pct: I18N.number(report.margin_pct), basis: t(report.revenue_basis) });
     const rows = report.rows.filter((r) => r.reason === "all");
     $("exp-counts").tBodies[0].replaceChildren(...rows.map((r) => {
       const tr = el("tr", { "data-arm": r.arm });
       tr.append(el("th", { scope: "row" }, r.arm),
-        ...["exposures", "clicks", "recoveries", "orders"].map((k) => el("td", { "data-metric": k }, r[k])),
+        ...["exposures", "clicks", "recoveries", "orders"].map((k) => el("td", { "data-metric": k, "data-value": r[k] }, I18N.number(r[k]))),
         el("td", { "data-metric": "revenue", "data-value": r.revenue }, money(r.revenue)));
       return tr;
     }));
     bars("chart-recovery", rows, (r) => r.recovery_rate, (r) => r.recovery_rate_low, (r) => r.recovery_rate_high, pct);
     bars("chart-uplift", rows.filter((r) => r.arm !== "holdout"), (r) => r.uplift, (r) => r.uplift_low, (r) => r.uplift_high,
-         (v) => (v === null || v === undefined ? "–" : (v >= 0 ? "+" : "") + (v * 100).toFixed(1) + " pt"), true);
+         I18N.points, true);
     bars("chart-refund", rows, (r) => r.refund_rate, null, null, pct);
     bars("chart-margin", rows, (r) => r.net_margin, null, null, money, true);
   }
@@ -376,7 +410,7 @@
     input("voice").value = settings.voice; input("locale").value = settings.locale; input("brand_tier").value = settings.brand_tier;
     $("incentives").replaceChildren(...INCENTIVES.map((name) => {
       const label = el("label"); const box = el("input", { type: "checkbox", name: "incentive", value: name });
-      box.checked = p.allowed_incentives.includes(name); label.append(box, document.createTextNode(" " + name)); return label;
+      box.checked = p.allowed_incentives.includes(name); label.append(box, document.createTextNode(" " + I18N.incentive(name))); return label;
     }));
     input("policy.max_coupon_pct").value = p.max_coupon_pct; input("policy.margin_floor_pct").value = p.margin_floor_pct;
     input("installments.on").checked = !!p.installments;
@@ -424,7 +458,7 @@
     $("settings-errors").replaceChildren(...(errors || []).map((e) => {
       const target = fieldInput(e.field) || (e.field.startsWith("policy.allowed_incentives") ? $("incentives") : null);
       if (target && target.classList) target.classList.add("field-error");
-      return el("li", { "data-field": e.field }, e.field + ": " + e.message);
+      return el("li", { "data-field": e.field }, e.field + ": " + I18N.say(e.message, e));
     }));
   }
   async function loadSettings() {
@@ -499,8 +533,9 @@
     $("agency-name").textContent = page.name;
     $("agency-stores").tBodies[0].replaceChildren(...page.stores.map((s) => {
       const tr = el("tr", { "data-store": s.store_id });
-      tr.append(el("th", { scope: "row" }, s.store_id), el("td", {}, s.events_last_hour), el("td", {}, s.installation),
-        el("td", {}, s.overlays_shown), el("td", {}, s.recovered_revenue_verified.toLocaleString("en") + " " + s.currency));
+      tr.append(el("th", { scope: "row", translate: "no" }, s.store_id), el("td", {}, I18N.number(s.events_last_hour)),
+        el("td", { "data-status": s.installation }, t(s.installation)), el("td", {}, I18N.number(s.overlays_shown)),
+        el("td", { "data-value": s.recovered_revenue_verified }, I18N.money(s.recovered_revenue_verified, s.currency)));
       return tr;
     }));
   }
@@ -521,7 +556,7 @@
     });
     $("signup-form").addEventListener("submit", async (e) => {
       e.preventDefault();
-      const body = { email: $("su-email").value.trim(), password: $("su-password").value };
+      const body = { email: $("su-email").value.trim(), password: $("su-password").value, language: I18N.lang };
       if (invitation) body.invitation = invitation;
       else if (document.querySelector("input[name=kind]:checked").value === "agency") body.agency = { name: $("su-agency-name").value };
       else body.store = { id: $("su-store-id").value.trim(), origin: $("su-origin").value.trim(), locale: $("su-locale").value };
@@ -531,7 +566,7 @@
           $("key-write").textContent = made.write_key; $("key-secret").textContent = made.secret_key; showOnly("keys");
         } else await start();
       } catch (err) {
-        $("signup-error").textContent = err.data && err.data.errors ? err.data.errors.map((x) => x.field + ": " + x.message).join("; ") : err.message;
+        $("signup-error").textContent = fieldErrors(err);
       }
     });
     $("keys-done").addEventListener("click", () => start());
@@ -549,8 +584,12 @@
     });
     // Another language: redraw what the scripts wrote (the form keeps what was typed).
     document.addEventListener("cartcoach:lang", () => {
+      keepLanguage();
+      redrawFeed(); drawLive();
+      if (state.view === "agency") loadAgency();
       if (!state.settings || $("settings").hidden) return;
       state.rules = readRules(); drawRules(); describeTone();
+      for (const box of form().querySelectorAll("input[name=incentive]")) box.nextSibling.textContent = " " + I18N.incentive(box.value);
       $("settings-role").textContent = "(" + t(state.settings.role) + ")";
       preview();
     });
@@ -562,11 +601,12 @@
       try {
         const made = await call("POST", "/dashboard/api/agencies/" + encodeURIComponent(agency.id) + "/stores",
           { store: { id: $("client-id").value.trim(), origin: $("client-origin").value.trim() } });
-        $("client-result").textContent = "Added " + made.store_id + " · write key " + made.write_key + " · secret key " + made.secret_key;
+        $("client-result").textContent = t("Added {store} · write key {write} · secret key {secret}",
+          { store: made.store_id, write: made.write_key, secret: made.secret_key });
         state.me = await call("GET", "/dashboard/api/me");
         loadAgency();
       } catch (err) {
-        $("client-result").textContent = err.data && err.data.errors ? err.data.errors.map((x) => x.field + ": " + x.message).join("; ") : err.message;
+        $("client-result").textContent = fieldErrors(err);
       }
     });
     if (invitation) { showOnly("signup"); $("su-invited").hidden = false; $("su-kind").hidden = true; $("su-store").hidden = true; return; }

@@ -9,6 +9,8 @@
   let key = store ? null : sessionStorage.getItem(OWN);
 
   const { el } = window.CartcoachDom;
+  const I18N = window.CartcoachI18n;
+  const t = I18N.t;
   // The secret key reads /v1/flows/…; the dashboard's sign-in cookie reads /dashboard/api/flows/…?store=.
   async function get(name, query) {
     const response = key
@@ -21,14 +23,15 @@
   }
   function message(m) {
     const li = el("li", { class: m.status, "data-channel": m.channel });
-    const when = new Date(m.sent_ms || m.created_ms).toLocaleTimeString();
+    const when = I18N.time(m.sent_ms || m.created_ms);
     li.append(el("div", { class: "meta" },
-      `${when} · ${m.flow} step ${m.step + 1} · ${m.channel} → ${m.recipient || "–"} · ${m.status}` +
-      (m.detail ? ` (${m.detail})` : "") + (m.coupon ? ` · coupon ${m.coupon}` : "")));
+      t("{at} · {flow} step {step} · {channel} → {recipient} · {status}", { at: when, flow: m.flow, step: m.step + 1,
+        channel: m.channel, recipient: m.recipient || "–", status: t(m.status) }) +
+      (m.detail ? ` (${m.detail})` : "") + (m.coupon ? " · " + t("coupon {code}", { code: m.coupon }) : "")));
     if (m.status === "skipped" || m.status === "deferred") return li;
     if (m.channel === "email" && m.html) {
       li.append(el("div", { class: "subject" }, m.subject));
-      const frame = el("iframe", { sandbox: "", title: "E-mail: " + (m.subject || ""), loading: "lazy" });
+      const frame = el("iframe", { sandbox: "", title: t("E-mail: {subject}", { subject: m.subject || "" }), loading: "lazy" });
       frame.srcdoc = m.html;  // sandboxed: the e-mail's markup cannot run or reach this page
       li.append(frame);
     } else {
@@ -43,14 +46,14 @@
       const rows = report.steps.map((r) => {
         const tr = el("tr");
         for (const k of ["flow", "step", "channel", "sent", "opened", "clicked", "recovered", "unsubscribed", "refunded", "skipped", "holdout"])
-          tr.append(el("td", {}, k === "step" ? r.step + 1 : r[k]));
+          tr.append(el("td", ["flow", "channel"].includes(k) ? { translate: "no" } : {}, k === "step" ? r.step + 1 : r[k]));
         return tr;
       });
       $("report").querySelector("tbody").replaceChildren(...rows);
-      $("status").textContent = `${outbox.store_id}: ${outbox.messages.length} messages`;
+      $("status").textContent = t("{store}: {n} messages", { store: outbox.store_id, n: outbox.messages.length });
     } catch (e) {
       if (e.message === "unauthorized") { key = null; store = null; show(); }
-      else $("status").textContent = "Could not load the outbox; retrying.";
+      else $("status").textContent = t("Could not load the outbox; retrying.");
     }
   }
   function show() {

@@ -7,7 +7,7 @@
   const REASONS = ["price", "trust", "shipping_speed", "indecision", "checkout_friction"];
   const DAY_MS = 86400000;
   const $ = (id) => document.getElementById(id);
-  const state = { experiment: null, currency: "", loading: null };
+  const state = { experiment: null, currency: "", loading: null, answer: null };
 
   const { el, svgEl } = window.CartcoachDom;
   const color = (reason) => getComputedStyle(document.documentElement).getPropertyValue("--" + reason).trim() || "#888";
@@ -87,13 +87,13 @@
       else { dd.textContent = money(s[field]); dd.dataset.value = s[field] === null ? "" : String(s[field]); }
     }
     $("rep-method").textContent = t("Incremental = treated revenue − holdout revenue per session × treated sessions. Counterfactual: {method}.",
-      { method: s.counterfactual_method });
+      { method: t(s.counterfactual_method) });
     const arms = report.rows.filter((r) => r.reason === "all");
     $("rep-arms").tBodies[0].replaceChildren(...arms.map((r) => cells(el("tr", { "data-arm": r.arm }),
       [r.arm, ...[r.exposures, r.impressions, r.clicks, r.recoveries, r.orders].map(count), money(r.revenue), count(r.refunds),
         money(r.net_margin)])));
     $("rep-nudges").tBodies[0].replaceChildren(...report.nudges.map((n) => cells(el("tr", { "data-incentive": n.incentive }),
-      [n.incentive, ...[n.exposures, n.impressions, n.clicks].map(count), pct(n.click_rate), count(n.recoveries), count(n.orders),
+      [I18N.incentive(n.incentive), ...[n.exposures, n.impressions, n.clicks].map(count), pct(n.click_rate), count(n.recoveries), count(n.orders),
         money(n.revenue), count(n.refunds)])));
   }
 
@@ -140,7 +140,7 @@
         const h = (b.mix[r] / max) * (height - top - bottom);
         if (h > 0) {
           const rect = svgEl("rect", { x: i * w + 0.5, y: y - h, width: Math.max(1, w - 1), height: h, fill: color(r) });
-          rect.append(svgEl("title", {}, `${new Date(b.start).toISOString().slice(0, hourly ? 13 : 10)}: ${r} ${b.mix[r]}`));
+          rect.append(svgEl("title", {}, `${new Date(b.start).toISOString().slice(0, hourly ? 13 : 10)}: ${t(r)} ${count(b.mix[r])}`));
           svg.append(rect);
           y -= h;
         }
@@ -171,21 +171,21 @@
   function drawHistory(history) {
     drawMix(history);
     const alarms = [history.drift_alarm, history.accuracy_alarm].filter(Boolean);
-    $("drift-alarms").replaceChildren(...(alarms.length ? alarms.map((a) => el("li", {}, a))
+    $("drift-alarms").replaceChildren(...(alarms.length ? alarms.map((a) => el("li", {}, I18N.say(a, (history.templates || {})[a])))
       : [el("li", { class: "ok" }, t("No drift: the last {hours} h look like the rest of the period.", { hours: history.recent_hours }))]));
   }
 
   // ---- why this nudge -------------------------------------------------------------------------
   function table(caption, header, rows) {
-    const t = el("table");
-    t.append(el("caption", {}, caption));
+    const box = el("table");
+    box.append(el("caption", {}, t(caption)));
     const head = el("tr");
-    for (const h of header) head.append(el("th", { scope: "col" }, h));
-    t.append(el("thead")); t.tHead.append(head);
+    for (const h of header) head.append(el("th", { scope: "col" }, t(h)));
+    box.append(el("thead")); box.tHead.append(head);
     const body = el("tbody");
     for (const row of rows) body.append(cells(el("tr"), row));
-    t.append(body);
-    return t;
+    box.append(body);
+    return box;
   }
 
   async function explain(event) {
@@ -194,7 +194,7 @@
     const params = new URLSearchParams({ trigger: $("why-trigger").value });
     if ($("why-locale").value) params.set("locale", $("why-locale").value);
     if ($("why-product").value.trim()) params.set("product", $("why-product").value.trim());
-    out.replaceChildren(el("p", { class: "muted" }, "Explaining…"));
+    out.replaceChildren(el("p", { class: "muted" }, t("Explaining…")));
     let answer;
     try {
       answer = await getJson("/dashboard/api/sessions/" + encodeURIComponent($("why-session").value.trim()) + "/trace?" + params);
@@ -202,30 +202,40 @@
       out.replaceChildren(el("p", { class: "error", role: "alert" }, error.message));
       return;
     }
-    const t = answer.trace;
+    state.answer = answer;
+    drawTrace(answer);
+  }
+
+  // The trace in the chosen language: the page's own words through t(), the server's
+  // sentences through their templates (answer.templates); names, codes and shoppers' copy as they are.
+  function drawTrace(answer) {
+    const tr = answer.trace;
+    const say = (text) => I18N.say(text, (answer.templates || {})[text]);
     const parts = [];
-    const outcome = { shown: "Shown: " + t.shown, holdout: "Holdout: this session sees nothing (the baseline)",
-                      nothing: "Nothing shown" }[t.outcome];
-    parts.push(el("p", { class: "why-outcome", "data-outcome": t.outcome }, outcome));
-    if (t.reason) parts.push(el("p", {}, `Top reason ${t.reason} at ${pct(t.confidence)} confidence, risk ${pct(t.risk)}; ` +
-      `evidence: ${t.evidence.join("; ") || "none"}.`));
-    for (const gate of t.gates) parts.push(el("p", { class: "why-gate" }, "Stopped: " + gate));
+    const outcome = { shown: t("Shown: {variant}", { variant: tr.shown }), holdout: t("Holdout: this session sees nothing (the baseline)"),
+                      nothing: t("Nothing shown") }[tr.outcome];
+    parts.push(el("p", { class: "why-outcome", "data-outcome": tr.outcome }, outcome));
+    if (tr.reason) parts.push(el("p", {}, t("Top reason {reason} at {confidence} confidence, risk {risk}; evidence: {evidence}.",
+      { reason: t(tr.reason), confidence: pct(tr.confidence), risk: pct(tr.risk), evidence: tr.evidence.map(say).join("; ") || t("none") })));
+    for (const gate of tr.gates) parts.push(el("p", { class: "why-gate" }, t("Stopped: {gate}", { gate: say(gate) })));
     if (answer.recorded) {
       const r = answer.recorded;
-      parts.push(el("p", {}, `Recorded exposure: arm ${r.arm}, ${r.incentive}, reason ${r.reason}, at ${new Date(r.at).toISOString()}.`));
+      parts.push(el("p", {}, t("Recorded exposure: arm {arm}, {incentive}, reason {reason}, at {at}.",
+        { arm: r.arm, incentive: I18N.incentive(r.incentive), reason: t(r.reason), at: I18N.dateTime(r.at) })));
     }
-    if (t.rules.length) parts.push(table("Campaign rules, in order", ["Rule", "Matched", "Note"],
-      t.rules.map((r) => [r.name, r.matched ? "yes" : "no", r.note || ""])));
-    else if (t.outcome !== "nothing") parts.push(el("p", { class: "muted" }, "This store has no campaign rules."));
-    if (t.effects.length) parts.push(el("p", { class: "why-effects" }, "Rules changed: " + t.effects.join("; ") + "."));
-    if (t.arm) parts.push(el("p", {}, `Tone: ${t.tone}; aggressiveness ${t.boldness > 0 ? "bold" : t.boldness < 0 ? "protective" : "normal"}.`));
-    if (t.incentives.length) parts.push(table("Incentives for the reason, and what became of each", ["Incentive", "Reason", "Status"],
-      t.incentives.map((l) => [l.incentive, l.reason, l.status])));
-    if (t.guardrails.length) parts.push(table("Turned down by the guardrails", ["Variant and problems"], t.guardrails.map((g) => [g])));
-    if (t.variants.length) parts.push(table("The three variants", ["Rank", "Variant", "Title", "Source"],
-      t.variants.map((v) => [v.rank, v.variant, v.title, v.source])));
-    if (t.arm) parts.push(el("p", { class: "why-arm" }, "Arm " + t.arm + ": " + t.arm_why));
-    out.replaceChildren(...parts);
+    if (tr.rules.length) parts.push(table("Campaign rules, in order", ["Rule", "Matched", "Note"],
+      tr.rules.map((r) => [r.name, t(r.matched ? "yes" : "no"), say(r.note || "")])));
+    else if (tr.outcome !== "nothing") parts.push(el("p", { class: "muted" }, t("This store has no campaign rules.")));
+    if (tr.effects.length) parts.push(el("p", { class: "why-effects", translate: "no" }, t("Rules changed: {effects}.", { effects: tr.effects.join("; ") })));
+    if (tr.arm) parts.push(el("p", {}, t("Tone: {tone}; aggressiveness {boldness}.",
+      { tone: tr.tone, boldness: t(tr.boldness > 0 ? "bold" : tr.boldness < 0 ? "protective" : "normal") })));
+    if (tr.incentives.length) parts.push(table("Incentives for the reason, and what became of each", ["Incentive", "Reason", "Status"],
+      tr.incentives.map((l) => [I18N.incentive(l.incentive), t(l.reason), say(l.status)])));
+    if (tr.guardrails.length) parts.push(table("Turned down by the guardrails", ["Variant and problems"], tr.guardrails.map((g) => [g])));
+    if (tr.variants.length) parts.push(table("The three variants", ["Rank", "Variant", "Title", "Source"],
+      tr.variants.map((v) => [v.rank, v.variant, v.title, v.source])));
+    if (tr.arm) parts.push(el("p", { class: "why-arm" }, t("Arm {arm}: {why}", { arm: tr.arm, why: say(tr.arm_why) })));
+    $("why-out").replaceChildren(...parts);
   }
 
   // ---- wiring ---------------------------------------------------------------------------------
@@ -233,6 +243,7 @@
     $("rep-form").addEventListener("submit", (event) => { event.preventDefault(); loadAll(); });
     $("rep-last-week").addEventListener("click", lastWeek);
     document.addEventListener("cartcoach:lang", loadAll);
+    document.addEventListener("cartcoach:lang", () => { if (state.answer) drawTrace(state.answer); });
     $("rep-csv").addEventListener("click", () => download("&format=csv", "report.csv"));
     $("rep-csv-nudges").addEventListener("click", () => download("&format=csv&table=nudges", "nudges.csv"));
     $("rep-pdf").addEventListener("click", () => download("&format=pdf", "report.pdf"));
