@@ -30,6 +30,9 @@ export function createOverlay({ cfg, emit, log, session, visitor, page, product,
       })
       .then((r) => (r.status == 200 ? r.json() : null))
       .then((d) => d?.title && !open && import(cfg.chunk('ui')).then(safe((ui) => {
+        // Two triggers close together (an idle cart, then the pointer leaving) can both be
+        // answered: the first to arrive shows, the other is dropped.
+        if (open) return
         open = true
         store.set('s', { ...session(), ov: Date.now() })
         ui.show(d, emit, () => (open = false))
