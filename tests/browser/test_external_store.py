@@ -16,10 +16,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Playwright
 
 from tests.live_server import free_port
 from tests.themes.corpus import Theme
-from tests.themes.harness import CHROMIUM, EXTERNAL_STORE_ARGS, Visit, chromium
+from tests.chromium import CHROMIUM, SHOPPER_ARGS
+from tests.themes.harness import EXTERNAL_STORE_ARGS, Visit
 from tests.themes.server import corpus_site
 
 pytestmark = pytest.mark.browser
@@ -58,9 +60,11 @@ def store_url() -> Iterator[str]:
     server.server_close()
 
 
-def test_the_browser_adds_only_the_tag_to_an_external_store(store_url: str) -> None:
+def test_the_browser_adds_only_the_tag_to_an_external_store(store_url: str, playwright: Playwright) -> None:
     theme = Theme("own-store", "a page of our own", "external", (), {"product": "/go"})
-    with corpus_site([theme], {theme.name: store_url}) as site, chromium(EXTERNAL_STORE_ARGS) as browser:
+    # The session's driver (tests/browser/conftest.py), with the theme shoppers' launch arguments.
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[*SHOPPER_ARGS, *EXTERNAL_STORE_ARGS])
+    with corpus_site([theme], {theme.name: store_url}) as site:
         visit = Visit(browser, site, theme)
         try:
             page = visit.open("product")
@@ -78,3 +82,4 @@ def test_the_browser_adds_only_the_tag_to_an_external_store(store_url: str) -> N
             assert "page_view" in sent, sent
         finally:
             visit.close()
+            browser.close()
