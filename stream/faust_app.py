@@ -215,6 +215,7 @@ def create_stream_app(settings: Settings) -> faust.App:
         # This worker's share of the budget; the learner applies it exactly across workers.
         budget=LabelBudget(settings.survey_labels_per_visitor, settings.survey_labels_per_client),
         history=RedisReasonHistory(redis_client),
+        profile_ttl_ms=settings.profile_ttl_s * 1000,
     )
 
     async def through_outages(what: str, attempt: Callable[[], Awaitable[Done]]) -> Done:
@@ -467,7 +468,7 @@ def create_stream_app(settings: Settings) -> faust.App:
             if is_idle(record, now, timeout_ms):
                 await events.send(key=key, value=encode_events([timeout_event(record, now)]))
             else:
-                await service.catch_up(record)
+                await service.catch_up(record, now)
 
     @app.on_partitions_revoked.connect
     async def hand_over(app: faust.App, revoked: set[TP], **kwargs: Any) -> None:
