@@ -14,7 +14,8 @@ the collector does (one record per tracker batch) and measures, on those records
   3. one worker draining the backlog, with scoring (state in the changelog-backed
      table, profiles to Redis and the profiles topic, labels to learning), timed from
      its own count of events applied (its metrics endpoint) and its CPU read at the
-     same moment, every 0.1 s;
+     same moment (every 0.5 s, every 20 ms near the end); with the records per batch it
+     applied and its CPU once idle, the part of its CPU that is paid per second;
   4. end-to-end latency, tracker batch produced -> profile in Redis (Redis pub/sub
      says when a profile is stored), at half the worker's rate, p50/p95/p99, for
      trigger events (scored at once) and for all events (the others wait for the
