@@ -26,6 +26,7 @@ import faust
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from stream.batching import take_batches  # noqa: E402
 from stream.kafka_transport import broker_urls  # noqa: E402
 
 
@@ -42,7 +43,7 @@ def baseline_app(bootstrap_servers: str, topic_name: str, total: int) -> faust.A
     @app.agent(topic, name="read_only")
     async def read_only(stream: faust.StreamT) -> None:
         records, started, cpu_started = 0, 0.0, 0.0
-        async for batch in stream.take_events(500, 0.01):  # the worker's defaults
+        async for batch in take_batches(stream, 500, 0.01):  # the worker's batching and defaults
             if not records:
                 started, cpu_started = time.perf_counter(), time.process_time()
             records += len(batch)

@@ -53,13 +53,14 @@ from scorer.persistence import IncompatibleModel
 from scorer.profile import AbandonmentProfile, Scorer
 from stream.checkpoints import RedisCheckpoints
 from stream.reason_history import RedisReasonHistory
+from stream.batching import take_batches
 from stream.durable_offsets import DurableOffsets
 from stream.event_records import UndecodableRecord, decode_events, encode_events, session_of
 from stream.group_offsets import GroupOffsets
 from stream.kafka_transport import broker_urls
 from stream.label_budget import LabelBudget
 from stream.learner import Learner
-from stream.metrics import watch_consumer_lag
+from stream.metrics import BATCH_RECORDS, watch_consumer_lag
 from nudges.ledger import RedisLedger
 from stream.model_health import RedisModelHealth
 from stream.offset_continuity import OffsetContinuity, Verdict
@@ -214,6 +215,7 @@ def create_stream_app(settings: Settings) -> faust.App:
         # This worker's share of the budget; the learner applies it exactly across workers.
         budget=LabelBudget(settings.survey_labels_per_visitor, settings.survey_labels_per_client),
         history=RedisReasonHistory(redis_client),
+        profile_ttl_ms=settings.profile_ttl_s * 1000,
     )
 
     async def through_outages(what: str, attempt: Callable[[], Awaitable[Done]]) -> Done:
@@ -363,16 +365,18 @@ def create_stream_app(settings: Settings) -> faust.App:
 
     @app.agent(events, name="apply_events")
     async def apply_events(stream: faust.StreamT) -> None:
-        # Batches of events, one table write per touched session. Faust does not ack
+        # Batches of records (filled from what is fetched: stream/batching.py), one table
+        # write per touched session. Faust does not ack
         # these (the topic has acks off): the offsets are committed by
         # ``commit_durable_offsets`` once the batch's changelog sends are acknowledged.
-        async for batch in stream.take_events(settings.stream_batch_max, settings.stream_batch_within_s):
+        async for batch in take_batches(stream, settings.stream_batch_max, settings.stream_batch_within_s):
             async with applying:
                 current = [m for m in batch if m.message.generation_id == app.consumer_generation_id]
                 # Records read before a rebalance are left to the partition's owner.
                 to_apply = await in_offset_order(current)
                 if not to_apply:
                     continue
+                BATCH_RECORDS.observe(len(to_apply))
                 sends = await apply_batch(to_apply)
                 # Per partition the batch is in offset order: the last one wins.
                 last = {message.message.tp: message.message.offset for message in to_apply}
@@ -464,7 +468,7 @@ def create_stream_app(settings: Settings) -> faust.App:
             if is_idle(record, now, timeout_ms):
                 await events.send(key=key, value=encode_events([timeout_event(record, now)]))
             else:
-                await service.catch_up(record)
+                await service.catch_up(record, now)
 
     @app.on_partitions_revoked.connect
     async def hand_over(app: faust.App, revoked: set[TP], **kwargs: Any) -> None:

@@ -49,6 +49,12 @@ PRODUCE_SECONDS = Histogram(
     ["outcome"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+BATCH_RECORDS = Histogram(
+    "cartcoach_stream_batch_records",
+    "Records (tracker batches) in each batch the worker applied at once. Small batches under a "
+    "backlog mean the worker pays its per-batch costs (changelog, Redis, profiles) too often.",
+    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2000),
+)
 CONSUMER_LAG = Gauge(
     "cartcoach_consumer_lag",
     "Events on the broker that the worker group has not yet committed, per partition this worker owns.",

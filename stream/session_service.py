@@ -68,6 +68,7 @@ class SessionService:
         idle_timeout_ms: int,
         budget: LabelBudget | None = None,
         history: ReasonHistory | None = None,
+        profile_ttl_ms: int | None = None,
     ) -> None:
         #: The serving model; the Faust worker swaps in newer checkpoints.
         self.scorer = scorer
@@ -82,6 +83,8 @@ class SessionService:
         self._emit_label = emit_label
         self._debounce_ms = debounce_ms
         self._idle_timeout_ms = idle_timeout_ms
+        #: How long the profile store keeps a profile (None: for ever); see :meth:`catch_up`.
+        self._profile_ttl_ms = profile_ttl_ms
         #: Sessions whose newest state has not been scored yet (the debounce's tail).
         self._pending: dict[str, SessionRecord] = {}
         #: Sessions to score and publish at the next :meth:`publish_scored`.
@@ -184,7 +187,7 @@ class SessionService:
             published += await self.publish_scored()
         return published
 
-    async def catch_up(self, record: SessionRecord) -> bool:
+    async def catch_up(self, record: SessionRecord, now_ms: int) -> bool:
         """Publish a stored session whose newest state was never scored; True if it was.
 
         What is waiting to be published lives in memory, so a worker killed before
@@ -192,8 +195,16 @@ class SessionService:
         calls this for every stored session this worker owns; after a restart or a
         rebalance it re-publishes each session once (puts are monotonic, so that is
         harmless), then only sessions that really fell behind.
+
+        A session quiet for longer than the profile store keeps profiles is left alone:
+        its profile has expired, as it should. Without this, every sweep re-scored and
+        re-stored the sessions that :data:`MAX_TRACKED_SESSIONS` had pushed out of
+        memory (beyond 200,000 sessions in a worker's table, all of them, every sweep),
+        bringing expired profiles back.
         """
         state = record.state
+        if self._profile_ttl_ms is not None and now_ms - state.last_at >= self._profile_ttl_ms:
+            return False
         if (
             state.session_id in self._pending
             or state.session_id in self._to_score
