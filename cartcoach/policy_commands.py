@@ -16,8 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from nudges.learning.bandit import LearningPolicy
-from nudges.learning.decision_log import NONE, Joined, join
+from nudges.learning.bandit import LearningPolicy, Visit
+from nudges.learning.decision_log import NONE, Joined, coupon_chance, join
 from nudges.learning.offpolicy import RewardTable, doubly_robust, ips, snips
 from nudges.learning.simulation import (
     DEFAULT_STORES,
@@ -165,7 +165,9 @@ def train(
     for j in joined:
         if j.logged.chosen == 0 or not j.actions:
             continue  # the holdout showed nothing: no incentive to learn about
-        learner.learn(j.context, j.actions, j.logged.chosen - 1, j.logged.probs[j.logged.chosen], j.logged.reward)
+        chance = coupon_chance(list(j.logged.actions), list(j.logged.probs))
+        learner.learn(j.context, j.actions, j.logged.chosen - 1, j.logged.probs[j.logged.chosen], j.logged.reward,
+                      Visit(j.visitor, j.at, chance) if j.visitor else None)
         used += 1
     learner.save(out)
     console.print(f"learnt from {used:,} decisions ({len(joined) - used:,} holdout or empty) -> {out}")
