@@ -69,7 +69,7 @@ WINDOW_MS: Final = 24 * 3_600_000
 #: Two-sided 95 % normal quantile.
 Z95: Final = 1.959964
 
-__all__ = ["DEFAULT_STORES", "POLICIES", "generate", "load_stores", "make_policy", "mean_interval", "run_policies", "run_policy",
+__all__ = ["DEFAULT_STORES", "POLICIES", "Learning", "generate", "load_stores", "make_policy", "mean_interval", "run_policies", "run_policy",
            "summarise"]
 
 
