@@ -341,8 +341,8 @@ class LearningPolicy:
         >>> policy.exploration()
         0.025
         """
-        n = self.shared.updates
-        return max(min(self.epsilon, EXPLORATION_FLOOR), self.epsilon * EXPLORATION_HALF_AFTER / (EXPLORATION_HALF_AFTER + n))
+        falling = self.epsilon * EXPLORATION_HALF_AFTER / (EXPLORATION_HALF_AFTER + self.shared.updates)
+        return max(min(self.epsilon, EXPLORATION_FLOOR), falling)
 
     def choose(self, ctx: PolicyContext, actions: list[Action]) -> Choice:
         """Pick one of ``actions`` (at least one); the pmf sums to one over them."""
