@@ -43,6 +43,8 @@ from typing import Any, Final
 HORIZON_MS: Final = 30 * 86_400_000
 #: Later decisions each group needs before the charge moves from 0.
 MIN_LATER: Final = 500
+#: Visitors past the horizon are forgotten at most this often (simulated or real time).
+PRUNE_EVERY_MS: Final = 86_400_000
 #: Weights are capped so that one decision logged at a tiny probability cannot swing the charge.
 MAX_WEIGHT: Final = 50.0
 
@@ -71,11 +73,15 @@ class CouponWaiting:
     other: _Group = field(default_factory=_Group)
     #: visitor → (time of its first coupon choice, shown the coupon, weight).
     first: dict[str, tuple[int, bool, float]] = field(default_factory=dict)
+    #: When visitors past the horizon were last forgotten.
+    pruned_at: int = 0
 
     def learn_one(self, visitor: str, at_ms: int, coupon_allowed: bool, coupon_probability: float,
                   shown_coupon: bool, reward: float, cart: float) -> None:
         """One decision whose reward is known: ``coupon_probability`` is the logged chance
         that it showed the coupon (0 when no coupon was allowed)."""
+        if at_ms > self.pruned_at + PRUNE_EVERY_MS:
+            self._forget_before(at_ms - self.horizon_ms)
         origin = self.first.get(visitor)
         if origin is not None:
             at0, shown0, weight = origin
@@ -94,6 +100,13 @@ class CouponWaiting:
         self.first[visitor] = (at_ms, shown_coupon, weight)
         (self.coupon if shown_coupon else self.other).firsts += weight
 
+    def _forget_before(self, oldest_ms: int) -> None:
+        """Visitors whose first coupon choice is past the horizon can add nothing: forget them
+        (the state, saved in every checkpoint, holds about a horizon's visitors; one who comes
+        back later starts again)."""
+        self.first = {v: f for v, f in self.first.items() if f[0] >= oldest_ms}
+        self.pruned_at = oldest_ms + self.horizon_ms
+
     def predict_one(self) -> float:
         """The charge for showing one coupon now (0 until both groups have enough later sessions)."""
         c, o = self.coupon, self.other
@@ -105,10 +118,12 @@ class CouponWaiting:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able state (checkpoints hold no pickle); :meth:`from_dict` reads it back."""
         return {"horizon_ms": self.horizon_ms, "min_later": self.min_later, "coupon": asdict(self.coupon),
-                "other": asdict(self.other), "first": {v: list(f) for v, f in self.first.items()}}
+                "other": asdict(self.other), "first": {v: list(f) for v, f in self.first.items()},
+                "pruned_at": self.pruned_at}
 
     @classmethod
     def from_dict(cls, state: dict[str, Any]) -> CouponWaiting:
         return cls(int(state["horizon_ms"]), int(state["min_later"]), _Group(**state["coupon"]),
                    _Group(**state["other"]),
-                   {v: (int(at), bool(shown), float(w)) for v, (at, shown, w) in state["first"].items()})
+                   {v: (int(at), bool(shown), float(w)) for v, (at, shown, w) in state["first"].items()},
+                   int(state.get("pruned_at", 0)))

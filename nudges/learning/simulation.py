@@ -193,6 +193,15 @@ def _visit(moment: Moment, chosen: Chosen) -> Visit:
 
 #: The warm start's shoppers are another month's: the evaluation seed plus this.
 WARM_START_SEED_OFFSET: Final = 1000
+#: ... the month before the evaluated one, and other visitors (ids from this number on).
+MONTH_MS: Final = 30 * 86_400_000
+WARM_START_VISITORS: Final = 10_000_000
+
+
+def previous_month(shoppers: list[Shopper]) -> list[Shopper]:
+    """The warm start's shoppers as last month's other visitors: a policy that tells
+    visitors apart (the coupon-waiting charge) must not take them for this month's."""
+    return [s._replace(at_ms=s.at_ms - MONTH_MS, visitor=s.visitor + WARM_START_VISITORS) for s in shoppers]
 
 
 def make_policy(name: str, seed: int = 0, epsilon: float = 0.05, warm_start: int = 0,
@@ -208,7 +217,7 @@ def make_policy(name: str, seed: int = 0, epsilon: float = 0.05, warm_start: int
     if name == "learning":
         learner = LearningPolicy(epsilon=epsilon, seed=seed)
         if warm_start > 0:
-            history = generate(warm_start, seed=seed + WARM_START_SEED_OFFSET)
+            history = previous_month(generate(warm_start, seed=seed + WARM_START_SEED_OFFSET))
             run_policy(FixedArms(seed, learner), history, stores or load_stores(DEFAULT_STORES))
         return Learning(learner)
     raise ValueError(f"policy: unknown {name!r}; one of {', '.join(POLICIES)}")

@@ -52,7 +52,6 @@ def test_only_later_sessions_within_the_horizon_after_a_coupon_choice_count() ->
     waiting.learn_one("early", 0, False, 0.0, False, 50.0, 100.0)  # no coupon allowed: no group yet
     waiting.learn_one("a", 0, True, 0.5, True, 0.0, 100.0)
     waiting.learn_one("b", 0, True, 0.5, False, 0.0, 100.0)
-    waiting.learn_one("a", 11 * DAY, True, 0.0, False, 0.0, 100.0)  # past the horizon
     assert waiting.predict_one() == 0.0  # neither group has a later session yet
     waiting.learn_one("a", DAY, True, 0.0, False, 5.0, 100.0)
     waiting.learn_one("b", DAY, True, 0.5, False, 25.0, 100.0)
@@ -60,6 +59,9 @@ def test_only_later_sessions_within_the_horizon_after_a_coupon_choice_count() ->
     # 20 % of the later cart lost; 2 × 100 of later cart (weight 2 each) per 3 first choices of weight 2
     assert waiting.predict_one() == pytest.approx(0.20 * 400 / 6)
     assert CouponWaiting.from_dict(waiting.to_dict()) == waiting
+    waiting.learn_one("a", 11 * DAY, True, 0.5, True, 0.0, 100.0)  # past a's horizon: counts for nothing ...
+    assert waiting.predict_one() == pytest.approx(0.20 * 400 / 8)  # ... but as a new first choice
+    assert set(waiting.first) == {"early", "a"} and waiting.first["a"][0] == 11 * DAY  # b forgotten, figures kept
 
 
 def test_the_learning_policy_stops_preferring_a_coupon_once_coupons_are_seen_to_cost_later_visits() -> None:
@@ -82,3 +84,13 @@ def test_the_learning_policy_stops_preferring_a_coupon_once_coupons_are_seen_to_
     assert policy.choose(ctx, actions).index == 1
     again = LearningPolicy.from_bytes(policy.to_bytes())
     assert again.waiting == policy.waiting and again.choose(ctx, actions).index == 1
+
+
+def test_the_simulations_warm_start_is_last_months_other_visitors() -> None:
+    from nudges.learning.simulation import make_policy
+    from nudges.learning.uplift import START_MS
+
+    learning = make_policy("learning", seed=2, warm_start=400)
+    first = learning.policy.waiting.first
+    assert first, "the fixed arms' log has coupon choices"
+    assert all(int(v.removeprefix("v-")) >= 10_000_000 and at < START_MS for v, (at, _, _) in first.items())
