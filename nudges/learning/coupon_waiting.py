@@ -45,6 +45,9 @@ HORIZON_MS: Final = 30 * 86_400_000
 MIN_LATER: Final = 500
 #: Visitors past the horizon are forgotten at most this often (simulated or real time).
 PRUNE_EVERY_MS: Final = 86_400_000
+#: A visitor's later decisions count up to this many: one visitor (a bot's thousand
+#: sessions) moves the charge no more than a very loyal shopper can.
+MAX_LATER_PER_VISITOR: Final = 20
 #: Weights are capped so that one decision logged at a tiny probability cannot swing the charge.
 MAX_WEIGHT: Final = 50.0
 
@@ -73,6 +76,8 @@ class CouponWaiting:
     other: _Group = field(default_factory=_Group)
     #: visitor → (time of its first coupon choice, shown the coupon, weight).
     first: dict[str, tuple[int, bool, float]] = field(default_factory=dict)
+    #: visitor → later decisions counted (at most ``MAX_LATER_PER_VISITOR``).
+    counted: dict[str, int] = field(default_factory=dict)
     #: When visitors past the horizon were last forgotten.
     pruned_at: int = 0
 
@@ -85,7 +90,8 @@ class CouponWaiting:
         origin = self.first.get(visitor)
         if origin is not None:
             at0, shown0, weight = origin
-            if at0 < at_ms <= at0 + self.horizon_ms:
+            if at0 < at_ms <= at0 + self.horizon_ms and self.counted.get(visitor, 0) < MAX_LATER_PER_VISITOR:
+                self.counted[visitor] = self.counted.get(visitor, 0) + 1
                 group = self.coupon if shown0 else self.other
                 group.later += 1
                 group.later_reward += weight * reward
@@ -105,6 +111,7 @@ class CouponWaiting:
         (the state, saved in every checkpoint, holds about a horizon's visitors; one who comes
         back later starts again)."""
         self.first = {v: f for v, f in self.first.items() if f[0] >= oldest_ms}
+        self.counted = {v: n for v, n in self.counted.items() if v in self.first}
         self.pruned_at = oldest_ms + self.horizon_ms
 
     def predict_one(self) -> float:
@@ -119,11 +126,11 @@ class CouponWaiting:
         """Plain JSON-able state (checkpoints hold no pickle); :meth:`from_dict` reads it back."""
         return {"horizon_ms": self.horizon_ms, "min_later": self.min_later, "coupon": asdict(self.coupon),
                 "other": asdict(self.other), "first": {v: list(f) for v, f in self.first.items()},
-                "pruned_at": self.pruned_at}
+                "counted": self.counted, "pruned_at": self.pruned_at}
 
     @classmethod
     def from_dict(cls, state: dict[str, Any]) -> CouponWaiting:
         return cls(int(state["horizon_ms"]), int(state["min_later"]), _Group(**state["coupon"]),
                    _Group(**state["other"]),
                    {v: (int(at), bool(shown), float(w)) for v, (at, shown, w) in state["first"].items()},
-                   int(state.get("pruned_at", 0)))
+                   {v: int(n) for v, n in state.get("counted", {}).items()}, int(state.get("pruned_at", 0)))

@@ -94,3 +94,14 @@ def test_the_simulations_warm_start_is_last_months_other_visitors() -> None:
     first = learning.policy.waiting.first
     assert first, "the fixed arms' log has coupon choices"
     assert all(int(v.removeprefix("v-")) >= 10_000_000 and at < START_MS for v, (at, _, _) in first.items())
+
+
+def test_one_visitors_thousand_sessions_count_as_twenty() -> None:
+    def charge(sessions: int) -> float:
+        waiting = CouponWaiting(min_later=100)
+        _log(waiting, 6000, lambda kind: 1 / 3, lambda kind, shown: 0.10 if shown else 0.15)
+        waiting.learn_one("bot", 0, True, 1 / 3, True, 0.0, 100.0)
+        for i in range(sessions):  # later sessions with big carts and no purchase
+            waiting.learn_one("bot", DAY + i, True, 0.0, False, 0.0, 5000.0)
+        return waiting.predict_one()
+    assert charge(1000) == charge(20) > charge(5)
