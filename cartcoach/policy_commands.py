@@ -16,12 +16,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from nudges.learning.bandit import LearningPolicy
-from nudges.learning.decision_log import NONE, Joined, join
+from nudges.learning.bandit import LearningPolicy, Visit
+from nudges.learning.decision_log import NONE, Joined, coupon_chance, join
 from nudges.learning.offpolicy import RewardTable, doubly_robust, ips, snips
 from nudges.learning.simulation import (
     DEFAULT_STORES,
     POLICIES,
+    Learning,
     generate,
     load_stores,
     make_policy,
@@ -50,7 +51,7 @@ def simulate(
     exploration: Annotated[float, typer.Option(min=0.0, max=0.2, help="learning policy's exploration share")] = 0.05,
     warm_start: Annotated[int, typer.Option(
         min=0, help="decisions of the fixed arms (other shoppers: seed + 1000) the learning policy learns from "
-                    "first, as a store trains from its log before switching")] = 50_000,
+                    "first, as a store trains from its log before switching")] = 150_000,
 ) -> None:
     """Run no nudge, a blanket 10 % coupon, the reason rules and the learning policy on the
     same simulated sessions; print recovery, coupon cost, refunds and net margin per session
@@ -78,6 +79,9 @@ def simulate(
         f"net margin: learning above rules with intervals apart: {learning.low > rules.high}; "
         f"rules above blanket coupon with intervals apart: {rules.low > blanket.high}"
     )
+    learner = policies[POLICIES.index("learning")]
+    charge = learner.policy.waiting.predict_one() if isinstance(learner, Learning) else 0.0
+    console.print(f"learning policy's coupon-waiting charge at the end: {charge:.2f} TRY per coupon shown")
     premium = {s.name: s.premium_coupons_shown for s in summaries if s.name in ("rules", "learning")}
     console.print(f"coupons shown to the premium store's shoppers: {premium} (its policy in {stores} allows none)")
     plot_regret([r for r in runs if r.name != "none"], plot)
@@ -85,6 +89,7 @@ def simulate(
     if json_out is not None:
         realised = {s.name: s._asdict() for s in (summarise(r, realised=True) for r in runs)}
         payload = {"sessions": sessions, "seed": seed, "warm_start": warm_start, "exploration": exploration,
+                   "coupon_waiting_charge": charge,
                    "learning_minus_rules": paired._asdict(), "expected": {s.name: s._asdict() for s in summaries},
                    "realised": realised, "incentives": {r.name: r.incentives for r in runs}}
         json_out.write_text(json.dumps(payload, indent=1, default=float))
@@ -165,7 +170,9 @@ def train(
     for j in joined:
         if j.logged.chosen == 0 or not j.actions:
             continue  # the holdout showed nothing: no incentive to learn about
-        learner.learn(j.context, j.actions, j.logged.chosen - 1, j.logged.probs[j.logged.chosen], j.logged.reward)
+        chance = coupon_chance(list(j.logged.actions), list(j.logged.probs))
+        learner.learn(j.context, j.actions, j.logged.chosen - 1, j.logged.probs[j.logged.chosen], j.logged.reward,
+                      Visit(j.visitor, j.at, chance) if j.visitor else None)
         used += 1
     learner.save(out)
     console.print(f"learnt from {used:,} decisions ({len(joined) - used:,} holdout or empty) -> {out}")

@@ -161,6 +161,10 @@ class LearningDecision(msgspec.Struct, frozen=True):
     props: dict[str, str | int | float | bool]
     incentive: str
     propensity: float
+    #: Who it spoke to and when: what the coupon-waiting charge compares later visits by
+    #: (``""`` / 0 in records written before it).
+    visitor: str = ""
+    at: int = 0
 
 
 class LearningReward(msgspec.Struct, frozen=True):
@@ -291,7 +295,8 @@ class Ledger:
         if exposure.incentive == "coupon":
             await self._db.incr(_k(store, "coupons", event.visitor_id), MAX_WINDOW_S)
         if exposure.arm == LEARNING_ARM and "actions" in props:
-            decision = LearningDecision(props=dict(props), incentive=exposure.incentive, propensity=exposure.propensity)
+            decision = LearningDecision(props=dict(props), incentive=exposure.incentive, propensity=exposure.propensity,
+                                        visitor=event.visitor_id, at=exposure.at)
             await self._db.set(_k(store, "ld", exp, event.session_id), _json.encode(decision), ttl)
             await self._db.zadd(_k(store, "due", exp), event.session_id, exposure.at + exposure.window_ms, ttl)
 

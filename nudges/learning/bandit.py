@@ -5,9 +5,16 @@ per-incentive value estimates learnt from each decision's delayed reward (net ma
 
 Exploration is bounded: ε = 5 % by default, so at most one decision in twenty deviates
 from the best-known incentive, and only ever to an incentive the store's policy allows
-and the store's data makes true (the caller's action set). Every choice comes with its
-probability (the pmf), which the decision logs as its propensity and off-policy
-evaluation needs.
+and the store's data makes true (the caller's action set). It falls as rewards
+accumulate (half of it after 50,000, never under 1 %): each explored decision costs the
+margin of the best-known incentive, and a policy that has learnt from many rewards has
+less to find out. Every choice comes with its probability (the pmf), which the decision
+logs as its propensity and off-policy evaluation needs.
+
+A coupon is charged what it costs the visitor's later sessions: shoppers who get one
+learn to wait for the next, a cost no single decision's reward shows. The charge is
+measured on the policy's own rewards, comparing later sessions of visitors shown a
+coupon with those shown something else (:mod:`nudges.learning.coupon_waiting`).
 
 Why the value model is what it is (measured on the uplift simulator, docs/evaluation.md):
 the reward is one purchase or none, worth up to a few thousand TRY, while the incentives
@@ -58,11 +65,16 @@ from typing import NamedTuple
 import numpy as np
 
 from nudges.incentives import REASON_OF, Context, candidate_offers
+from nudges.learning.coupon_waiting import CouponWaiting
 from scorer.events import REASONS
 from scorer.profile import AbandonmentProfile
 
-#: Share of decisions that explore (spread evenly over the allowed incentives).
+#: Share of decisions that explore (spread evenly over the allowed incentives) at first ...
 DEFAULT_EPSILON = 0.05
+#: ... falling with the rewards learnt, n: ε · H / (H + n), H this many (half of ε after H) ...
+EXPLORATION_HALF_AFTER = 50_000
+#: ... but never under this share (or ε itself, if smaller).
+EXPLORATION_FLOOR = 0.01
 #: The policy chooses among the scenario engine's first few incentives, as the fixed arms
 #: do (variants 1-3), but by context instead of at random: more candidates mean more
 #: values to learn from the same rewards (docs/evaluation.md).
@@ -147,6 +159,13 @@ class Choice(NamedTuple):
     pmf: list[float]
 
 
+class Visit(NamedTuple):
+    """Who a decision spoke to, when, and the logged chance that it showed a coupon: what
+    the coupon-waiting estimate (:class:`CouponWaiting`) learns from besides the reward."""
+
+    visitor: str
+    at_ms: int
+    coupon_probability: float
 
 
 def context_features(ctx: PolicyContext) -> dict[str, float]:
@@ -297,6 +316,8 @@ class LearningPolicy:
         self.shared = ValueModel(ridge)
         #: ... and what each incentive adds to it, learnt from the rewards of its own decisions.
         self.own: dict[str, ValueModel] = {}
+        #: What a coupon shown now costs the visitor's later sessions, charged to the coupon.
+        self.waiting = CouponWaiting()
         if model is not None:
             # A saved model carries its own exploration (cartcoach policy train --exploration).
             self._read(model.read_bytes())
@@ -306,8 +327,22 @@ class LearningPolicy:
         learnt about adds nothing to the shared part)."""
         base = context_features(ctx)
         shared = self.shared.predict(shared_features(base))
+        charge = self.waiting.predict_one() / max(ctx.cart_value, MIN_CART)
         return [shared + (self.own[a.incentive].predict(own_features(a, ctx, base)) if a.incentive in self.own else 0.0)
-                for a in actions]
+                - (charge if a.incentive == "coupon" else 0.0) for a in actions]
+
+    def exploration(self) -> float:
+        """The share of decisions that explore now: ε falling with the rewards learnt.
+
+        >>> policy = LearningPolicy(epsilon=0.05)
+        >>> policy.exploration()
+        0.05
+        >>> policy.shared.updates = EXPLORATION_HALF_AFTER
+        >>> policy.exploration()
+        0.025
+        """
+        falling = self.epsilon * EXPLORATION_HALF_AFTER / (EXPLORATION_HALF_AFTER + self.shared.updates)
+        return max(min(self.epsilon, EXPLORATION_FLOOR), falling)
 
     def choose(self, ctx: PolicyContext, actions: list[Action]) -> Choice:
         """Pick one of ``actions`` (at least one); the pmf sums to one over them."""
@@ -316,8 +351,8 @@ class LearningPolicy:
         values = self.estimates(ctx, actions)
         top = max(values)
         best = [i for i, v in enumerate(values) if v >= top - TIE]
-        k = len(actions)
-        pmf = [self.epsilon / k + ((1.0 - self.epsilon) / len(best) if i in best else 0.0) for i in range(k)]
+        k, epsilon = len(actions), self.exploration()
+        pmf = [epsilon / k + ((1.0 - epsilon) / len(best) if i in best else 0.0) for i in range(k)]
         u, edge, index = self._random.random(), 0.0, k - 1
         for i, p in enumerate(pmf):
             edge += p
@@ -326,8 +361,10 @@ class LearningPolicy:
                 break
         return Choice(index, pmf[index], pmf)
 
-    def learn(self, ctx: PolicyContext, actions: list[Action], chosen: int, probability: float, reward: float) -> None:
-        """Learn from one decision's reward (net margin), however late it comes."""
+    def learn(self, ctx: PolicyContext, actions: list[Action], chosen: int, probability: float, reward: float,
+              visit: Visit | None = None) -> None:
+        """Learn from one decision's reward (net margin), however late it comes; with its
+        ``visit``, also what coupons cost the visitor's later sessions."""
         if not 0.0 < probability <= 1.0:
             raise ValueError("probability: must be within (0, 1]")
         base = context_features(ctx)
@@ -339,17 +376,22 @@ class LearningPolicy:
         self.shared.learn(shared, y)
         action = actions[chosen]
         self.own.setdefault(action.incentive, ValueModel(self.ridge)).learn(own_features(action, ctx, base), residual)
+        if visit is not None:
+            self.waiting.learn_one(visit.visitor, visit.at_ms, any(a.incentive == "coupon" for a in actions),
+                                   visit.coupon_probability, action.incentive == "coupon", reward, ctx.cart_value)
 
     def to_bytes(self) -> bytes:
         """The model as bytes (a checkpoint or a model file); :meth:`from_bytes` reads it back."""
         parts = {"": self.shared.to_bytes(), **{name: m.to_bytes() for name, m in sorted(self.own.items())}}
-        head = {"epsilon": self.epsilon, "ridge": self.ridge, "parts": [[name, len(b)] for name, b in parts.items()]}
+        head = {"epsilon": self.epsilon, "ridge": self.ridge, "waiting": self.waiting.to_dict(),
+                "parts": [[name, len(b)] for name, b in parts.items()]}
         return json.dumps(head).encode() + b"\n" + b"".join(parts.values())
 
     def _read(self, blob: bytes) -> None:
         head, rest = blob.split(b"\n", 1)
         meta = json.loads(head)
         self.epsilon, self.ridge, self.own, at = float(meta["epsilon"]), float(meta["ridge"]), {}, 0
+        self.waiting = CouponWaiting.from_dict(meta["waiting"]) if "waiting" in meta else CouponWaiting()
         for name, size in meta["parts"]:
             model = ValueModel.from_bytes(rest[at: at + size])
             at += size

@@ -95,6 +95,8 @@ class Example(NamedTuple):
     chosen: int
     #: The bandit's own probability of the chosen action (the holdout's share taken out).
     probability: float
+    #: Its probability of showing a coupon, likewise.
+    coupon_probability: float = 0.0
 
 
 def _actions(props: dict, names: list[str]) -> list[Action]:
@@ -123,7 +125,19 @@ def example_of(props: dict, incentive: str, propensity: float) -> Example | None
     probability = min(1.0, propensity / (1.0 - probs[0]))
     if probability <= 0.0:
         return None
-    return Example(read_context(props, props), _actions(props, names[1:]), names.index(incentive) - 1, probability)
+    return Example(read_context(props, props), _actions(props, names[1:]), names.index(incentive) - 1, probability,
+                   coupon_chance(names, probs))
+
+
+def coupon_chance(actions: list[str], probs: list[float]) -> float:
+    """The logged chance that a decision showed a coupon, the holdout's (first) share taken out.
+
+    >>> coupon_chance(["none", "coupon", "reviews"], [0.1, 0.45, 0.45])
+    0.5
+    """
+    if len(probs) != len(actions) or "coupon" not in actions or probs[0] >= 1.0:
+        return 0.0
+    return probs[actions.index("coupon")] / (1.0 - probs[0])
 
 
 class Joined(NamedTuple):
@@ -134,6 +148,9 @@ class Joined(NamedTuple):
     #: The actions besides ``none`` (the holdout), as the learning policy sees them.
     actions: list[Action]
     logged: Logged
+    #: Who it spoke to and when (the coupon-waiting charge compares visitors' later visits).
+    visitor: str = ""
+    at: int = 0
 
 
 def join(events: Iterable[CollectedEvent], margin_pct: float) -> list[Joined]:
@@ -187,5 +204,6 @@ def join(events: Iterable[CollectedEvent], margin_pct: float) -> list[Joined]:
         actions = _actions(props, names[1:])
         context = read_context(props, props)
         top = max(context.reasons, key=context.reasons.__getitem__) if context.reasons else "unknown"
-        out.append(Joined(d.id, context, actions, Logged(tuple(names), tuple(probs), chosen, reward, top)))
+        out.append(Joined(d.id, context, actions, Logged(tuple(names), tuple(probs), chosen, reward, top),
+                          d.visitor_id, d.at))
     return out

@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from nudges.learning.bandit import LearningPolicy
+from nudges.learning.bandit import LearningPolicy, Visit
 from nudges.learning.decision_log import example_of
 from nudges.ledger import ExperimentLedger
 from nudges.stores import Experiment, Store
@@ -90,8 +90,9 @@ class Learners:
             d = reward.decision
             example = example_of(d.props, d.incentive, d.propensity)
             if example is not None:
+                visit = Visit(d.visitor, d.at, example.coupon_probability) if d.visitor else None
                 entry.policy.learn(example.context, example.actions, example.chosen, example.probability,
-                                   reward.reward)
+                                   reward.reward, visit)
         entry.position += len(rewards)
         if entry.position - entry.saved_at >= self.checkpoint_every:
             blob = f"{entry.fingerprint}\n{entry.position}\n".encode() + entry.policy.to_bytes()

@@ -36,7 +36,15 @@ import numpy as np
 
 from nudges.catalogue import Product
 from nudges.incentives import Context
-from nudges.learning.bandit import CANDIDATES, Action, LearningPolicy, PolicyContext, allowed_actions, context_of
+from nudges.learning.bandit import (
+    CANDIDATES,
+    Action,
+    LearningPolicy,
+    PolicyContext,
+    Visit,
+    allowed_actions,
+    context_of,
+)
 from nudges.learning.uplift import (
     PREMIUM,
     Shopper,
@@ -61,7 +69,7 @@ WINDOW_MS: Final = 24 * 3_600_000
 #: Two-sided 95 % normal quantile.
 Z95: Final = 1.959964
 
-__all__ = ["DEFAULT_STORES", "POLICIES", "generate", "load_stores", "make_policy", "mean_interval", "run_policies", "run_policy",
+__all__ = ["DEFAULT_STORES", "POLICIES", "Learning", "generate", "load_stores", "make_policy", "mean_interval", "run_policies", "run_policy",
            "summarise"]
 
 
@@ -84,6 +92,8 @@ class Chosen(NamedTuple):
     probability: float = 1.0
     #: The action's index in ``Moment.actions`` (learning policy only).
     index: int = -1
+    #: The chance this decision had of showing a coupon (its pmf's share on ``coupon``).
+    coupon_probability: float = 0.0
 
 
 class Policy(Protocol):
@@ -139,15 +149,16 @@ class Learning:
         self.policy = policy
 
     def choose(self, moment: Moment) -> Chosen:
-        choice = self.policy.choose(moment.seen, moment.actions[:CANDIDATES])
-        action = moment.actions[choice.index]
-        pct = 0.0
-        if action.incentive == "coupon":
-            pct = round(action.cost / moment.shopper.cart * 100) if moment.shopper.cart else 0.0
-        return Chosen(action.incentive, action.cost, pct, choice.probability, choice.index)
+        actions = moment.actions[:CANDIDATES]
+        choice = self.policy.choose(moment.seen, actions)
+        action = actions[choice.index]
+        coupon = sum(p for a, p in zip(actions, choice.pmf, strict=True) if a.incentive == "coupon")
+        return Chosen(action.incentive, action.cost, _pct(action, moment.shopper), choice.probability, choice.index,
+                      coupon)
 
     def learn(self, moment: Moment, chosen: Chosen, reward: float) -> None:
-        self.policy.learn(moment.seen, moment.actions[:CANDIDATES], chosen.index, chosen.probability, reward)
+        self.policy.learn(moment.seen, moment.actions[:CANDIDATES], chosen.index, chosen.probability, reward,
+                          _visit(moment, chosen))
 
 
 class FixedArms:
@@ -166,15 +177,31 @@ class FixedArms:
         actions = moment.actions[:CANDIDATES]
         index = self.random.randrange(len(actions))
         action = actions[index]
-        return Chosen(action.incentive, action.cost, _pct(action, moment.shopper), 1 / len(actions), index)
+        coupon = sum(1 for a in actions if a.incentive == "coupon") / len(actions)
+        return Chosen(action.incentive, action.cost, _pct(action, moment.shopper), 1 / len(actions), index, coupon)
 
     def learn(self, moment: Moment, chosen: Chosen, reward: float) -> None:
         if self.learner is not None:
-            self.learner.learn(moment.seen, moment.actions[:CANDIDATES], chosen.index, chosen.probability, reward)
+            self.learner.learn(moment.seen, moment.actions[:CANDIDATES], chosen.index, chosen.probability, reward,
+                               _visit(moment, chosen))
+
+
+def _visit(moment: Moment, chosen: Chosen) -> Visit:
+    """What a store knows of the decision's visitor: its id, the time, the logged coupon chance."""
+    return Visit(moment.profile.visitor_id, moment.profile.at, chosen.coupon_probability)
 
 
 #: The warm start's shoppers are another month's: the evaluation seed plus this.
 WARM_START_SEED_OFFSET: Final = 1000
+#: ... the month before the evaluated one, and other visitors (ids from this number on).
+MONTH_MS: Final = 30 * 86_400_000
+WARM_START_VISITORS: Final = 10_000_000
+
+
+def previous_month(shoppers: list[Shopper]) -> list[Shopper]:
+    """The warm start's shoppers as last month's other visitors: a policy that tells
+    visitors apart (the coupon-waiting charge) must not take them for this month's."""
+    return [s._replace(at_ms=s.at_ms - MONTH_MS, visitor=s.visitor + WARM_START_VISITORS) for s in shoppers]
 
 
 def make_policy(name: str, seed: int = 0, epsilon: float = 0.05, warm_start: int = 0,
@@ -190,7 +217,7 @@ def make_policy(name: str, seed: int = 0, epsilon: float = 0.05, warm_start: int
     if name == "learning":
         learner = LearningPolicy(epsilon=epsilon, seed=seed)
         if warm_start > 0:
-            history = generate(warm_start, seed=seed + WARM_START_SEED_OFFSET)
+            history = previous_month(generate(warm_start, seed=seed + WARM_START_SEED_OFFSET))
             run_policy(FixedArms(seed, learner), history, stores or load_stores(DEFAULT_STORES))
         return Learning(learner)
     raise ValueError(f"policy: unknown {name!r}; one of {', '.join(POLICIES)}")

@@ -117,3 +117,16 @@ def test_every_process_learns_the_same_log_once_and_a_new_one_starts_from_the_ch
     assert checkpoint is not None and checkpoint.split(b"\n")[1] == b"3"
     assert pmfs[0] == pytest.approx(pmfs[1]) and pmfs[0] == pytest.approx(pmfs[2])
     assert max(pmfs[0]) > 0.9
+
+
+def test_the_reward_log_says_who_and_when_so_the_coupon_waiting_charge_can_compare_later_visits() -> None:
+    async def go():
+        store, ledger, learners = _store(), MemoryLedger(), Learners()
+        event = await _decision(store, ledger, learners)
+        policy = await learners.current(store, ledger, AFTER)
+        return event, (await ledger.learning_rewards(store.id, "learn", 0))[0], policy
+    event, reward, policy = asyncio.run(go())
+    assert (reward.decision.visitor, reward.decision.at) == ("v-learn-0001", T0)
+    assert "coupon" in str(event.props["actions"])  # a price shopper, coupons allowed
+    at, shown, weight = policy.waiting.first["v-learn-0001"]  # its first coupon choice, weighted by its chance
+    assert at == T0 and shown == (event.incentive == "coupon") and weight > 1.0

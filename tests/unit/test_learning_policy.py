@@ -41,10 +41,14 @@ def test_the_bandit_learns_which_incentive_earns_more_for_which_reason_and_explo
         choice = policy.choose(CTX[reason], ACTIONS)
         earns = 0.3 if choice.index == best[reason] else 0.1
         policy.learn(CTX[reason], ACTIONS, choice.index, choice.probability, 400.0 if rnd.random() < earns else 0.0)
+    explore = policy.exploration()
+    assert explore == pytest.approx(0.06 * 50_000 / 53_000)  # falling with the 3,000 rewards learnt
     for reason, index in best.items():
         pmf = policy.choose(CTX[reason], ACTIONS).pmf
-        assert pmf[index] == pytest.approx(1 - 0.06 + 0.02)  # greedy on the right one
-        assert min(pmf) == pytest.approx(0.02)  # every other allowed one explored, 6 % / 3 each
+        assert pmf[index] == pytest.approx(1 - explore + explore / 3)  # greedy on the right one
+        assert min(pmf) == pytest.approx(explore / 3)  # every other allowed one explored, its share / 3 each
+    policy.shared.updates = 10_000_000
+    assert min(policy.choose(CTX["price"], ACTIONS).pmf) == pytest.approx(0.01 / 3)  # never under the 1 % floor
 
 
 def _learning_store(**overrides):

@@ -16,6 +16,7 @@ MODULES = [
     "overlay_api.metrics", "overlay_api.json_body", "overlay_api.message_templates",
     "nudges.learning.uplift", "nudges.learning.bandit", "nudges.learning.offpolicy",
     "nudges.learning.decision_log", "nudges.learning.learners", "nudges.learning.simulation",
+    "nudges.learning.coupon_waiting",
 ]
 
 
