@@ -4,7 +4,7 @@ import { guessType } from '../src/page.js'
 import { meaning, readPush } from '../src/watch/datalayer.js'
 import { findInfos } from '../src/watch/infos.js'
 import { cartAction, GENERIC } from '../src/watch/network.js'
-import { cartFromMarkup, linePrice, lineOf, productFromMarkup, stepFromPath, typeFromText } from '../src/watch/page.js'
+import { cartFromMarkup, linePrice, lineOf, productFromMarkup, productOnPage, stepFromPath, typeFromText } from '../src/watch/page.js'
 import { watchSignals } from '../src/watch/signals.js'
 import { sniff } from '../src/watch/platform.js'
 import { findReviews } from '../src/watch/reviews.js'
@@ -195,4 +195,15 @@ test('a sort link beside "Sort by", a code field beside Apply, a quantity lowere
 test('a product page without price markup: the amount beside its title, not the struck one', () => {
   page('<section><div><h1>Shop item template</h1><div class="fs-5"><span class="text-decoration-line-through">$45.00</span><span>$40.00</span></div><button>Add to cart</button></div></section>')
   assert.equal(productFromMarkup().price, 40)
+})
+
+test('a product an adapter names without a price gets the price the page shows (OpenCart)', () => {
+  page('<body class="product-product-40"><div id="product-info"><h1>iPhone</h1><ul class="list-unstyled"><li><span class="price-new">$123.20</span></li><li>Ex Tax: $101.00</li></ul>' +
+    '<form id="form-product"><input type="hidden" name="product_id" value="40"><button type="submit" id="button-cart">Add to Cart</button></form></div></body>', 'https://shop.example/index.php?route=product/product&product_id=40')
+  const named = ADAPTERS.opencart.page().product
+  assert.deepEqual(named, { id: '40' })
+  assert.deepEqual(productOnPage(named), { id: '40', price: 123.2 })
+  // What the more explicit source said is kept: its id and its price over the markup's.
+  assert.deepEqual(productOnPage({ id: '7', price: 99 }), { id: '7', price: 99 })
+  assert.deepEqual(productOnPage({ id: '7' }), { id: '7', price: 123.2 })
 })

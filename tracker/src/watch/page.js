@@ -47,6 +47,19 @@ export function typeFromText() {
   if (controls.filter((t) => ADD.test(t)).length > 2) return 'listing'
 }
 
+/** A detector's fields that say something: no empty, missing or NaN values (so they never hide another's). */
+export const defined = (o) => Object.fromEntries(Object.entries(o || {}).filter(([, v]) => v != null && v !== '' && !(typeof v == 'number' && isNaN(v))))
+
+/**
+ * The product a product page shows: what a more explicit source named, with what the
+ * markup shows for what it left out. A platform adapter may name the product but not its
+ * price (OpenCart's does), and an add to cart without a price adds nothing to the cart's value.
+ */
+export function productOnPage(named) {
+  const p = defined(named)
+  return p.id && p.price != null ? p : { ...defined(productFromMarkup()), ...p }
+}
+
 /** The product on a product page, from the fields and attributes themes use. */
 export function productFromMarkup() {
   const q = (sel) => document.querySelector(sel)
