@@ -207,3 +207,28 @@ test('a product an adapter names without a price gets the price the page shows (
   assert.deepEqual(productOnPage({ id: '7', price: 99 }), { id: '7', price: 99 })
   assert.deepEqual(productOnPage({ id: '7' }), { id: '7', price: 123.2 })
 })
+
+test('a product page titled by an h4: its one add control beside a quantity field, related products below (Male Fashion)', () => {
+  const related = '<h3>Related Product</h3>' + '<div class="product__item"><h6>Piqué Biker Jacket</h6><a href="#" class="add-cart">+ Add To Cart</a><h5>$67.24</h5></div>'.repeat(4)
+  page(`<div class="product__details__text"><h4>Hooded thermal anorak</h4><h3>$270.00 <span>70.00</span></h3><div class="product__details__cart__option"><div class="quantity"><div class="pro-qty"><input type="text" value="1"></div></div><a href="#" class="primary-btn">add to cart</a></div></div>${related}`, 'https://shop.example/shop-details.html')
+  assert.equal(typeFromText(), 'product')
+  // A listing whose cards each have a quantity field stays a listing; one without any too.
+  page('<h2>Shirts</h2>' + '<div class="card"><input type="number" name="quantity" value="1"><button>Add to cart</button></div>'.repeat(3))
+  assert.equal(typeFromText(), 'listing')
+  page(related)
+  assert.equal(typeFromText(), 'listing')
+})
+
+test('a nice-select "Sort by Price" choice and a bare close icon in a cart line (Male Fashion)', async () => {
+  page(`<div class="shop__product__option__right"><p>Sort by Price:</p><select style="display:none"><option value="">Low To High</option><option value="">$0 - $55</option></select>
+    <div class="nice-select" tabindex="0"><span class="current">Low To High</span><ul class="list"><li data-value="" class="option selected" id="low">Low To High</li><li data-value="" class="option" id="range">$0 - $55</li></ul></div></div>
+    <div class="shop__sidebar__tags"><div class="dropdown"><ul><li id="tag">Low To High</li></ul></div></div>
+    <table><tbody><tr><td class="product__cart__item"><h6>T-shirt Contrast Pocket</h6><h5>$98.49</h5></td><td class="quantity__item"><div class="pro-qty-2"><input type="text" value="1"></div></td>
+    <td class="cart__price">$ 30.00</td><td class="cart__close"><i class="fa fa-close" id="close"></i></td></tr></tbody></table>
+    <div class="modal"><i class="fa fa-close" id="modal-close"></i></div>`, 'https://shop.example/shopping-cart.html')
+  const sent = []
+  watchSignals({ cfg: {}, signal: (type, props, src, el) => sent.push([type, src, el.id]), product: () => ({}), cart: () => ({}), page: () => ({ type: 'cart' }), reviews: {} })
+  for (const id of ['low', 'range', 'tag', 'close', 'modal-close']) document.getElementById(id).click()
+  await new Promise((r) => setTimeout(r, 20))
+  assert.deepEqual(sent, [['price_sort', 'text', 'low'], ['cart_remove', 'text', 'close']])
+})

@@ -12,6 +12,8 @@ const CARD_FIELD = /card ?(number|no)|cvv|cvc|expir|kart (numarasi|no)|son kulla
 const THANKS = /thank you|order (received|confirmed|complete)|siparisiniz (alindi|olusturuldu)|tesekkur/
 const TO_CHECKOUT = /proceed to checkout|checkout|odemeye gec|alisverisi tamamla|sepeti onayla/
 
+// The block `n` levels above `el`, never the whole page.
+const up = (el, n) => (!el || el == document.body ? undefined : n ? up(el.parentElement, n - 1) : el)
 const texts = (sel) => [...document.querySelectorAll(sel)].map(label).filter(Boolean)
 
 // Headings in the page's own content, not a sidebar's mini cart or a menu.
@@ -43,6 +45,10 @@ export function typeFromText() {
   for (let i = 0; box && box != document.body && i < 4; box = box.parentElement, i++) {
     if ([...box.querySelectorAll('a,button,input[type=submit]')].some((el) => ADD.test(label(el)))) return 'product'
   }
+  // Or, titled by something else than an h1, its one add control shares a small block with a
+  // quantity field (related products' add links below have none; a listing's cards have several).
+  const addsWithQty = [...document.querySelectorAll(CONTROLS)].filter((el) => !el.closest(CHROME) && ADD.test(label(el)) && [1, 2, 3].some((i) => up(el, i)?.querySelector(QTY)))
+  if (addsWithQty.length == 1) return 'product'
   if (heads.some((t) => CART_HEAD.test(t)) || [...document.querySelectorAll(CONTROLS)].some(toCheckoutByLines)) return 'cart'
   if (controls.filter((t) => ADD.test(t)).length > 2) return 'listing'
 }
