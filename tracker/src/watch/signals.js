@@ -105,8 +105,8 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
     }
     // A cart line's "remove" checkbox (Django formsets: items-0-DELETE), ticked.
     if (t.type == 'checkbox' && t.checked && /delete|remove|\bsil\b|kaldir/.test(fieldText(t))) return cartClick('cart_remove', t, 'markup')
-    // A bare icon in a table cell (<td><i class="fa fa-close">) is a control only if it says remove.
-    const icon = t.closest?.('i,svg')
+    // A bare icon (<i class="fa fa-close">), or the table cell holding only it, is a control only if it says remove.
+    const icon = t.closest?.('i,svg,td')
     const c = t.closest?.(CLICKABLE) || (icon && iconRemove(icon) && icon)
     if (!c) return
     const text = label(c)
