@@ -225,11 +225,11 @@ test('a nice-select "Sort by Price" choice and a bare close icon in a cart line 
     <div class="shop__sidebar__tags"><div class="dropdown"><ul><li id="tag">Low To High</li></ul></div></div>
     <table><tbody><tr><td class="product__cart__item"><h6>T-shirt Contrast Pocket</h6><h5>$98.49</h5></td><td class="quantity__item"><div class="pro-qty-2"><input type="text" value="1"></div></td>
     <td class="cart__price">$ 30.00</td><td class="cart__close"><i class="fa fa-close" id="close"></i></td></tr>
-    <tr><td><h6>Basic Flowing Scarf</h6></td><td><div class="pro-qty-2"><input type="text" value="1"></div></td><td>$ 47.00</td><td class="cart__close" id="cell"><i class="fa fa-close"></i></td></tr></tbody></table>
+    <tr>${' '.repeat(400)}<td><h6>Basic Flowing Scarf</h6></td><td><div class="pro-qty-2"><input type="text" value="1"></div></td><td>$ 47.00</td><td class="cart__close" id="cell"><i class="fa fa-close"></i></td></tr></tbody></table>
     <div class="modal"><i class="fa fa-close" id="modal-close"></i></div>`, 'https://shop.example/shopping-cart.html')
   const sent = []
   watchSignals({ cfg: {}, signal: (type, props, src, el) => sent.push([type, src, el.id]), product: () => ({}), cart: () => ({}), page: () => ({ type: 'cart' }), reviews: {} })
-  // The icon, or beside it in its cell (Male Fashion draws a 40 px circle in a wider cell).
+  // The icon, or beside it in its cell (Male Fashion draws a 40 px circle in a wider cell, in a row indented in the markup).
   for (const id of ['low', 'range', 'tag', 'close', 'modal-close']) document.getElementById(id).click()
   document.getElementById('cell').click()
   await new Promise((r) => setTimeout(r, 20))

@@ -132,7 +132,9 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
   // A cart line: a block up the tree with a quantity field or a price.
   const cartLine = (c) => {
     for (let x = c.parentElement, i = 0; x && x != document.body && i < 5; x = x.parentElement, i++) {
-      if (x.querySelector(QTY) || MONEY.test(x.textContent.length < 400 ? x.textContent : '')) return x
+      // Its words, not the markup's indentation (a Male Fashion cart row is 40 characters in 811).
+      const text = x.textContent.replace(/\s+/g, ' ')
+      if (x.querySelector(QTY) || MONEY.test(text.length < 400 ? text : '')) return x
     }
   }
   // ... on the cart page or in a mini cart.
