@@ -235,3 +235,11 @@ test('a nice-select "Sort by Price" choice and a bare close icon in a cart line 
   await new Promise((r) => setTimeout(r, 20))
   assert.deepEqual(sent, [['price_sort', 'text', 'low'], ['cart_remove', 'text', 'close'], ['cart_remove', 'text', 'cell']])
 })
+
+test("a product page's price: not the header's mini cart, and the title block's own amount beside a struck one (Male Fashion)", () => {
+  page(`<div class="offcanvas-menu-wrapper"><div class="price">$0.00</div></div><header class="header"><div class="header__nav__option"><a href="#">0</a><div class="price">$0.00</div></div></header>
+    <div class="product__details__text"><h4>Hooded thermal anorak</h4><h3>$270.00 <span>70.00</span></h3>
+    <div class="product__details__cart__option"><div class="quantity"><div class="pro-qty"><input type="text" value="1"></div></div><a href="#" class="primary-btn">add to cart</a></div></div>
+    <div class="product__item"><h6>Piqué Biker Jacket</h6><a href="#" class="add-cart">+ Add To Cart</a><h5>$67.24</h5></div>`, 'https://shop.example/shop-details.html')
+  assert.equal(productFromMarkup().price, 270)
+})
