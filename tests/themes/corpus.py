@@ -206,7 +206,6 @@ THEMES: dict[str, Theme] = {
             "'Reviews (3)' tabs and 'Add to Cart' posted in place, shopping cart with quantity and remove "
             "buttons and 'Use Coupon Code' / 'Estimate Shipping & Taxes' accordions, one-page checkout "
             "(guest or register, payment and shipping address, shipping and payment methods, confirm)",
-            held_out=True,
         ),
         Theme(
             "male-fashion",
@@ -230,9 +229,10 @@ THEMES: dict[str, Theme] = {
 }
 
 #: Chosen before any snippet work against them and written down in README.md; run only for acceptance
-#: (benchmarks/themes.py --held-out). Shuup replaced kit-mdb on 2026-12-04, once kit-mdb had been seen;
-#: OpenCart joined it on 2026-12-04 (session 10), a PHP platform's own storefront.
-HELD_OUT = ("shuup", "opencart")
+#: (benchmarks/themes.py --held-out). Shuup replaced kit-mdb on 2026-12-04, once kit-mdb had been seen.
+#: OpenCart was held out for one acceptance run (2026-12-04, session 10); the snippet was then changed
+#: for a gap it showed (a product named without a price), so it is a development theme from then on.
+HELD_OUT = ("shuup",)
 
 #: What the tests and the default benchmark run: not held out, and installed from a registry (an external
 #: development theme such as male-fashion runs only when its address is given).

@@ -495,7 +495,7 @@ SHUUP = [
             frozenset({"checkout_step_enter", "form_error", "checkout_step_leave"}), shuup_friction),
 ]
 
-# ---------------------------------------------------------------- OpenCart 4.1.0.3 (held out, external)
+# ---------------------------------------------------------------- OpenCart 4.1.0.3 (external; held out until 2026-12-04)
 #: OpenCart's sample catalogue: the iPhone (3 reviews, $123.20) and the MacBook (2 reviews, $602.00), both in Desktops
 OPENCART_IPHONE, OPENCART_MACBOOK, OPENCART_DESKTOPS = "40", "43", "20"
 

@@ -4,7 +4,7 @@ import { guessType } from '../src/page.js'
 import { meaning, readPush } from '../src/watch/datalayer.js'
 import { findInfos } from '../src/watch/infos.js'
 import { cartAction, GENERIC } from '../src/watch/network.js'
-import { cartFromMarkup, linePrice, lineOf, productFromMarkup, stepFromPath, typeFromText } from '../src/watch/page.js'
+import { cartFromMarkup, linePrice, lineOf, productFromMarkup, productOnPage, stepFromPath, typeFromText } from '../src/watch/page.js'
 import { watchSignals } from '../src/watch/signals.js'
 import { sniff } from '../src/watch/platform.js'
 import { findReviews } from '../src/watch/reviews.js'
@@ -195,4 +195,51 @@ test('a sort link beside "Sort by", a code field beside Apply, a quantity lowere
 test('a product page without price markup: the amount beside its title, not the struck one', () => {
   page('<section><div><h1>Shop item template</h1><div class="fs-5"><span class="text-decoration-line-through">$45.00</span><span>$40.00</span></div><button>Add to cart</button></div></section>')
   assert.equal(productFromMarkup().price, 40)
+})
+
+test('a product an adapter names without a price gets the price the page shows (OpenCart)', () => {
+  page('<body class="product-product-40"><div id="product-info"><h1>iPhone</h1><ul class="list-unstyled"><li><span class="price-new">$123.20</span></li><li>Ex Tax: $101.00</li></ul>' +
+    '<form id="form-product"><input type="hidden" name="product_id" value="40"><button type="submit" id="button-cart">Add to Cart</button></form></div></body>', 'https://shop.example/index.php?route=product/product&product_id=40')
+  const named = ADAPTERS.opencart.page().product
+  assert.deepEqual(named, { id: '40' })
+  assert.deepEqual(productOnPage(named), { id: '40', price: 123.2 })
+  // What the more explicit source said is kept: its id and its price over the markup's.
+  assert.deepEqual(productOnPage({ id: '7', price: 99 }), { id: '7', price: 99 })
+  assert.deepEqual(productOnPage({ id: '7' }), { id: '7', price: 123.2 })
+})
+
+test('a product page titled by an h4: its one add control beside a quantity field, related products below (Male Fashion)', () => {
+  const related = '<h3>Related Product</h3>' + '<div class="product__item"><h6>Piqué Biker Jacket</h6><a href="#" class="add-cart">+ Add To Cart</a><h5>$67.24</h5></div>'.repeat(4)
+  page(`<div class="product__details__text"><h4>Hooded thermal anorak</h4><h3>$270.00 <span>70.00</span></h3><div class="product__details__cart__option"><div class="quantity"><div class="pro-qty"><input type="text" value="1"></div></div><a href="#" class="primary-btn">add to cart</a></div></div>${related}`, 'https://shop.example/shop-details.html')
+  assert.equal(typeFromText(), 'product')
+  // A listing whose cards each have a quantity field stays a listing; one without any too.
+  page('<h2>Shirts</h2>' + '<div class="card"><input type="number" name="quantity" value="1"><button>Add to cart</button></div>'.repeat(3))
+  assert.equal(typeFromText(), 'listing')
+  page(related)
+  assert.equal(typeFromText(), 'listing')
+})
+
+test('a nice-select "Sort by Price" choice and a bare close icon in a cart line (Male Fashion)', async () => {
+  page(`<div class="shop__product__option__right"><p>Sort by Price:</p><select style="display:none"><option value="">Low To High</option><option value="">$0 - $55</option></select>
+    <div class="nice-select" tabindex="0"><span class="current">Low To High</span><ul class="list"><li data-value="" class="option selected" id="low">Low To High</li><li data-value="" class="option" id="range">$0 - $55</li></ul></div></div>
+    <div class="shop__sidebar__tags"><div class="dropdown"><ul><li id="tag">Low To High</li></ul></div></div>
+    <table><tbody><tr><td class="product__cart__item"><h6>T-shirt Contrast Pocket</h6><h5>$98.49</h5></td><td class="quantity__item"><div class="pro-qty-2"><input type="text" value="1"></div></td>
+    <td class="cart__price">$ 30.00</td><td class="cart__close"><i class="fa fa-close" id="close"></i></td></tr>
+    <tr>${' '.repeat(400)}<td><h6>Basic Flowing Scarf</h6></td><td><div class="pro-qty-2"><input type="text" value="1"></div></td><td>$ 47.00</td><td class="cart__close" id="cell"><i class="fa fa-close"></i></td></tr></tbody></table>
+    <div class="modal"><i class="fa fa-close" id="modal-close"></i></div>`, 'https://shop.example/shopping-cart.html')
+  const sent = []
+  watchSignals({ cfg: {}, signal: (type, props, src, el) => sent.push([type, src, el.id]), product: () => ({}), cart: () => ({}), page: () => ({ type: 'cart' }), reviews: {} })
+  // The icon, or beside it in its cell (Male Fashion draws a 40 px circle in a wider cell, in a row indented in the markup).
+  for (const id of ['low', 'range', 'tag', 'close', 'modal-close']) document.getElementById(id).click()
+  document.getElementById('cell').click()
+  await new Promise((r) => setTimeout(r, 20))
+  assert.deepEqual(sent, [['price_sort', 'text', 'low'], ['cart_remove', 'text', 'close'], ['cart_remove', 'text', 'cell']])
+})
+
+test("a product page's price: not the header's mini cart, and the title block's own amount beside a struck one (Male Fashion)", () => {
+  page(`<div class="offcanvas-menu-wrapper"><div class="price">$0.00</div></div><header class="header"><div class="header__nav__option"><a href="#">0</a><div class="price">$0.00</div></div></header>
+    <div class="product__details__text"><h4>Hooded thermal anorak</h4><h3>$270.00 <span>70.00</span></h3>
+    <div class="product__details__cart__option"><div class="quantity"><div class="pro-qty"><input type="text" value="1"></div></div><a href="#" class="primary-btn">add to cart</a></div></div>
+    <div class="product__item"><h6>Piqué Biker Jacket</h6><a href="#" class="add-cart">+ Add To Cart</a><h5>$67.24</h5></div>`, 'https://shop.example/shop-details.html')
+  assert.equal(productFromMarkup().price, 270)
 })

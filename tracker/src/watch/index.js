@@ -8,7 +8,7 @@ import { guessType } from '../page.js'
 import { watchDataLayer } from './datalayer.js'
 import { GENERIC, watchNetwork } from './network.js'
 import { watchInfos } from './infos.js'
-import { cartFromMarkup, productFromMarkup, stepFromPath, typeFromText } from './page.js'
+import { cartFromMarkup, defined, productOnPage, stepFromPath, typeFromText } from './page.js'
 import { sniff } from './platform.js'
 import { watchReviews } from './reviews.js'
 import { fromSchema } from './schema.js'
@@ -16,7 +16,6 @@ import { createSignal } from './signal.js'
 import { SELECTORS, watchSignals } from './signals.js'
 
 const ready = () => new Promise((r) => (document.readyState == 'loading' ? document.addEventListener('DOMContentLoaded', r) : r()))
-const defined = (o) => Object.fromEntries(Object.entries(o || {}).filter(([, v]) => v != null && v !== '' && !(typeof v == 'number' && isNaN(v))))
 
 export async function watch(ctx) {
   const { cfg, log } = ctx
@@ -47,7 +46,7 @@ export async function watch(ctx) {
   // What the page shows when nothing more explicit said it.
   const type = () => ctx.info().type || document.documentElement.dataset.cartcoachPage || found.type || guessType(location.pathname)
   if (type() == 'checkout' && !found.step) found.step = stepFromPath(location.pathname)
-  if (!found.product?.id && type() == 'product') found.product = { ...productFromMarkup(), ...defined(found.product) }
+  if (type() == 'product') found.product = productOnPage(found.product)
   const refreshCart = () => {
     if (adapter.cart) adapter.cart().then((c) => (found.cart = c)).catch(log)
     else if (type() == 'cart' && !ctx.info().cart) found.cart = { ...found.cart, ...defined(cartFromMarkup()) }

@@ -12,10 +12,17 @@ const CARD_FIELD = /card ?(number|no)|cvv|cvc|expir|kart (numarasi|no)|son kulla
 const THANKS = /thank you|order (received|confirmed|complete)|siparisiniz (alindi|olusturuldu)|tesekkur/
 const TO_CHECKOUT = /proceed to checkout|checkout|odemeye gec|alisverisi tamamla|sepeti onayla/
 
+// The block `n` levels above `el`, never the whole page.
+const up = (el, n) => (!el || el == document.body ? undefined : n ? up(el.parentElement, n - 1) : el)
+// A product page's one add control that shares a small block with a quantity field, if there is exactly one.
+const addBesideQty = () => {
+  const adds = [...document.querySelectorAll(CONTROLS)].filter((el) => !el.closest(CHROME) && ADD.test(label(el)) && [1, 2, 3].some((i) => up(el, i)?.querySelector(QTY)))
+  return adds.length == 1 ? adds[0] : undefined
+}
 const texts = (sel) => [...document.querySelectorAll(sel)].map(label).filter(Boolean)
 
 // Headings in the page's own content, not a sidebar's mini cart or a menu.
-const CHROME = 'aside,nav,header,footer,[class*=sidebar],[class*=mini],[class*=dropdown],[class*=widget],[class*=modal]'
+const CHROME = 'aside,nav,header,footer,[class*=sidebar],[class*=offcanvas],[class*=mini],[class*=dropdown],[class*=widget],[class*=modal]'
 
 const CONTROLS = 'a,button,input[type=submit]'
 const QTY = 'input[name*=qty],input[name*=quantity],input[type=number],.pro-qty,.quantity'
@@ -43,8 +50,24 @@ export function typeFromText() {
   for (let i = 0; box && box != document.body && i < 4; box = box.parentElement, i++) {
     if ([...box.querySelectorAll('a,button,input[type=submit]')].some((el) => ADD.test(label(el)))) return 'product'
   }
+  // Or, titled by something else than an h1, its one add control shares a small block with a
+  // quantity field (related products' add links below have none; a listing's cards have several).
+  if (addBesideQty()) return 'product'
   if (heads.some((t) => CART_HEAD.test(t)) || [...document.querySelectorAll(CONTROLS)].some(toCheckoutByLines)) return 'cart'
   if (controls.filter((t) => ADD.test(t)).length > 2) return 'listing'
+}
+
+/** A detector's fields that say something: no empty, missing or NaN values (so they never hide another's). */
+export const defined = (o) => Object.fromEntries(Object.entries(o || {}).filter(([, v]) => v != null && v !== '' && !(typeof v == 'number' && isNaN(v))))
+
+/**
+ * The product a product page shows: what a more explicit source named, with what the
+ * markup shows for what it left out. A platform adapter may name the product but not its
+ * price (OpenCart's does), and an add to cart without a price adds nothing to the cart's value.
+ */
+export function productOnPage(named) {
+  const p = defined(named)
+  return p.id && p.price != null ? p : { ...defined(productFromMarkup()), ...p }
 }
 
 /** The product on a product page, from the fields and attributes themes use. */
@@ -54,7 +77,8 @@ export function productFromMarkup() {
   // Or the add form's action names it (/basket/add/42/, /cart/add/42).
   const action = q('form[action*="/add/"],form[action*="/ekle/"]')?.getAttribute('action')
   const id = (field && (field.dataset.productId || field.dataset.product_id || field.value)) || /\/(?:add|ekle)\/([\w-]{1,64})\/?$/.exec(action || '')?.[1]
-  const price = q('[itemprop=price],[class*=product] [class*=price],[class*=price]')
+  // Not the header's mini cart ("$0.00") or a menu's.
+  const price = [...document.querySelectorAll('[itemprop=price],[class*=product] [class*=price],[class*=price]')].find((el) => !el.closest(CHROME))
   return { id: id || undefined, price: price ? parseMoney(price.getAttribute('content') || price.textContent) : nearTitle() }
 }
 
@@ -82,13 +106,18 @@ export function lineOf(el) {
 // A price struck through (the old one beside a sale price) is not what the product costs.
 const STRUCK = 's,del,strike,[class*=line-through],[class*=old],[class*=regular]'
 
-/** The first amount in the block of the page's only h1 (up to 4 levels), struck prices skipped. */
+// What an element says itself, without its children's words ("$270.00" of "$270.00 <span>70.00</span>").
+const own = (x) => [...x.childNodes].filter((n) => n.nodeType == 3).map((n) => n.textContent).join('').replace(/\s+/g, ' ').trim()
+
+/** The first amount in the block of the page's only h1 (else of its one add control beside a quantity field), up to 4 levels, struck prices skipped. */
 function nearTitle() {
   const h1 = document.querySelectorAll('h1')
-  for (let box = h1.length == 1 && h1[0].parentElement, i = 0; box && box != document.body && i < 4; box = box.parentElement, i++) {
-    for (const x of box.querySelectorAll('span,p,div,strong,b,ins,bdi')) {
-      const t = x.textContent
-      if (t.length < 20 && MONEY.test(t) && /\d/.test(t) && !x.closest(STRUCK) && !x.querySelector(STRUCK)) return parseMoney(t)
+  for (let box = (h1.length == 1 ? h1[0] : addBesideQty())?.parentElement, i = 0; box && box != document.body && i < 4; box = box.parentElement, i++) {
+    for (const x of box.querySelectorAll('span,p,div,strong,b,ins,bdi,h2,h3,h4,h5')) {
+      const said = own(x)
+      const mine = MONEY.test(said) && /\d/.test(said)
+      const t = mine ? said : x.textContent
+      if (t.length < 20 && MONEY.test(t) && /\d/.test(t) && !x.closest(STRUCK) && (mine || !x.querySelector(STRUCK))) return parseMoney(t)
     }
   }
 }

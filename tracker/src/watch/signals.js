@@ -105,7 +105,9 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
     }
     // A cart line's "remove" checkbox (Django formsets: items-0-DELETE), ticked.
     if (t.type == 'checkbox' && t.checked && /delete|remove|\bsil\b|kaldir/.test(fieldText(t))) return cartClick('cart_remove', t, 'markup')
-    const c = t.closest?.(CLICKABLE)
+    // A bare icon (<i class="fa fa-close">), or the table cell holding only it, is a control only if it says remove.
+    const icon = t.closest?.('i,svg,td')
+    const c = t.closest?.(CLICKABLE) || (icon && iconRemove(icon) && icon)
     if (!c) return
     const text = label(c)
     const href = t.closest('a')?.href || ''
@@ -114,16 +116,25 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
     if (ADD.test(text)) return cartClick('cart_add', c, 'text')
     if (REMOVE.test(text) || ((REMOVE_SHORT.test(text) || iconRemove(c)) && inCartLine(c))) return cartClick('cart_remove', c, 'text')
     if (SORT_LINK.test(href) || SORT_PRICE.test(text) || (PRICE.test(text) && SORT_LABEL.test(label(c.parentElement)))) return signal('price_sort', {}, SORT_LINK.test(href) ? 'markup' : 'text', c)
+    if (c.tagName == 'LI' && sortByPrice(c, text)) return signal('price_sort', {}, 'text', c)
     if (FILTER_LINK.test(href)) return signal('price_filter', {}, 'markup', c)
     if (PRICE_RANGE.test(text) && priceBox(c)) return signal('price_filter', {}, 'text', c)
   })
 
+  // A direction ("Low To High") chosen in a dropdown drawn over a hidden <select> (nice-select,
+  // bootstrap-select) beside a "Sort by price" label; an amount ("$0 - $55") is not a sort.
+  const sortByPrice = (li, text) => {
+    const box = li.parentElement?.closest('[class*=select],[class*=dropdown]')
+    return !/\d/.test(text) && !!box && [...(box.parentElement?.children || [])].some((x) => x != box && x.tagName != 'SELECT' && SORT_LABEL.test(label(x)) && PRICE.test(label(x)))
+  }
   // An icon-only control (×, a trash can) whose classes say remove.
   const iconRemove = (c) => !label(c) && [c, ...c.querySelectorAll('i,svg,span')].some((x) => REMOVE_ICON.test(String(x.className?.baseVal ?? x.className)))
   // A cart line: a block up the tree with a quantity field or a price.
   const cartLine = (c) => {
-    for (let x = c.parentElement, i = 0; x && i < 5; x = x.parentElement, i++) {
-      if (x.querySelector(QTY) || MONEY.test(x.textContent.length < 400 ? x.textContent : '')) return x
+    for (let x = c.parentElement, i = 0; x && x != document.body && i < 5; x = x.parentElement, i++) {
+      // Its words, not the markup's indentation (a Male Fashion cart row is 40 characters in 811).
+      const text = x.textContent.replace(/\s+/g, ' ')
+      if (x.querySelector(QTY) || MONEY.test(text.length < 400 ? text : '')) return x
     }
   }
   // ... on the cart page or in a mini cart.
