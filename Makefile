@@ -50,7 +50,7 @@ test: install system-deps
 	status=0; \
 	  $(BIN)/python -m tests.themes.install >$(VENV)/themes-install.log 2>&1 & themes=$$!; \
 	  $(MAKE) --no-print-directory tracker-test || status=$$?; \
-	  $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup tests/unit tests/integration || status=$$?; \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup --durations=12 tests/unit tests/integration || status=$$?; \
 	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser --ignore=tests/browser/test_themes.py || status=$$?; \
 	  wait $$themes || { status=$$?; cat $(VENV)/themes-install.log; }; \
 	  $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_themes.py || status=$$?; \

@@ -1,12 +1,12 @@
 """The tag on real storefront themes nobody changed (issue 15's "done when"), per development theme.
 
-Each theme of ``tests/themes/corpus.py`` (installed from the registries by pinned
-version, served unchanged but for the tag) gets its five scripted shoppers
+Each development theme of ``tests/themes/corpus.py`` that meets the bar (installed from the
+registries by pinned version, served unchanged but for the tag) gets its five scripted shoppers
 (``tests/themes/shoppers.py``) against the real API; the test asserts what the issue
 asks of every theme: at least 80 % of the expected signals fire, no exit intent the
 shopper did not make, the intended top reason for at least four of the five shoppers,
-and an overlay shown at every trigger. The held-out theme is not here: it is run only
-for acceptance (``benchmarks/themes.py --held-out``).
+and an overlay shown at every trigger. The themes below the bar, the external ones and the
+held-out one are measured by ``benchmarks/themes.py`` (``--held-out`` for acceptance).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def site() -> Iterator[Site]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     install.install_all()
-    with corpus_site([THEMES[name] for name in DEVELOPMENT]) as running:
+    with corpus_site([THEMES[name] for name in IN_CI]) as running:
         yield running
 
 
@@ -43,9 +43,10 @@ def describe(results: list[ShopperResult]) -> str:
     )
 
 
-#: Development themes that do not meet the whole bar (issue 15 stays open for them), with why and
-#: the figures of the last run of benchmarks/themes.py. Their missing reasons and overlays are the
-#: theme's content, so here they are held to what their pages do offer: the signals and no false exit.
+#: Development themes that do not meet the whole bar (issue 15 stays open for them), with why and the
+#: figures of the last run of benchmarks/themes.py. Their missing reasons and overlays are the theme's
+#: content; they are measured by the benchmark (its table is in docs/tracker.md), not here: their
+#: fifteen shoppers would take CI's last 100 seconds under its 20 minutes.
 BELOW_THE_BAR = {
     "kit-startbootstrap": (
         "no reviews, and its one delivery line is on a cart page too short to scroll away from (a look present "
@@ -63,28 +64,20 @@ BELOW_THE_BAR = {
         "2/5 intended reasons, 1/5 overlays"
     ),
 }
+IN_CI = [name for name in DEVELOPMENT if name not in BELOW_THE_BAR]
 
 
-def _check(results: list[ShopperResult], *, whole_bar: bool) -> None:
+@pytest.mark.parametrize("name", IN_CI)
+def test_theme_meets_the_bar(site: Site, name: str) -> None:
+    results = run_shoppers(site, THEMES[name], SHOPPERS[name], workers=3)
     report = describe(results)
     assert not [r for r in results if r.error], report
     expected = sum(len(r.expected) for r in results)
     fired = sum(len(r.fired) for r in results)
     assert fired >= 0.8 * expected, f"{fired}/{expected} expected signals fired\n{report}"
     assert sum(r.false_exits for r in results) == 0, f"false exit intents\n{report}"
-    if whole_bar:
-        assert sum(r.reason_ok for r in results) >= 4, f"intended top reasons\n{report}"
-        assert all(r.overlay_shown for r in results), f"overlays at the trigger\n{report}"
-
-
-@pytest.mark.parametrize("name", [name for name in DEVELOPMENT if name not in BELOW_THE_BAR])
-def test_theme_meets_the_bar(site: Site, name: str) -> None:
-    _check(run_shoppers(site, THEMES[name], SHOPPERS[name], workers=3), whole_bar=True)
-
-
-@pytest.mark.parametrize("name", sorted(BELOW_THE_BAR))
-def test_theme_below_the_bar_still_fires_its_signals_and_no_false_exit(site: Site, name: str) -> None:
-    _check(run_shoppers(site, THEMES[name], SHOPPERS[name], workers=3), whole_bar=False)
+    assert sum(r.reason_ok for r in results) >= 4, f"intended top reasons\n{report}"
+    assert all(r.overlay_shown for r in results), f"overlays at the trigger\n{report}"
 
 
 def test_installation_view_shows_what_a_theme_shopper_produced(site: Site) -> None:
