@@ -63,6 +63,10 @@ SHUUP = Source("shuup", "3.1.0", "PyPI", "OSL-3.0")
 OPENCART = Source("opencart/opencart", "4.1.0.3", "GitHub", "GPL-3.0-or-later")
 #: Colorlib's "Male Fashion" template as a third party uploaded it (Colorlib publishes it only as a download)
 MALE_FASHION = Source("Alikanan-a/male-fashion-E-commeres-template", "971ac58", "GitHub", "CC-BY-3.0")
+#: WordPress's release build as mirrored on GitHub (tag 6.8.2, commit 316a8fe), with its default theme Twenty Twenty-Five 1.3
+WORDPRESS = Source("johnpbloch/wordpress-core", "6.8.2", "GitHub", "GPL-2.0-or-later")
+#: WooCommerce's release build (vendor/ and built assets included) as mirrored on GitHub (commit b14459d)
+WOOCOMMERCE = Source("WP-a2z/woocommerce", "10.0.2", "GitHub", "GPL-3.0-or-later")
 
 OSCAR_PAGES = {
     "home": "/",
@@ -96,6 +100,16 @@ OPENCART_PAGES = {
     "product": "/index.php?route=product/product&language=en-gb&product_id={product}",
     "cart": "/index.php?route=checkout/cart&language=en-gb",
     "checkout": "/index.php?route=checkout/checkout&language=en-gb",
+}
+
+#: WordPress's default addresses with plain permalinks (as after an install); the cart and checkout are the
+#: pages WooCommerce creates on activation, ids 6 and 7 on a new WordPress (the store's own links use them)
+WOOCOMMERCE_PAGES = {
+    "home": "/",
+    "listing": "/?post_type=product",
+    "product": "/?product={product}",
+    "cart": "/?page_id=6",
+    "checkout": "/?page_id=7",
 }
 
 THEMES: dict[str, Theme] = {
@@ -225,6 +239,20 @@ THEMES: dict[str, Theme] = {
             "tabs; cart with close icons, a 'Coupon code' placeholder input, 'Proceed to checkout'; checkout form "
             "with no required field and 'PLACE ORDER'; 'Free shipping, 30-day return or refund guarantee.' in the header",
         ),
+        Theme(
+            "woocommerce",
+            "WooCommerce 10.0.2 on WordPress 6.8.2, default theme Twenty Twenty-Five (sample products)",
+            "external",
+            (WORDPRESS, WOOCOMMERCE),
+            WOOCOMMERCE_PAGES,
+            notes="shop page with an ordering <select> ('Sort by price: low to high'), 'Add to cart' buttons; product "
+            "page with stars and '(3 customer reviews)', a sale price, quantity and 'Add to cart' (the form is posted, "
+            "the page comes back with 'View cart'), Description / Additional information / 'Reviews (3)' tabs; cart "
+            "and checkout drawn by WooCommerce's blocks: lines with quantity steppers and 'Remove item', an 'Add "
+            "coupons' panel, a 'Flat rate $5.00' totals line, 'Proceed to Checkout'; one-page checkout (contact, "
+            "shipping address with required fields, Shipping options, Cash on delivery, 'Place Order', 'Return to Cart')",
+            held_out=True,
+        ),
     )
 }
 
@@ -232,7 +260,8 @@ THEMES: dict[str, Theme] = {
 #: (benchmarks/themes.py --held-out). Shuup replaced kit-mdb on 2026-12-04, once kit-mdb had been seen.
 #: OpenCart was held out for one acceptance run (2026-12-04, session 10); the snippet was then changed
 #: for a gap it showed (a product named without a price), so it is a development theme from then on.
-HELD_OUT = ("shuup",)
+#: WooCommerce on Twenty Twenty-Five joined on 2026-12-04 (session 11), chosen and scripted before any run against it.
+HELD_OUT = ("shuup", "woocommerce")
 
 #: What the tests and the default benchmark run: not held out, and installed from a registry (an external
 #: development theme such as male-fashion runs only when its address is given).

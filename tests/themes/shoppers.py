@@ -690,6 +690,113 @@ MALE_FASHION = [
             mf_friction, note="the checkout form has no required field: no form errors to make"),
 ]
 
+# ---------------------------------------------------------------- WooCommerce 10.0.2 on Twenty Twenty-Five (external; held out)
+#: WooCommerce's own sample products: the Beanie (on sale, $18, 3 reviews) and the Sunglasses ($90, 2 reviews)
+WOO_BEANIE, WOO_SUNGLASSES = "beanie", "sunglasses"
+WOO_CART_LINE = ".wc-block-cart-items__row"
+
+
+def _woo_add(v: Visit) -> None:
+    """'Add to cart' on a product page: the form is posted and the product page comes back with a notice."""
+    v.follow("form.cart button.single_add_to_cart_button")
+
+
+def _woo_cart(v: Visit, via: str = "header a.wp-block-navigation-item__content:has-text('Cart')") -> None:
+    """To the cart (the header's 'Cart' link, or the notice's 'View cart'); its block draws the lines in the page."""
+    v.follow(via)
+    v.page.locator(WOO_CART_LINE).first.wait_for()
+    v.pause(600)
+
+
+def woo_price(v: Visit) -> None:
+    v.open("listing")
+    with v.page.expect_navigation(wait_until="load"):  # WooCommerce's script sends the ordering form on change
+        v.page.select_option("select.orderby", label="Sort by price: low to high")
+    v.pause(800)
+    v.open("product", product=WOO_SUNGLASSES)
+    _woo_add(v)
+    v.open("product", product=WOO_BEANIE)
+    _woo_add(v)
+    _woo_cart(v, via=".woocommerce-notices-wrapper a.wc-forward")  # 'View cart'
+    v.click(".wc-block-components-totals-coupon .wc-block-components-panel__button")  # 'Add coupons'
+    v.click(".wc-block-components-totals-coupon input")  # 'Enter code'
+    v.pause(1500)
+    lines = v.page.locator(WOO_CART_LINE).count()
+    v.click("button.wc-block-cart-item__remove-link >> nth=0")  # 'Remove item': the dearer Sunglasses, added first
+    v.page.wait_for_function("([s, n]) => document.querySelectorAll(s).length < n", arg=[WOO_CART_LINE, lines])
+    v.pause(800)
+    v.leave_through_top()
+
+
+def woo_trust(v: Visit) -> None:
+    v.open("product", product=WOO_BEANIE)
+    for _ in range(2):  # the 'Reviews (3)' tab, read, left for the description, read again
+        v.click("#tab-title-reviews a")
+        v.pause(2500)
+        v.click("#tab-title-description a")
+        v.pause(1200)
+    v.click("a.woocommerce-review-link")  # '(3 customer reviews)' beside the stars opens the same tab
+    v.pause(2000)
+    _woo_add(v)
+    v.pause(800)
+    v.leave_through_top()
+
+
+def woo_speed(v: Visit) -> None:
+    v.open("product", product=WOO_BEANIE)
+    _woo_add(v)
+    _woo_cart(v, via=".woocommerce-notices-wrapper a.wc-forward")
+    shipping = ".wc-block-components-totals-shipping"  # the totals' 'Flat rate $5.00' line
+    for _ in range(3):  # the shipping line, looked at again and again
+        v.scroll_to("footer", 1000)
+        v.scroll_to(shipping, 1500)
+    v.leave_through_top()
+
+
+def woo_indecision(v: Visit) -> None:
+    v.open("product", product=WOO_BEANIE)
+    _woo_add(v)
+    for _ in range(2):
+        _woo_cart(v)
+        v.pause(2500)
+        v.follow(f"{WOO_CART_LINE} a.wc-block-components-product-name")  # the line's product name
+        v.pause(900)
+    _woo_cart(v)
+    v.pause(4000)
+    v.leave_through_top()
+
+
+def woo_friction(v: Visit) -> None:
+    v.open("product", product=WOO_BEANIE)
+    _woo_add(v)
+    _woo_cart(v, via=".woocommerce-notices-wrapper a.wc-forward")
+    v.follow("a.wc-block-cart__submit-button")  # 'Proceed to Checkout'
+    place_order = "button.wc-block-components-checkout-place-order-button"
+    v.page.locator(place_order).wait_for()  # the checkout block draws its form in the page
+    v.pause(200)
+    v.click(place_order)  # 'Place Order' with the contact and address fields empty
+    v.page.locator(".wc-block-components-validation-error").first.wait_for()  # the block marks the fields in place
+    v.pause(1500)
+    v.follow("a.wc-block-components-checkout-return-to-cart-button")  # 'Return to Cart'
+    v.page.locator(WOO_CART_LINE).first.wait_for()
+    v.pause(1500)
+    v.leave_through_top()
+
+
+WOOCOMMERCE = [
+    Shopper("price", "price", frozenset({"price_sort", "cart_add", "coupon_focus", "cart_remove"}), woo_price,
+            note="no price filter in the default shop page, only the ordering <select>"),
+    Shopper("trust", "trust", frozenset({"review_view", "cart_add"}), woo_trust,
+            note="no returns or warranty page in a new store"),
+    Shopper("shipping_speed", "shipping_speed", frozenset({"cart_add", "cart_view"}), woo_speed,
+            note="delivery shows only as the cart totals' 'Flat rate $5.00' line (and the checkout's "
+            "Shipping options), with no delivery time"),
+    Shopper("indecision", "indecision", frozenset({"cart_add", "cart_view", "cart_dwell", "cart_to_product"}),
+            woo_indecision),
+    Shopper("checkout_friction", "checkout_friction",
+            frozenset({"checkout_step_enter", "form_error", "checkout_step_leave"}), woo_friction),
+]
+
 SHOPPERS: dict[str, list[Shopper]] = {
     "oscar": OSCAR,
     "oscar-tr": OSCAR,
@@ -701,4 +808,5 @@ SHOPPERS: dict[str, list[Shopper]] = {
     "shuup": SHUUP,
     "opencart": OPENCART,
     "male-fashion": MALE_FASHION,
+    "woocommerce": WOOCOMMERCE,
 }
