@@ -60,14 +60,16 @@ import json
 import math
 import random
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from nudges.incentives import REASON_OF, Context, candidate_offers
 from nudges.learning.coupon_waiting import CouponWaiting, FirstChoices, Verdict
 from scorer.events import REASONS
-from scorer.profile import AbandonmentProfile
+
+if TYPE_CHECKING:  # only named in a signature: importing it loads River (about a second)
+    from scorer.profile import AbandonmentProfile
 
 #: Share of decisions that explore (spread evenly over the allowed incentives) at first ...
 DEFAULT_EPSILON = 0.05
