@@ -10,6 +10,7 @@ one shopper's at most, and a checkpoint that carried the map moves it into the l
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import uuid
@@ -114,21 +115,30 @@ async def test_ten_times_the_visitors_leave_the_checkpoint_the_same_size() -> No
         await large_ledger.close()
 
 
-async def test_a_bots_many_sessions_count_as_one_shoppers_twenty() -> None:
-    ledger = RedisLedger.from_url(services_up().redis_url)
-    store, learners = _store(f"bot-{uuid.uuid4().hex[:8]}"), Learners()
+async def test_a_bots_many_sessions_count_as_one_shoppers_twenty_even_closed_by_four_processes_at_once() -> None:
+    url = services_up().redis_url
+    ledger, *others = [RedisLedger.from_url(url) for _ in range(4)]  # four API instances
+    store, learners = _store(f"bot-{uuid.uuid4().hex[:8]}"), Learners(sync_s=float("inf"))
+    experiment = store.experiment.name
     try:
-        for i in range(MAX_LATER_PER_VISITOR + 10):
+        sessions = MAX_LATER_PER_VISITOR + 10
+        for i in range(sessions):
             await _visit(store, ledger, learners, "v-bot-00001", T0 + i * HOUR_MS, bought=False)
-        policy = await learners.current(store, ledger, T0 + 40 * HOUR_MS)
-        rewards = await ledger.learning_rewards(store.id, store.experiment.name, 0)
-        verdicts = [r.waiting for r in rewards]
-        assert len(rewards) == MAX_LATER_PER_VISITOR + 10
-        assert verdicts[0] is not None and not verdicts[0].later  # its first coupon choice
+        # All four close the bot's windows at once: each decision once, the visitor's record
+        # updated by one of them at a time.
+        until = T0 + (sessions + 1) * HOUR_MS
+        closed = await asyncio.gather(*(lg.close_learning(store.id, experiment, until, 0.4, 5_000.0)
+                                        for lg in (ledger, *others)))
+        assert sum(closed) == sessions
+        verdicts = [r.waiting for r in await ledger.learning_rewards(store.id, experiment, 0)]
+        assert len(verdicts) == sessions
+        assert sum(1 for v in verdicts if v is not None and not v.later) == 1  # its first coupon choice
         assert sum(1 for v in verdicts if v is not None and v.later) == MAX_LATER_PER_VISITOR
+        policy = await Learners().current(store, ledger, until)
         assert policy.waiting.coupon.later + policy.waiting.other.later == MAX_LATER_PER_VISITOR
     finally:
-        await ledger.close()
+        for lg in (ledger, *others):
+            await lg.close()
 
 
 async def test_a_checkpoint_carrying_the_visitor_map_loads_and_moves_the_map_into_the_ledger() -> None:
