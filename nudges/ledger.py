@@ -233,16 +233,18 @@ class ExperimentLedger(Protocol):
 
     async def save_checkpoint(self, store_id: str, experiment: str, blob: bytes) -> None: ...
 
-    async def remember_first_choices(self, store_id: str, experiment: str, choices: dict[str, FirstChoice]) -> None:
+    async def remember_first_choices(self, store_id: str, experiment: str, choices: dict[str, FirstChoice],
+                                     now_ms: int) -> None:
         """Keep visitors' first coupon choices (an old checkpoint's map) where closing judges
-        new decisions; a visitor already known keeps its own."""
+        new decisions, each until its horizon ends; a visitor already known keeps its own."""
 
     async def close(self) -> None: ...
 
 
 class _Backend(Protocol):
     async def set_nx(self, key: str, value: bytes, ttl_s: int) -> bool: ...
-    async def set_nx_many(self, items: list[tuple[str, bytes]], ttl_s: int) -> None: ...
+    async def set_nx_many(self, items: list[tuple[str, bytes, int]]) -> None:
+        """``set_nx`` of each (key, value, ttl_s)."""
     async def set(self, key: str, value: bytes, ttl_s: int) -> None: ...
     async def swap(self, key: str, change: Callable[[bytes | None], tuple[bytes | None, T]], ttl_s: int) -> T:
         """Replace the value by ``change(value)``'s first part (None: unchanged) atomically, no
@@ -453,10 +455,13 @@ class Ledger:
     async def save_checkpoint(self, store_id: str, experiment: str, blob: bytes) -> None:
         await self._db.set(_k(store_id, "ckpt", experiment), blob, ORDER_TTL_S)
 
-    async def remember_first_choices(self, store_id: str, experiment: str, choices: dict[str, FirstChoice]) -> None:
-        items = [(_k(store_id, "fc", experiment, v), _json.encode(f)) for v, f in choices.items()]
+    async def remember_first_choices(self, store_id: str, experiment: str, choices: dict[str, FirstChoice],
+                                     now_ms: int) -> None:
+        items = [(_k(store_id, "fc", experiment, v), _json.encode(f), (f.at_ms + HORIZON_MS - now_ms) // 1000)
+                 for v, f in choices.items()]
+        items = [item for item in items if item[2] > 0]  # past its horizon: nothing more to count
         for start in range(0, len(items), MIGRATE_CHUNK):
-            await self._db.set_nx_many(items[start: start + MIGRATE_CHUNK], HORIZON_MS // 1000)
+            await self._db.set_nx_many(items[start: start + MIGRATE_CHUNK])
 
     async def exposure(self, store_id: str, experiment: str, session_id: str) -> Exposure | None:
         data = await self._db.get(_k(store_id, "x", experiment, session_id))
@@ -526,8 +531,8 @@ class _MemoryBackend:
         await self.set(key, value, ttl_s)
         return True
 
-    async def set_nx_many(self, items: list[tuple[str, bytes]], ttl_s: int) -> None:
-        for key, value in items:
+    async def set_nx_many(self, items: list[tuple[str, bytes, int]]) -> None:
+        for key, value, ttl_s in items:
             await self.set_nx(key, value, ttl_s)
 
     async def set(self, key: str, value: bytes, ttl_s: int) -> None:
@@ -603,9 +608,9 @@ class _RedisBackend:
     async def set_nx(self, key: str, value: bytes, ttl_s: int) -> bool:
         return bool(await self._r.set(key, value, nx=True, ex=ttl_s))
 
-    async def set_nx_many(self, items: list[tuple[str, bytes]], ttl_s: int) -> None:
+    async def set_nx_many(self, items: list[tuple[str, bytes, int]]) -> None:
         async with self._r.pipeline(transaction=False) as pipe:
-            for key, value in items:
+            for key, value, ttl_s in items:
                 pipe.set(key, value, nx=True, ex=ttl_s)
             await pipe.execute()
 

@@ -383,8 +383,9 @@ class LearningPolicy:
         action = actions[chosen]
         self.own.setdefault(action.incentive, ValueModel(self.ridge)).learn(own_features(action, ctx, base), residual)
         if visit is not None:
-            verdict = self.first_choices.judge(visit.visitor, visit.at_ms, any(a.incentive == "coupon" for a in actions),
-                                               visit.coupon_probability, action.incentive == "coupon")
+            coupon_allowed = any(a.incentive == "coupon" for a in actions)
+            verdict = self.first_choices.judge(visit.visitor, visit.at_ms, coupon_allowed, visit.coupon_probability,
+                                               action.incentive == "coupon")
         self.waiting.learn_one(verdict, reward, ctx.cart_value)
 
     def to_bytes(self) -> bytes:

@@ -81,7 +81,7 @@ class Learners:
         key = (store.id, experiment.name, _fingerprint(experiment))
         entry = self._by_key.get(key)
         if entry is None:
-            entry = await self._open(store.id, experiment, ledger)
+            entry = await self._open(store.id, experiment, ledger, now_ms)
             self._by_key[key] = entry
         if entry.synced_ms is None or now_ms - entry.synced_ms >= self.sync_s * 1000:
             entry.synced_ms = now_ms
@@ -106,7 +106,7 @@ class Learners:
             await ledger.save_checkpoint(store.id, experiment.name, blob)
             entry.saved_at = entry.position
 
-    async def _open(self, store_id: str, experiment: Experiment, ledger: ExperimentLedger) -> _Entry:
+    async def _open(self, store_id: str, experiment: Experiment, ledger: ExperimentLedger, now_ms: int) -> _Entry:
         fingerprint = _fingerprint(experiment)
         blob = await ledger.checkpoint(store_id, experiment.name)
         entry = None
@@ -119,6 +119,6 @@ class Learners:
             model_path = Path(experiment.policy_model) if experiment.policy_model else None
             entry = _Entry(LearningPolicy(epsilon=experiment.exploration, model=model_path), fingerprint=fingerprint)
         if entry.policy.first_choices.first:  # an older checkpoint's (or model file's) per-visitor map
-            await ledger.remember_first_choices(store_id, experiment.name, entry.policy.first_choices.first)
+            await ledger.remember_first_choices(store_id, experiment.name, entry.policy.first_choices.first, now_ms)
             entry.policy.first_choices = FirstChoices()
         return entry

@@ -150,7 +150,8 @@ async def test_a_checkpoint_carrying_the_visitor_map_loads_and_moves_the_map_int
         old = LearningPolicy(epsilon=store.experiment.exploration)
         head, models = old.to_bytes().split(b"\n", 1)
         meta = json.loads(head)
-        meta["waiting"].update(horizon_ms=HORIZON_MS, pruned_at=T0, first={"v-old-00001": [T0, True, 3.0]},
+        meta["waiting"].update(horizon_ms=HORIZON_MS, pruned_at=T0,
+                               first={"v-old-00001": [T0, True, 3.0], "v-old-00002": [T0 - HORIZON_MS, False, 1.5]},
                                counted={"v-old-00001": 2})
         meta["waiting"]["coupon"]["firsts"] = 3.0
         fingerprint = f"{store.experiment.policy_model}|{store.experiment.exploration}"
@@ -160,6 +161,14 @@ async def test_a_checkpoint_carrying_the_visitor_map_loads_and_moves_the_map_int
         learners = Learners(checkpoint_every=1)
         policy = await learners.current(store, ledger, T0)
         assert policy.waiting.coupon.firsts == 3.0 and not policy.first_choices.first  # loaded, map moved out
+        client = aioredis.from_url(services_up().redis_url)
+        try:
+            key = f"cartcoach:ledger:{store.id}:fc:{experiment}:v-old-"
+            assert json.loads(await client.get(key + "00001")) == [T0, True, 3.0, 2]
+            assert HORIZON_MS // 1000 - 60 < await client.ttl(key + "00001") <= HORIZON_MS // 1000
+            assert await client.get(key + "00002") is None  # its horizon had passed: not kept
+        finally:
+            await client.aclose()
         # The old visitor's next decision is judged against its first choice, now in the ledger.
         await _visit(store, ledger, learners, "v-old-00001", T0 + DAY_MS, bought=False)
         policy = await learners.current(store, ledger, T0 + DAY_MS + 2 * HOUR_MS)
