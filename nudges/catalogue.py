@@ -87,6 +87,10 @@ def parse_catalogue(data: bytes | str, source: str) -> dict[str, Product]:
         raw = yaml.safe_load(data)
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{source}: not valid YAML or JSON: {exc}") from None
+    return _validated(raw, source)
+
+
+def _validated(raw: object, source: str) -> dict[str, Product]:
     try:
         parsed = msgspec.convert(raw, CatalogueFile)
     except msgspec.ValidationError as exc:
@@ -115,7 +119,7 @@ class Catalogue:
     def from_products(cls, store_id: str, products: list[dict]) -> Catalogue:
         """A fixed catalogue (tests, examples)."""
         cat = cls()
-        cat._products[store_id] = parse_catalogue(yaml.safe_dump({"products": products}), store_id)
+        cat._products[store_id] = _validated({"products": products}, store_id)
         return cat
 
     def product(self, store_id: str, product_id: str | None) -> Product | None:

@@ -20,6 +20,11 @@ Every rule is idempotent, because delivery is at least once:
   store's ``max_cart_value``. The rewards go to one ordered log per experiment that every
   learning policy replays in the same order (``nudges/learning/learners.py``), so every
   API instance holds the same model and a restarted one catches up from a checkpoint.
+  Closing also judges, once, what the decision is to the coupon-waiting charge
+  (``nudges/learning/coupon_waiting.py``): its visitor's first coupon choice or a later
+  decision. Each visitor's first choice is one key that expires with the charge's horizon,
+  so the per-visitor state is written once per decision and never goes into the
+  checkpoints, which stay the same size however many visitors come.
 
 Only *verified* purchases and refunds count (``CollectedEvent.verified``: from the
 store's back end with its secret key, or with its signed order token): the write key
@@ -52,13 +57,16 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
-from typing import Final, Protocol
+from typing import Final, Protocol, TypeVar
 
 import msgspec
 import redis.asyncio as aioredis
+from redis.exceptions import WatchError
 
+from nudges.learning.coupon_waiting import HORIZON_MS, FirstChoice, Verdict, judge
+from nudges.learning.decision_log import example_of
 from scorer.events import CollectedEvent
 
 #: Events the ledger reads; every other type returns at once.
@@ -175,12 +183,19 @@ class LearningReward(msgspec.Struct, frozen=True):
     revenue: float
     #: Net margin: revenue × the store's margin − the incentive's cost when bought.
     reward: float
+    #: What it is to the coupon-waiting charge, judged once at closing (None: nothing,
+    #: and in rewards closed by versions that did not judge).
+    waiting: Verdict | None = None
 
 
 _exposure = msgspec.json.Decoder(Exposure)
 _attributions = msgspec.json.Decoder(list[Attribution])
 _learning_decision = msgspec.json.Decoder(LearningDecision)
 _learning_reward = msgspec.json.Decoder(LearningReward)
+_first_choice = msgspec.json.Decoder(FirstChoice)
+T = TypeVar("T")
+#: First coupon choices migrated from an old checkpoint are written this many per round trip.
+MIGRATE_CHUNK: Final = 1000
 _json = msgspec.json.Encoder()
 
 
@@ -218,12 +233,22 @@ class ExperimentLedger(Protocol):
 
     async def save_checkpoint(self, store_id: str, experiment: str, blob: bytes) -> None: ...
 
+    async def remember_first_choices(self, store_id: str, experiment: str, choices: dict[str, FirstChoice],
+                                     now_ms: int) -> None:
+        """Keep visitors' first coupon choices (an old checkpoint's map) where closing judges
+        new decisions, each until its horizon ends; a visitor already known keeps its own."""
+
     async def close(self) -> None: ...
 
 
 class _Backend(Protocol):
     async def set_nx(self, key: str, value: bytes, ttl_s: int) -> bool: ...
+    async def set_nx_many(self, items: list[tuple[str, bytes, int]]) -> None:
+        """``set_nx`` of each (key, value, ttl_s)."""
     async def set(self, key: str, value: bytes, ttl_s: int) -> None: ...
+    async def swap(self, key: str, change: Callable[[bytes | None], tuple[bytes | None, T]], ttl_s: int) -> T:
+        """Replace the value by ``change(value)``'s first part (None: unchanged) atomically, no
+        other writer in between; a new key lives ``ttl_s``, a replaced one keeps its expiry."""
     async def get(self, key: str) -> bytes | None: ...
     async def incr(self, key: str, ttl_s: int) -> None: ...
     async def hincr(self, key: str, fields: dict[str, float], ttl_s: int | None = None) -> None: ...
@@ -393,10 +418,27 @@ class Ledger:
             revenue = min(max(kept, 0.0), cap)
             cost = decision.props.get("cost", 0.0)
             paid = float(cost) if revenue > 0 and isinstance(cost, (int, float)) else 0.0
-            reward = LearningReward(decision, round(revenue, 2), round(revenue * margin - paid, 4))
+            reward = LearningReward(decision, round(revenue, 2), round(revenue * margin - paid, 4),
+                                    await self._coupon_verdict(store_id, experiment, decision))
             await self._db.rpush(_k(store_id, "rl", experiment), _json.encode(reward))
             closed += 1
         return closed
+
+    async def _coupon_verdict(self, store_id: str, experiment: str, decision: LearningDecision) -> Verdict | None:
+        """What the decision is to the coupon-waiting charge, judged against its visitor's
+        first coupon choice (kept until the horizon has passed), which it may set or update."""
+        example = example_of(decision.props, decision.incentive, decision.propensity)
+        if example is None or not decision.visitor:
+            return None
+        allowed = any(a.incentive == "coupon" for a in example.actions)
+        shown = example.actions[example.chosen].incentive == "coupon"
+
+        def change(data: bytes | None) -> tuple[bytes | None, Verdict | None]:
+            first = None if data is None else _first_choice.decode(data)
+            verdict, record = judge(first, decision.at, allowed, example.coupon_probability, shown)
+            return (None if record is None else _json.encode(record)), verdict
+
+        return await self._db.swap(_k(store_id, "fc", experiment, decision.visitor), change, HORIZON_MS // 1000)
 
     async def learning_decision(self, store_id: str, experiment: str, session_id: str) -> LearningDecision | None:
         """The session's learning decision as the ledger recorded it (what it logged, its pmf included)."""
@@ -412,6 +454,14 @@ class Ledger:
 
     async def save_checkpoint(self, store_id: str, experiment: str, blob: bytes) -> None:
         await self._db.set(_k(store_id, "ckpt", experiment), blob, ORDER_TTL_S)
+
+    async def remember_first_choices(self, store_id: str, experiment: str, choices: dict[str, FirstChoice],
+                                     now_ms: int) -> None:
+        items = [(_k(store_id, "fc", experiment, v), _json.encode(f), (f.at_ms + HORIZON_MS - now_ms) // 1000)
+                 for v, f in choices.items()]
+        items = [item for item in items if item[2] > 0]  # past its horizon: nothing more to count
+        for start in range(0, len(items), MIGRATE_CHUNK):
+            await self._db.set_nx_many(items[start: start + MIGRATE_CHUNK])
 
     async def exposure(self, store_id: str, experiment: str, session_id: str) -> Exposure | None:
         data = await self._db.get(_k(store_id, "x", experiment, session_id))
@@ -481,8 +531,19 @@ class _MemoryBackend:
         await self.set(key, value, ttl_s)
         return True
 
+    async def set_nx_many(self, items: list[tuple[str, bytes, int]]) -> None:
+        for key, value, ttl_s in items:
+            await self.set_nx(key, value, ttl_s)
+
     async def set(self, key: str, value: bytes, ttl_s: int) -> None:
         self._values[key] = (value, time.monotonic() + ttl_s)
+
+    async def swap(self, key: str, change: Callable[[bytes | None], tuple[bytes | None, T]], ttl_s: int) -> T:
+        old = await self.get(key)
+        new, result = change(old)
+        if new is not None:
+            self._values[key] = (new, self._values[key][1] if old is not None else time.monotonic() + ttl_s)
+        return result
 
     async def get(self, key: str) -> bytes | None:
         item = self._values.get(key)
@@ -547,8 +608,34 @@ class _RedisBackend:
     async def set_nx(self, key: str, value: bytes, ttl_s: int) -> bool:
         return bool(await self._r.set(key, value, nx=True, ex=ttl_s))
 
+    async def set_nx_many(self, items: list[tuple[str, bytes, int]]) -> None:
+        async with self._r.pipeline(transaction=False) as pipe:
+            for key, value, ttl_s in items:
+                pipe.set(key, value, nx=True, ex=ttl_s)
+            await pipe.execute()
+
     async def set(self, key: str, value: bytes, ttl_s: int) -> None:
         await self._r.set(key, value, ex=ttl_s)
+
+    async def swap(self, key: str, change: Callable[[bytes | None], tuple[bytes | None, T]], ttl_s: int) -> T:
+        async with self._r.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    old = await pipe.get(key)
+                    new, result = change(old)
+                    if new is None:
+                        await pipe.unwatch()
+                        return result
+                    pipe.multi()
+                    if old is None:
+                        pipe.set(key, new, ex=ttl_s)
+                    else:
+                        pipe.set(key, new, keepttl=True)
+                    await pipe.execute()
+                    return result
+                except WatchError:
+                    continue  # another process judged this visitor in between: judge again
 
     async def get(self, key: str) -> bytes | None:
         return await self._r.get(key)

@@ -60,14 +60,16 @@ import json
 import math
 import random
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from nudges.incentives import REASON_OF, Context, candidate_offers
-from nudges.learning.coupon_waiting import CouponWaiting
+from nudges.learning.coupon_waiting import CouponWaiting, FirstChoices, Verdict
 from scorer.events import REASONS
-from scorer.profile import AbandonmentProfile
+
+if TYPE_CHECKING:  # only named in a signature: importing it loads River (about a second)
+    from scorer.profile import AbandonmentProfile
 
 #: Share of decisions that explore (spread evenly over the allowed incentives) at first ...
 DEFAULT_EPSILON = 0.05
@@ -316,8 +318,11 @@ class LearningPolicy:
         self.shared = ValueModel(ridge)
         #: ... and what each incentive adds to it, learnt from the rewards of its own decisions.
         self.own: dict[str, ValueModel] = {}
-        #: What a coupon shown now costs the visitor's later sessions, charged to the coupon.
+        #: What a coupon shown now costs the visitor's later sessions, charged to the coupon ...
         self.waiting = CouponWaiting()
+        #: ... and, when the caller passes visits (one process learning a whole log), each
+        #: visitor's first coupon choice. Never saved: it grows with the visitors.
+        self.first_choices = FirstChoices()
         if model is not None:
             # A saved model carries its own exploration (cartcoach policy train --exploration).
             self._read(model.read_bytes())
@@ -362,9 +367,10 @@ class LearningPolicy:
         return Choice(index, pmf[index], pmf)
 
     def learn(self, ctx: PolicyContext, actions: list[Action], chosen: int, probability: float, reward: float,
-              visit: Visit | None = None) -> None:
+              visit: Visit | None = None, verdict: Verdict | None = None) -> None:
         """Learn from one decision's reward (net margin), however late it comes; with its
-        ``visit``, also what coupons cost the visitor's later sessions."""
+        ``visit`` (judged here, against :attr:`first_choices`) or the ``verdict`` the ledger
+        judged when it closed the reward, also what coupons cost the visitor's later sessions."""
         if not 0.0 < probability <= 1.0:
             raise ValueError("probability: must be within (0, 1]")
         base = context_features(ctx)
@@ -377,8 +383,10 @@ class LearningPolicy:
         action = actions[chosen]
         self.own.setdefault(action.incentive, ValueModel(self.ridge)).learn(own_features(action, ctx, base), residual)
         if visit is not None:
-            self.waiting.learn_one(visit.visitor, visit.at_ms, any(a.incentive == "coupon" for a in actions),
-                                   visit.coupon_probability, action.incentive == "coupon", reward, ctx.cart_value)
+            coupon_allowed = any(a.incentive == "coupon" for a in actions)
+            verdict = self.first_choices.judge(visit.visitor, visit.at_ms, coupon_allowed, visit.coupon_probability,
+                                               action.incentive == "coupon")
+        self.waiting.learn_one(verdict, reward, ctx.cart_value)
 
     def to_bytes(self) -> bytes:
         """The model as bytes (a checkpoint or a model file); :meth:`from_bytes` reads it back."""
@@ -392,6 +400,8 @@ class LearningPolicy:
         meta = json.loads(head)
         self.epsilon, self.ridge, self.own, at = float(meta["epsilon"]), float(meta["ridge"]), {}, 0
         self.waiting = CouponWaiting.from_dict(meta["waiting"]) if "waiting" in meta else CouponWaiting()
+        # An older checkpoint's per-visitor map: the caller moves it where it now lives.
+        self.first_choices = FirstChoices.from_checkpoint(meta.get("waiting", {}))
         for name, size in meta["parts"]:
             model = ValueModel.from_bytes(rest[at: at + size])
             at += size

@@ -16,6 +16,13 @@ position) is saved every ``checkpoint_every`` rewards, so a restarted instance l
 and replays only the rest. A browser's word on a purchase never reaches the log, and one
 decision is one bounded reward (:meth:`LearningPolicy.learn`).
 
+What coupons cost visitors' later sessions (:mod:`nudges.learning.coupon_waiting`) is
+learnt from the verdict each reward carries, judged once by the ledger when it closed
+it; each visitor's first coupon choice stays in the ledger (one key per visitor that
+expires with the horizon), so a checkpoint is the same size at a hundred visitors a
+month or a million. A checkpoint of an older version carried that map: opening it
+moves the map into the ledger.
+
 >>> import asyncio, msgspec
 >>> from nudges.ledger import MemoryLedger
 >>> store = msgspec.convert({"id": "shop", "write_key": "wk_shop_0001", "secret_key": "sk_shop_0001",
@@ -32,7 +39,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from nudges.learning.bandit import LearningPolicy, Visit
+from nudges.learning.bandit import LearningPolicy
+from nudges.learning.coupon_waiting import FirstChoices
 from nudges.learning.decision_log import example_of
 from nudges.ledger import ExperimentLedger
 from nudges.stores import Experiment, Store
@@ -73,7 +81,7 @@ class Learners:
         key = (store.id, experiment.name, _fingerprint(experiment))
         entry = self._by_key.get(key)
         if entry is None:
-            entry = await self._open(store.id, experiment, ledger)
+            entry = await self._open(store.id, experiment, ledger, now_ms)
             self._by_key[key] = entry
         if entry.synced_ms is None or now_ms - entry.synced_ms >= self.sync_s * 1000:
             entry.synced_ms = now_ms
@@ -90,24 +98,27 @@ class Learners:
             d = reward.decision
             example = example_of(d.props, d.incentive, d.propensity)
             if example is not None:
-                visit = Visit(d.visitor, d.at, example.coupon_probability) if d.visitor else None
                 entry.policy.learn(example.context, example.actions, example.chosen, example.probability,
-                                   reward.reward, visit)
+                                   reward.reward, verdict=reward.waiting)
         entry.position += len(rewards)
         if entry.position - entry.saved_at >= self.checkpoint_every:
             blob = f"{entry.fingerprint}\n{entry.position}\n".encode() + entry.policy.to_bytes()
             await ledger.save_checkpoint(store.id, experiment.name, blob)
             entry.saved_at = entry.position
 
-    async def _open(self, store_id: str, experiment: Experiment, ledger: ExperimentLedger) -> _Entry:
+    async def _open(self, store_id: str, experiment: Experiment, ledger: ExperimentLedger, now_ms: int) -> _Entry:
         fingerprint = _fingerprint(experiment)
         blob = await ledger.checkpoint(store_id, experiment.name)
+        entry = None
         if blob is not None:
             saved_for, position, model = blob.split(b"\n", 2)
             if saved_for.decode() == fingerprint:
-                policy = LearningPolicy.from_bytes(model)
-                return _Entry(policy, int(position), int(position), fingerprint=fingerprint)
-        # A saved model keeps the exploration it was trained with (cartcoach policy train --exploration).
-        model_path = Path(experiment.policy_model) if experiment.policy_model else None
-        policy = LearningPolicy(epsilon=experiment.exploration, model=model_path)
-        return _Entry(policy, fingerprint=fingerprint)
+                entry = _Entry(LearningPolicy.from_bytes(model), int(position), int(position), fingerprint=fingerprint)
+        if entry is None:
+            # A saved model keeps the exploration it was trained with (cartcoach policy train --exploration).
+            model_path = Path(experiment.policy_model) if experiment.policy_model else None
+            entry = _Entry(LearningPolicy(epsilon=experiment.exploration, model=model_path), fingerprint=fingerprint)
+        if entry.policy.first_choices.first:  # an older checkpoint's (or model file's) per-visitor map
+            await ledger.remember_first_choices(store_id, experiment.name, entry.policy.first_choices.first, now_ms)
+            entry.policy.first_choices = FirstChoices()
+        return entry

@@ -128,5 +128,8 @@ def test_the_reward_log_says_who_and_when_so_the_coupon_waiting_charge_can_compa
     event, reward, policy = asyncio.run(go())
     assert (reward.decision.visitor, reward.decision.at) == ("v-learn-0001", T0)
     assert "coupon" in str(event.props["actions"])  # a price shopper, coupons allowed
-    at, shown, weight = policy.waiting.first["v-learn-0001"]  # its first coupon choice, weighted by its chance
-    assert at == T0 and shown == (event.incentive == "coupon") and weight > 1.0
+    verdict = reward.waiting  # its first coupon choice, weighted by its chance, judged when it closed
+    assert verdict is not None and not verdict.later and verdict.shown == (event.incentive == "coupon")
+    assert verdict.weight > 1.0
+    group = policy.waiting.coupon if verdict.shown else policy.waiting.other
+    assert group.firsts == verdict.weight  # ... and learnt by the policy from the log

@@ -4,6 +4,7 @@ store's policy obeyed, delayed rewards joined from outcomes, evaluation on any l
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import random
 from pathlib import Path
@@ -55,11 +56,16 @@ def _learning_store(**overrides):
     return make_store(experiment={"name": "learn", "policy": "learning", "holdout": 0.1}, **overrides)
 
 
-def _decide(store, session: str, learners: Learners, product=None):
+@functools.cache
+def _catalogue(store_id: str) -> Catalogue:
+    """The one product, parsed once (a catalogue is only read by decisions)."""
+    return Catalogue.from_products(store_id, [msgspec.to_builtins(make_product())])
+
+
+def _decide(store, session: str, learners: Learners):
     profile = make_profile(top="price", confidence=0.7, session_id=session)
-    catalogue = Catalogue.from_products(store.id, [msgspec.to_builtins(product or make_product())])
     moment = Moment(session, f"v-{session}", "exit_intent", "en", "bag-1", 1_790_000_000_000)
-    return asyncio.run(decide(store, profile, moment, MemoryLedger(), catalogue, learners=learners))
+    return asyncio.run(decide(store, profile, moment, MemoryLedger(), _catalogue(store.id), learners=learners))
 
 
 def test_a_learning_store_keeps_its_holdout_and_logs_every_actions_probability() -> None:
