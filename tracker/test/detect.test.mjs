@@ -243,3 +243,58 @@ test("a product page's price: not the header's mini cart, and the title block's 
     <div class="product__item"><h6>Piqué Biker Jacket</h6><a href="#" class="add-cart">+ Add To Cart</a><h5>$67.24</h5></div>`, 'https://shop.example/shop-details.html')
   assert.equal(productFromMarkup().price, 270)
 })
+
+test('an order button that did nothing, clicked again, is friction; a double click, an error between or another page is not', () => {
+  const now = Date.now
+  let t = 1_000_000
+  Date.now = () => t
+  try {
+    const pay = '<h3>Payment</h3><form><input name="card" required><button type="button" id="buy">Buy now</button></form>'
+    const watchOn = (type, sent) => watchSignals({ cfg: {}, signal: (kind, props) => sent.push([kind, props.field, props.error]), product: () => ({}), cart: () => ({}), page: () => ({ type }), reviews: {} })
+    const click = (ms) => ((t += ms), document.getElementById('buy').click())
+    let sent = []
+    page(pay, 'https://shop.example/payment.html')
+    watchOn('checkout', sent)
+    click(0), click(300), click(3000), click(4000)
+    // Once the first click was a double click; the two later ones each came to nothing.
+    // "Buy now" on a checkout places the order: it is no add to cart.
+    assert.deepEqual(sent, [['form_error', 'buy', 'no_response'], ['form_error', 'buy', 'no_response']])
+
+    // The browser refused the form between the clicks: that error is what the shopper got.
+    sent = []
+    const win = page(pay, 'https://shop.example/payment.html')
+    watchOn('checkout', sent)
+    click(20000)
+    document.querySelector('[name=card]').dispatchEvent(new win.Event('invalid'))
+    click(3000)
+    assert.deepEqual(sent.map(([kind, field, error]) => [kind, field, error == 'no_response']), [['form_error', 'card', false]])
+
+    // The same form sent back after a reload (Male Fashion's form posts to '#'), clicked again: friction.
+    const order = '<h3>Billing details</h3><form action="#"><input><input><input><button type="submit" id="buy">PLACE ORDER</button></form>'
+    sent = []
+    let stored = sessionStorage['cartcoach.order']
+    page(order, 'https://shop.example/checkout.html')
+    watchOn('checkout', sent)
+    click(20000)
+    stored = sessionStorage['cartcoach.order']
+    page(order, 'https://shop.example/checkout.html?')
+    sessionStorage['cartcoach.order'] = stored
+    watchOn('checkout', sent)
+    click(2500)
+    assert.deepEqual(sent, [['form_error', 'buy', 'no_response']])
+
+    // The next step of a checkout at the same address (other fields), or a cart's button: no friction.
+    sent = []
+    stored = sessionStorage['cartcoach.order']
+    page(order.replace('<input><input>', ''), 'https://shop.example/checkout.html')
+    sessionStorage['cartcoach.order'] = stored
+    watchOn('checkout', sent)
+    click(2500)
+    page('<button id="buy">Checkout</button>', 'https://shop.example/cart.html')
+    watchOn('cart', sent)
+    click(0), click(3000)
+    assert.deepEqual(sent, [])
+  } finally {
+    Date.now = now
+  }
+})
