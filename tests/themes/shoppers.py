@@ -329,11 +329,10 @@ def kit_orbit_speed(v: Visit) -> None:
 
 
 def _order_again(v: Visit, button: str) -> None:
-    """The order button does nothing (a template's ``type=button``): clicked, waited for, clicked again."""
-    v.click(button)
-    v.pause(2500)
-    v.click(button)
-    v.pause(1500)
+    """The order button does nothing (a template's ``type=button``): clicked, waited for, clicked again, twice."""
+    for wait in (2500, 2000, 1500):
+        v.click(button)
+        v.pause(wait)
 
 
 def kit_orbit_friction(v: Visit) -> None:
@@ -353,7 +352,7 @@ KIT_ORBIT = [
             note="the product page has no add-to-cart button"),
     Shopper("checkout_friction", "checkout_friction",
             frozenset({"checkout_step_enter", "form_error", "checkout_step_leave"}), kit_orbit_friction,
-            note="the payment form's fields are not marked required; its 'Buy now' does nothing, clicked twice"),
+            note="the payment form's fields are not marked required; its 'Buy now' does nothing: clicked three times"),
 ]
 
 
@@ -421,7 +420,7 @@ KIT_MDB = [
     Shopper("indecision", "indecision", frozenset({"cart_view", "cart_dwell"}), kit_mdb_indecision),
     Shopper("checkout_friction", "checkout_friction",
             frozenset({"checkout_step_enter", "form_error", "checkout_step_leave"}), kit_mdb_friction,
-            note="no required field; its 'Checkout' button does nothing, clicked twice"),
+            note="no required field; its 'Checkout' button does nothing: clicked three times"),
 ]
 
 
@@ -680,7 +679,7 @@ def mf_indecision(v: Visit) -> None:
 def mf_friction(v: Visit) -> None:
     v.open("cart")
     v.open("checkout")
-    for _ in range(2):  # the form sent empty (its action is '#'): the same empty form comes back; once more
+    for _ in range(3):  # the form sent empty (its action is '#'): the same empty form comes back, each time
         v.follow("button.site-btn:has-text('PLACE ORDER')")
         v.pause(1500)
     v.open("cart")
@@ -699,7 +698,7 @@ MALE_FASHION = [
             mf_indecision),
     Shopper("checkout_friction", "checkout_friction",
             frozenset({"checkout_step_enter", "form_error", "checkout_step_leave"}), mf_friction,
-            note="the checkout form has no required field; 'PLACE ORDER' sends back the same empty form, twice"),
+            note="the checkout form has no required field; 'PLACE ORDER' sends back the same empty form: sent three times"),
 ]
 
 SHOPPERS: dict[str, list[Shopper]] = {
