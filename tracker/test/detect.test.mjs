@@ -298,3 +298,14 @@ test('an order button that did nothing, clicked again, is friction; a double cli
     Date.now = now
   }
 })
+
+test("a store's policy pages opened from its footer are looks at returns and delivery, in either language", () => {
+  page(`<main><h1>Shirt</h1></main><footer><ul><li><a href="/pages/refund-policy" id="refund">Return &amp; Exchanges</a></li>
+    <li><a href="/sayfa/iade-ve-degisim" id="iade">İade ve Değişim</a></li><li><a href="/sayfa/kargo" id="kargo">Kargo ve Teslimat</a></li>
+    <li><a href="/pages/contact" id="contact">Contact us</a></li></ul></footer>`, 'https://shop.example/products/shirt')
+  const sent = []
+  watchSignals({ cfg: {}, signal: (type, props, src, el) => sent.push([type, el.id]), product: () => ({}), cart: () => ({}), page: () => ({ type: 'product' }), reviews: {} })
+  // The next page would load after the click: what the link is about is read from the link as it is clicked.
+  for (const id of ['refund', 'iade', 'kargo', 'contact']) document.getElementById(id).dispatchEvent(new window.MouseEvent('click', { bubbles: true, cancelable: true }))
+  assert.deepEqual(sent, [['return_policy_view', 'refund'], ['return_policy_view', 'iade'], ['shipping_info_open', 'kargo']])
+})
