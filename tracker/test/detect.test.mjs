@@ -16,7 +16,7 @@ import { page } from './dom.mjs'
 
 test('Turkish and English labels name the same topics', () => {
   assert.equal(norm('  İade ve   Değişim '), 'iade ve degisim')
-  const cases = { 'Customer Reviews (5)': 'reviews', Yorumlar: 'reviews', 'Değerlendirmeler (12)': 'reviews', 'Kargo & Teslimat': 'shipping-info', 'Shipping & Delivery': 'shipping-info', 'İade Koşulları': 'return-policy', Returns: 'return-policy', Garanti: 'warranty', 'Taksit Seçenekleri': 'installments', Description: undefined }
+  const cases = { 'Customer Reviews (5)': 'reviews', Yorumlar: 'reviews', 'Değerlendirmeler (12)': 'reviews', 'Kargo & Teslimat': 'shipping-info', 'Shipping & Delivery': 'shipping-info', Delivary: 'shipping-info', 'Deliver by Friday': 'shipping-info', 'İade Koşulları': 'return-policy', Returns: 'return-policy', Garanti: 'warranty', 'Taksit Seçenekleri': 'installments', Description: undefined }
   for (const [text, topic] of Object.entries(cases)) assert.equal(topicOf(norm(text)), topic, text)
   for (const field of ['coupon_code', 'İndirim kodu', 'Promo code', 'Enter your code', 'Kupon kodu']) assert.ok(COUPON.test(norm(field)), field)
   for (const field of ['Posta kodu', 'email', 'Postal code']) assert.ok(!COUPON.test(norm(field)), field)
