@@ -293,6 +293,10 @@ test('an order button that did nothing, clicked again, is friction; a double cli
     page('<button id="buy">Checkout</button>', 'https://shop.example/cart.html')
     watchOn('cart', sent)
     click(0), click(3000)
+    // Nor a button on a checkout that only says something with "pay" in it.
+    page('<h3>Payment</h3><button id="buy">Display all options</button>', 'https://shop.example/payment.html')
+    watchOn('checkout', sent)
+    click(20000), click(3000)
     assert.deepEqual(sent, [])
   } finally {
     Date.now = now

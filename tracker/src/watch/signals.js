@@ -36,7 +36,7 @@ const APPLY = /^(apply|redeem|use|uygula|kullan)$/
 // A link saying "price" beside "Sort by:" / "Sırala:".
 const SORT_LABEL = /\bsort|order by|sirala/
 // A checkout's button that should move the order on, and what a click on it that did nothing is.
-const ORDER = /order|pay|buy|purchase|checkout|continue|siparis|odeme|satin al|devam|onayla/
+const ORDER = /\b(order|pay|buy|purchase|checkout|continue|siparis|odeme|satin al|devam|onayla)/
 const DEAD = 'no_response'
 const CLICKED = 'cartcoach.order'
 const CLICKABLE = 'a,button,summary,[role=tab],[role=button],[role=option],input[type=submit],input[type=button],label,li,span,[onclick]'
