@@ -18,6 +18,19 @@ from __future__ import annotations
 
 from tests.themes.harness import Shopper, Visit
 
+def _back_and_forth(v: Visit, line_link: str) -> None:
+    """The undecided shopper's walk from a cart with something in it: the cart, a while on it, back to
+    the product by the name in its cart line (``line_link``), twice; then the cart again, long, and away."""
+    for _ in range(2):
+        v.open("cart")
+        v.pause(2500)
+        v.follow(line_link)
+        v.pause(900)
+    v.open("cart")
+    v.pause(4000)
+    v.leave_through_top()
+
+
 # ---------------------------------------------------------------- django-oscar (en, tr)
 OSCAR_PRODUCTS = {"en": ("linen-shirt_1", "leather-wallet_2"), "tr": ("keten-gomlek_1", "deri-cuzdan_2")}
 OSCAR_SEARCH = {"en": "shirt", "tr": "gömlek"}
@@ -299,6 +312,9 @@ def kit_orbit_trust(v: Visit) -> None:
     v.scroll_to("text=Product Reviews", 2500)
     v.scroll_top()
     v.scroll_to("text=Posted by Bob", 2500)
+    # The product page has no add control: the shopper goes to the cart that holds the items, and leaves there.
+    v.open("cart")
+    v.pause(1000)
     v.leave_through_top()
 
 
@@ -312,11 +328,17 @@ def kit_orbit_speed(v: Visit) -> None:
     v.leave_through_top()
 
 
+def _order_again(v: Visit, button: str) -> None:
+    """The order button does nothing (a template's ``type=button``): clicked, waited for, clicked again, twice."""
+    for wait in (2500, 2000, 1500):
+        v.click(button)
+        v.pause(wait)
+
+
 def kit_orbit_friction(v: Visit) -> None:
     v.open("cart")
     v.open("checkout")
-    v.click("button:has-text('Buy now')")
-    v.pause(1500)
+    _order_again(v, "button:has-text('Buy now')")
     v.open("cart")
     v.pause(1500)
     v.leave_through_top()
@@ -328,8 +350,9 @@ KIT_ORBIT = [
     Shopper("shipping_speed", "shipping_speed", frozenset({"shipping_info_open", "cart_view"}), kit_orbit_speed),
     Shopper("indecision", "indecision", frozenset({"cart_view", "cart_to_product"}), kit_indecision,
             note="the product page has no add-to-cart button"),
-    Shopper("checkout_friction", "checkout_friction", frozenset({"checkout_step_enter", "checkout_step_leave"}),
-            kit_orbit_friction, note="the payment form's fields are not marked required: no form errors to make"),
+    Shopper("checkout_friction", "checkout_friction",
+            frozenset({"checkout_step_enter", "form_error", "checkout_step_leave"}), kit_orbit_friction,
+            note="the payment form's fields are not marked required; its 'Buy now' does nothing: clicked three times"),
 ]
 
 
@@ -383,8 +406,7 @@ def kit_mdb_friction(v: Visit) -> None:
     v.open("cart")
     _text(v, "Proceed to Pay", "button")
     v.open("checkout")
-    _text(v, "Checkout", "button")
-    v.pause(1500)
+    _order_again(v, "button:has-text('Checkout')")
     v.open("cart")
     v.pause(1500)
     v.leave_through_top()
@@ -396,8 +418,9 @@ KIT_MDB = [
     Shopper("shipping_speed", "shipping_speed", frozenset({"cart_view"}), kit_mdb_speed,
             note="delivery shows only as a Shipping price line"),
     Shopper("indecision", "indecision", frozenset({"cart_view", "cart_dwell"}), kit_mdb_indecision),
-    Shopper("checkout_friction", "checkout_friction", frozenset({"checkout_step_enter", "checkout_step_leave"}),
-            kit_mdb_friction),
+    Shopper("checkout_friction", "checkout_friction",
+            frozenset({"checkout_step_enter", "form_error", "checkout_step_leave"}), kit_mdb_friction,
+            note="no required field; its 'Checkout' button does nothing: clicked three times"),
 ]
 
 
@@ -460,14 +483,7 @@ def shuup_speed(v: Visit) -> None:
 def shuup_indecision(v: Visit) -> None:
     _shuup_product(v, 0)
     _shuup_add(v)
-    for _ in range(2):
-        v.open("cart")
-        v.pause(2500)
-        v.follow(".basket-lines h4.name a.product-name")  # the line's product name
-        v.pause(900)
-    v.open("cart")
-    v.pause(4000)
-    v.leave_through_top()
+    _back_and_forth(v, ".basket-lines h4.name a.product-name")
 
 
 def shuup_friction(v: Visit) -> None:
@@ -572,14 +588,7 @@ def opencart_speed(v: Visit) -> None:
 def opencart_indecision(v: Visit) -> None:
     v.open("product", product=OPENCART_IPHONE)
     _opencart_add(v)
-    for _ in range(2):
-        v.open("cart")
-        v.pause(2500)
-        v.follow("#shopping-cart td.text-start a")  # the line's product name
-        v.pause(900)
-    v.open("cart")
-    v.pause(4000)
-    v.leave_through_top()
+    _back_and_forth(v, "#shopping-cart td.text-start a")
 
 
 def opencart_friction(v: Visit) -> None:
@@ -670,8 +679,9 @@ def mf_indecision(v: Visit) -> None:
 def mf_friction(v: Visit) -> None:
     v.open("cart")
     v.open("checkout")
-    v.click("button.site-btn:has-text('PLACE ORDER')")  # the form sent empty (its action is '#')
-    v.pause(1500)
+    for _ in range(3):  # the form sent empty (its action is '#'): the same empty form comes back, each time
+        v.follow("button.site-btn:has-text('PLACE ORDER')")
+        v.pause(1500)
     v.open("cart")
     v.pause(1500)
     v.leave_through_top()
@@ -686,8 +696,9 @@ MALE_FASHION = [
             note="delivery shows only as the header's 'Free shipping, 30-day return or refund guarantee.'"),
     Shopper("indecision", "indecision", frozenset({"cart_add", "cart_view", "cart_dwell", "cart_to_product"}),
             mf_indecision),
-    Shopper("checkout_friction", "checkout_friction", frozenset({"checkout_step_enter", "checkout_step_leave"}),
-            mf_friction, note="the checkout form has no required field: no form errors to make"),
+    Shopper("checkout_friction", "checkout_friction",
+            frozenset({"checkout_step_enter", "form_error", "checkout_step_leave"}), mf_friction,
+            note="the checkout form has no required field; 'PLACE ORDER' sends back the same empty form: sent three times"),
 ]
 
 # ---------------------------------------------------------------- WooCommerce 10.0.2 on Twenty Twenty-Five (external; held out)

@@ -16,7 +16,7 @@ import { page } from './dom.mjs'
 
 test('Turkish and English labels name the same topics', () => {
   assert.equal(norm('  İade ve   Değişim '), 'iade ve degisim')
-  const cases = { 'Customer Reviews (5)': 'reviews', Yorumlar: 'reviews', 'Değerlendirmeler (12)': 'reviews', 'Kargo & Teslimat': 'shipping-info', 'Shipping & Delivery': 'shipping-info', 'İade Koşulları': 'return-policy', Returns: 'return-policy', Garanti: 'warranty', 'Taksit Seçenekleri': 'installments', Description: undefined }
+  const cases = { 'Customer Reviews (5)': 'reviews', Yorumlar: 'reviews', 'Değerlendirmeler (12)': 'reviews', 'Kargo & Teslimat': 'shipping-info', 'Shipping & Delivery': 'shipping-info', Delivary: 'shipping-info', 'Deliver by Friday': 'shipping-info', 'İade Koşulları': 'return-policy', Returns: 'return-policy', Garanti: 'warranty', 'Taksit Seçenekleri': 'installments', Description: undefined }
   for (const [text, topic] of Object.entries(cases)) assert.equal(topicOf(norm(text)), topic, text)
   for (const field of ['coupon_code', 'İndirim kodu', 'Promo code', 'Enter your code', 'Kupon kodu']) assert.ok(COUPON.test(norm(field)), field)
   for (const field of ['Posta kodu', 'email', 'Postal code']) assert.ok(!COUPON.test(norm(field)), field)
@@ -242,4 +242,74 @@ test("a product page's price: not the header's mini cart, and the title block's 
     <div class="product__details__cart__option"><div class="quantity"><div class="pro-qty"><input type="text" value="1"></div></div><a href="#" class="primary-btn">add to cart</a></div></div>
     <div class="product__item"><h6>Piqué Biker Jacket</h6><a href="#" class="add-cart">+ Add To Cart</a><h5>$67.24</h5></div>`, 'https://shop.example/shop-details.html')
   assert.equal(productFromMarkup().price, 270)
+})
+
+test('an order button that did nothing, clicked again, is friction; a double click, an error between or another page is not', () => {
+  const now = Date.now
+  let t = 1_000_000
+  Date.now = () => t
+  try {
+    const pay = '<h3>Payment</h3><form><input name="card" required><button type="button" id="buy">Buy now</button></form>'
+    const watchOn = (type, sent) => watchSignals({ cfg: {}, signal: (kind, props) => sent.push([kind, props.field, props.error]), product: () => ({}), cart: () => ({}), page: () => ({ type }), reviews: {} })
+    const click = (ms) => ((t += ms), document.getElementById('buy').click())
+    let sent = []
+    page(pay, 'https://shop.example/payment.html')
+    watchOn('checkout', sent)
+    click(0), click(300), click(3000), click(4000)
+    // Once the first click was a double click; the two later ones each came to nothing.
+    // "Buy now" on a checkout places the order: it is no add to cart.
+    assert.deepEqual(sent, [['form_error', 'buy', 'no_response'], ['form_error', 'buy', 'no_response']])
+
+    // The browser refused the form between the clicks: that error is what the shopper got.
+    sent = []
+    const win = page(pay, 'https://shop.example/payment.html')
+    watchOn('checkout', sent)
+    click(20000)
+    document.querySelector('[name=card]').dispatchEvent(new win.Event('invalid'))
+    click(3000)
+    assert.deepEqual(sent.map(([kind, field, error]) => [kind, field, error == 'no_response']), [['form_error', 'card', false]])
+
+    // The same form sent back after a reload (Male Fashion's form posts to '#'), clicked again: friction.
+    const order = '<h3>Billing details</h3><form action="#"><input><input><input><button type="submit" id="buy">PLACE ORDER</button></form>'
+    sent = []
+    let stored = sessionStorage['cartcoach.order']
+    page(order, 'https://shop.example/checkout.html')
+    watchOn('checkout', sent)
+    click(20000)
+    stored = sessionStorage['cartcoach.order']
+    page(order, 'https://shop.example/checkout.html?')
+    sessionStorage['cartcoach.order'] = stored
+    watchOn('checkout', sent)
+    click(2500)
+    assert.deepEqual(sent, [['form_error', 'buy', 'no_response']])
+
+    // The next step of a checkout at the same address (other fields), or a cart's button: no friction.
+    sent = []
+    stored = sessionStorage['cartcoach.order']
+    page(order.replace('<input><input>', ''), 'https://shop.example/checkout.html')
+    sessionStorage['cartcoach.order'] = stored
+    watchOn('checkout', sent)
+    click(2500)
+    page('<button id="buy">Checkout</button>', 'https://shop.example/cart.html')
+    watchOn('cart', sent)
+    click(0), click(3000)
+    // Nor a button on a checkout that only says something with "pay" in it.
+    page('<h3>Payment</h3><button id="buy">Display all options</button>', 'https://shop.example/payment.html')
+    watchOn('checkout', sent)
+    click(20000), click(3000)
+    assert.deepEqual(sent, [])
+  } finally {
+    Date.now = now
+  }
+})
+
+test("a store's policy pages opened from its footer are looks at returns and delivery, in either language", () => {
+  page(`<main><h1>Shirt</h1></main><footer><ul><li><a href="/pages/refund-policy" id="refund">Return &amp; Exchanges</a></li>
+    <li><a href="/sayfa/iade-ve-degisim" id="iade">İade ve Değişim</a></li><li><a href="/sayfa/kargo" id="kargo">Kargo ve Teslimat</a></li>
+    <li><a href="/pages/contact" id="contact">Contact us</a></li></ul></footer>`, 'https://shop.example/products/shirt')
+  const sent = []
+  watchSignals({ cfg: {}, signal: (type, props, src, el) => sent.push([type, el.id]), product: () => ({}), cart: () => ({}), page: () => ({ type: 'product' }), reviews: {} })
+  // The next page would load after the click: what the link is about is read from the link as it is clicked.
+  for (const id of ['refund', 'iade', 'kargo', 'contact']) document.getElementById(id).dispatchEvent(new window.MouseEvent('click', { bubbles: true, cancelable: true }))
+  assert.deepEqual(sent, [['return_policy_view', 'refund'], ['return_policy_view', 'iade'], ['shipping_info_open', 'kargo']])
 })

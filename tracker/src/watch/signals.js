@@ -35,6 +35,10 @@ const NOT_COUPON = /post|zip|sms|verif|dogrulama|guvenlik|security/
 const APPLY = /^(apply|redeem|use|uygula|kullan)$/
 // A link saying "price" beside "Sort by:" / "Sırala:".
 const SORT_LABEL = /\bsort|order by|sirala/
+// A checkout's button that should move the order on, and what a click on it that did nothing is.
+const ORDER = /\b(order|pay|buy|purchase|checkout|continue|siparis|odeme|satin al|devam|onayla)/
+const DEAD = 'no_response'
+const CLICKED = 'cartcoach.order'
 const CLICKABLE = 'a,button,summary,[role=tab],[role=button],[role=option],input[type=submit],input[type=button],label,li,span,[onclick]'
 
 /** (element, name) -> [matched element, src] by attribute, the store's map or common markup. */
@@ -113,7 +117,8 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
     const href = t.closest('a')?.href || ''
     const topic = text && topicOf(text)
     if (topic) return opened(c, topic, 'text')
-    if (ADD.test(text)) return cartClick('cart_add', c, 'text')
+    // On a checkout, "Buy now" / "Satın al" places the order: it adds nothing.
+    if (ADD.test(text) && !(page().type == 'checkout' && ORDER.test(text))) return cartClick('cart_add', c, 'text')
     if (REMOVE.test(text) || ((REMOVE_SHORT.test(text) || iconRemove(c)) && inCartLine(c))) return cartClick('cart_remove', c, 'text')
     if (SORT_LINK.test(href) || SORT_PRICE.test(text) || (PRICE.test(text) && SORT_LABEL.test(label(c.parentElement)))) return signal('price_sort', {}, SORT_LINK.test(href) ? 'markup' : 'text', c)
     if (c.tagName == 'LI' && sortByPrice(c, text)) return signal('price_sort', {}, 'text', c)
@@ -210,12 +215,27 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
   // Form validation errors: which field and which rule, never what was typed.
   // Once per field per second: the browser's check and the theme's marks often both say it.
   const said = {}
+  let errorAt = 0
   const formError = (el, error) => {
     const field = el.name || el.id || el.type
     if (!field || Date.now() - (said[field] || 0) < 1000) return
     said[field] = Date.now()
+    if (error != DEAD) errorAt = said[field]
     signal('form_error', { field, error }, 'markup', el)
   }
+  // A checkout's order button clicked again, on the same page or on the same form sent back
+  // (same path, label and fields), 1-15 s later with no other page and no error in between:
+  // the store gave the shopper nothing for it, the same friction as an error. A double click
+  // is one click.
+  on(document, 'click', (ev) => {
+    const c = ev.target.closest?.('button,input[type=submit],a.btn,[role=button]')
+    if (!c || page().type != 'checkout' || !ORDER.test(label(c))) return
+    const key = location.pathname + label(c) + (c.form?.elements.length ?? '')
+    const [was, at] = JSON.parse(sessionStorage[CLICKED] || '[]')
+    const gap = Date.now() - at
+    if (was == key && gap > 1000 && gap < 15000 && errorAt < at) formError(c, DEAD)
+    sessionStorage[CLICKED] = JSON.stringify([key, Date.now()])
+  })
   on(document, 'invalid', (ev) => formError(ev.target, validityError(ev.target)), true)
   // Themes that validate in script mark fields instead (aria-invalid, error classes),
   // after a submit or in the page the server sent back.

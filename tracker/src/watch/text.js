@@ -15,7 +15,8 @@ export const norm = (s) =>
 // What a tab, accordion, <details> or link opens, by its label.
 export const TOPICS = {
   reviews: /review|yorum|degerlendirme|rating|ratings|comments/,
-  'shipping-info': /shipping|delivery|kargo|teslimat|gonderim/,
+  // deliv: Delivery, Deliveries, "Deliver by Friday", and the "Delivary" that themes misspell and stores keep.
+  'shipping-info': /shipping|deliv|kargo|teslimat|gonderim/,
   'return-policy': /return|refund|iade|degisim/,
   warranty: /warrant|guarantee|garanti/,
   installments: /installment|taksit/,
