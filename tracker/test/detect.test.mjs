@@ -313,3 +313,14 @@ test("a store's policy pages opened from its footer are looks at returns and del
   for (const id of ['refund', 'iade', 'kargo', 'contact']) document.getElementById(id).dispatchEvent(new window.MouseEvent('click', { bubbles: true, cancelable: true }))
   assert.deepEqual(sent, [['return_policy_view', 'refund'], ['return_policy_view', 'iade'], ['shipping_info_open', 'kargo']])
 })
+
+test("a cart line's remove button named by its product (WooCommerce's cart block), not a wishlist's", async () => {
+  page(`<table><tbody><tr class="wc-block-cart-items__row"><td class="wc-block-cart-item__product"><a class="wc-block-components-product-name" href="/?product=album">Album</a>
+    <span class="price">$15.00</span><div class="wc-block-cart-item__quantity"><button class="wc-block-cart-item__remove-link" aria-label="Remove Album from cart" id="block">Remove item</button></div></td></tr></tbody></table>
+    <a href="#" class="remove_from_wishlist" aria-label="Remove Album from wishlist" id="wish">Remove this product</a>`, 'https://shop.example/?page_id=6')
+  const sent = []
+  watchSignals({ cfg: {}, signal: (type, props, src, el) => sent.push([type, src, el.id]), product: () => ({}), cart: () => ({}), page: () => ({ type: 'cart' }), reviews: {} })
+  for (const id of ['block', 'wish']) document.getElementById(id).click()
+  await new Promise((r) => setTimeout(r, 20))
+  assert.deepEqual(sent, [['cart_remove', 'text', 'block']])
+})
