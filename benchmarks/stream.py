@@ -21,7 +21,14 @@ the collector does (one record per tracker batch) and measures, on those records
      trigger events (scored at once) and for all events (the others wait for the
      debounce flush); and for trigger events from the broker's acknowledgement (the
      worker's own share, when the broker is slow to acknowledge). A batch the broker
-     refuses is sent again after Retry-After, as the snippet does.
+     refuses is sent again after Retry-After, as the snippet does;
+  5. where trigger events waited during that run, mean and p95 per stage: produced ->
+     acknowledged by the broker (the collector's sink), then the worker's own stages from
+     its ``cartcoach_trigger_stage_seconds`` histogram (``stream/trigger_timing.py``,
+     read before and after; p95 interpolated within the buckets): the record's Kafka
+     timestamp -> in a batch, waiting in the batch, applying its part of the batch,
+     applied -> its publication, scoring and storing in Redis. The stages' p95s do not
+     add up; their means roughly do.
 
 The ratios compare rates of the same run. On a machine shared with other work the
 wall-clock rates move with everyone else's load from one measurement to the next, so
@@ -94,11 +101,11 @@ partitions that earlier runs left are read by no later worker."""
 P95_TARGET_MS = 250
 #: The worker's stages of a trigger event (stream/trigger_timing.py), as the report names them.
 STAGE_NAMES = {
-    "to_worker": "Kafka timestamp -> in a batch (linger, broker, fetch, Faust)",
-    "in_batch": "in the batch until it is applied",
+    "to_worker": "record's timestamp -> in a batch",
+    "in_batch": "in the batch -> applying starts",
     "applying": "applying its part of the batch",
-    "to_publish": "applied -> its publication starts",
-    "publishing": "scoring and storing in Redis",
+    "to_publish": "applied -> its publication",
+    "publishing": "scoring, storing in Redis",
 }
 #: Latencies measured per event: from the send (the target), and from the broker's ack.
 LATENCY_KINDS = ("trigger events", "all events", "trigger events, broker ack")
@@ -560,7 +567,7 @@ def report(runs: list[Run]) -> None:
     for name, values, fmt in rows:
         cells = "".join(f"{format(v, fmt):>10}" for v in values)
         print(f"{name:<{width}}{cells}" + (f"   {spread(values, fmt)}" if len(runs) > 1 else ""))
-    print(f"{'where trigger events waited, mean / p95 ms':<{width}}")
+    print(f"{'where trigger events waited, mean/p95 ms':<{width}}")
     stage_rows: list[tuple[str, list[float]]] = [
         ("  produced -> acked by the broker", [statistics.fmean(r.latency[TO_ACK] or [float("nan")]) for r in runs],
          [r.p(TO_ACK, 95) for r in runs])]
@@ -568,7 +575,7 @@ def report(runs: list[Run]) -> None:
         stage_rows.append((f"  worker: {STAGE_NAMES[stage]}", [r.stages.mean_ms(stage) for r in runs],
                            [r.stages.quantile_ms(stage, 0.95) for r in runs]))
     for name, means, p95s in stage_rows:
-        cells = "".join(f"{format(m, '.0f') + ' / ' + format(p, '.0f'):>10}" for m, p in zip(means, p95s))
+        cells = "".join(f"{format(m, '.0f') + '/' + format(p, '.0f'):>10}" for m, p in zip(means, p95s))
         print(f"{name:<{width}}{cells}")
     share_met = sum(r.share(0) >= SHARE_TARGET for r in runs)
     cpu_share_met = sum(r.share(1) >= SHARE_TARGET for r in runs)
