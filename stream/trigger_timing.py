@@ -79,6 +79,8 @@ class TriggerTiming:
 
 @dataclass(slots=True)
 class Publication:
+    """One publication of profiles: the trigger records it takes, timed until they are stored."""
+
     taken: list[tuple[float, int]]
     started: float
 
