@@ -21,7 +21,14 @@ the collector does (one record per tracker batch) and measures, on those records
      trigger events (scored at once) and for all events (the others wait for the
      debounce flush); and for trigger events from the broker's acknowledgement (the
      worker's own share, when the broker is slow to acknowledge). A batch the broker
-     refuses is sent again after Retry-After, as the snippet does.
+     refuses is sent again after Retry-After, as the snippet does;
+  5. where trigger events waited during that run, mean and p95 per stage: produced ->
+     acknowledged by the broker (the collector's sink), then the worker's own stages from
+     its ``cartcoach_trigger_stage_seconds`` histogram (``stream/trigger_timing.py``,
+     read before and after; p95 interpolated within the buckets): the record's Kafka
+     timestamp -> in a batch, waiting in the batch, applying its part of the batch,
+     applied -> its publication, scoring and storing in Redis. The stages' p95s do not
+     add up; their means roughly do.
 
 The ratios compare rates of the same run. On a machine shared with other work the
 wall-clock rates move with everyone else's load from one measurement to the next, so
@@ -74,6 +81,7 @@ from stream.kafka_sink import KafkaEventSink  # noqa: E402
 from nudges.ledger import MemoryLedger  # noqa: E402
 from stream.model_health import MemoryModelHealth  # noqa: E402
 from stream.processing import SCORE_ALWAYS  # noqa: E402
+from stream.trigger_timing import STAGES  # noqa: E402
 from stream.profile_store import MemoryProfileStore, profile_channel  # noqa: E402
 from stream.topics import ensure_topics, topic_plan  # noqa: E402
 from tests.services import Services, services_up  # noqa: E402
@@ -91,8 +99,18 @@ has its own topics, consumer group, store id and model key, so the Redis keys an
 partitions that earlier runs left are read by no later worker."""
 
 P95_TARGET_MS = 250
+#: The worker's stages of a trigger event (stream/trigger_timing.py), as the report names them.
+STAGE_NAMES = {
+    "to_worker": "record's timestamp -> in a batch",
+    "in_batch": "in the batch -> applying starts",
+    "applying": "applying its part of the batch",
+    "to_publish": "applied -> its publication",
+    "publishing": "scoring, storing in Redis",
+}
 #: Latencies measured per event: from the send (the target), and from the broker's ack.
 LATENCY_KINDS = ("trigger events", "all events", "trigger events, broker ack")
+#: Trigger events from the send to the broker's acknowledgement (the collector's share).
+TO_ACK = "trigger events, to the ack"
 SHARE_TARGET = 0.70
 
 
@@ -212,6 +230,53 @@ def worker_counters(metrics_port: int) -> WorkerCounters | None:
 
 
 @dataclass
+class StageTimes:
+    """The worker's ``cartcoach_trigger_stage_seconds`` histogram (:mod:`stream.trigger_timing`)
+    at one moment: per stage, the cumulative bucket counts and the sum of seconds."""
+
+    buckets: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    sums: dict[str, float] = field(default_factory=dict)
+
+    def since(self, before: "StageTimes") -> "StageTimes":
+        """What was observed between ``before`` and this reading."""
+        return StageTimes(
+            {stage: [(le, n - dict(before.buckets.get(stage, [])).get(le, 0.0)) for le, n in rows]
+             for stage, rows in self.buckets.items()},
+            {stage: total - before.sums.get(stage, 0.0) for stage, total in self.sums.items()},
+        )
+
+    def mean_ms(self, stage: str) -> float:
+        count = self.buckets.get(stage, [(0.0, 0.0)])[-1][1]
+        return self.sums.get(stage, 0.0) / count * 1000 if count else float("nan")
+
+    def quantile_ms(self, stage: str, q: float) -> float:
+        """The ``q`` quantile, interpolated within its bucket as Prometheus's histogram_quantile does."""
+        rows = self.buckets.get(stage, [])
+        if not rows or rows[-1][1] == 0:
+            return float("nan")
+        rank, lower, below = q * rows[-1][1], 0.0, 0.0
+        for le, n in rows:
+            if n >= rank:
+                if le == float("inf"):
+                    return lower * 1000
+                return (lower + (le - lower) * (rank - below) / max(n - below, 1e-9)) * 1000
+            lower, below = le, n
+        return float("nan")
+
+
+def stage_times(metrics_port: int) -> StageTimes:
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as answer:
+        text = answer.read().decode()
+    times = StageTimes()
+    for le, stage, n in re.findall(
+            r'^cartcoach_trigger_stage_seconds_bucket\{le="([^"]+)",stage="(\w+)"\} (\S+)$', text, re.MULTILINE):
+        times.buckets.setdefault(stage, []).append((float(le), float(n)))
+    for stage, total in re.findall(r'^cartcoach_trigger_stage_seconds_sum\{stage="(\w+)"\} (\S+)$', text, re.MULTILINE):
+        times.sums[stage] = float(total)
+    return times
+
+
+@dataclass
 class Drain:
     """One worker draining the backlog: rates, batch sizes, and its CPU when idle."""
 
@@ -299,7 +364,7 @@ async def latency_at(stream: StreamEnv, rate: float, seconds: float) -> tuple[di
     #: Per (session, nth event): when it was sent, its type, when the broker acknowledged it.
     sent: dict[tuple[str, int], list[Any]] = {}
     seen: defaultdict[str, int] = defaultdict(int)
-    latencies: dict[str, list[float]] = {kind: [] for kind in LATENCY_KINDS}
+    latencies: dict[str, list[float]] = {kind: [] for kind in (*LATENCY_KINDS, TO_ACK)}
 
     async def listen() -> None:
         async for message in pubsub.listen():
@@ -319,6 +384,8 @@ async def latency_at(stream: StreamEnv, rate: float, seconds: float) -> tuple[di
                 if kind in SCORE_ALWAYS:
                     latencies["trigger events"].append(latency_ms)
                     latencies["trigger events, broker ack"].append(after_ack_ms)
+                    if acked_at is not None:
+                        latencies[TO_ACK].append((acked_at - sent_at) * 1000)
 
     listener = asyncio.create_task(listen())
     sink = KafkaEventSink(stream.services.kafka_bootstrap_servers, stream.settings.events_topic)
@@ -391,6 +458,8 @@ class Run:
     drain: Drain | None = None
     #: Left by earlier runs on the same broker and Redis when this run started.
     state_before: SharedState | None = None
+    #: Where trigger events' time went in the worker during the latency run.
+    stages: StageTimes = field(default_factory=StageTimes)
 
     def faust_events(self, i: int) -> float:
         """The no-op agent's rate in events: its records times events per record."""
@@ -432,13 +501,15 @@ async def one_run(services: Services, sessions: int, latency_seconds: float, lat
         drain.idle_cpu = await idle_cpu(worker.pid)
         after = await work_alone_rate(stream.settings, backlog)
         load = latency_rate or drain.rate[0] / 2
+        stages_before = stage_times(metrics_port)
         with MachineLoad() as latency_machine:
             latency, refused = await latency_at(stream, load, latency_seconds)
+        stages = stage_times(metrics_port).since(stages_before)
     finally:
         worker.stop()
     work_alone = ((before[0] + after[0]) / 2, (before[1] + after[1]) / 2)
     return Run(len(backlog.events), len(backlog.runs), work_alone, framework, drain.rate, load, latency, refused,
-               drain_machine, latency_machine, (before[1], after[1]), drain, state_before)
+               drain_machine, latency_machine, (before[1], after[1]), drain, state_before, stages)
 
 
 def spread(values: list[float], fmt: str) -> str:
@@ -496,6 +567,16 @@ def report(runs: list[Run]) -> None:
     for name, values, fmt in rows:
         cells = "".join(f"{format(v, fmt):>10}" for v in values)
         print(f"{name:<{width}}{cells}" + (f"   {spread(values, fmt)}" if len(runs) > 1 else ""))
+    print(f"{'where trigger events waited, mean/p95 ms':<{width}}")
+    stage_rows: list[tuple[str, list[float]]] = [
+        ("  produced -> acked by the broker", [statistics.fmean(r.latency[TO_ACK] or [float("nan")]) for r in runs],
+         [r.p(TO_ACK, 95) for r in runs])]
+    for stage in STAGES:
+        stage_rows.append((f"  worker: {STAGE_NAMES[stage]}", [r.stages.mean_ms(stage) for r in runs],
+                           [r.stages.quantile_ms(stage, 0.95) for r in runs]))
+    for name, means, p95s in stage_rows:
+        cells = "".join(f"{format(m, '.0f') + '/' + format(p, '.0f'):>10}" for m, p in zip(means, p95s))
+        print(f"{name:<{width}}{cells}")
     share_met = sum(r.share(0) >= SHARE_TARGET for r in runs)
     cpu_share_met = sum(r.share(1) >= SHARE_TARGET for r in runs)
     p95_met = sum(r.p("trigger events", 95) <= P95_TARGET_MS for r in runs)

@@ -64,6 +64,9 @@ class Settings:
     #: A session with no event for this long is closed as abandoned (the snippet's rule).
     session_idle_timeout_s: int = 30 * 60
     sweep_interval_s: float = 30.0
+    #: A closed session quiet this long leaves the worker's table (a tombstone in its changelog);
+    #: longer than profile_ttl_s + session_idle_timeout_s, so its profile has expired by then.
+    session_forget_after_s: int = 25 * 3600
     #: Learn online from survey answers and outcomes (off: the model stays as loaded).
     learning: bool = True
     #: Checkpoint the models after this many labels (and on shutdown).
@@ -191,6 +194,9 @@ class Settings:
                 get("CARTCOACH_SESSION_IDLE_TIMEOUT_S", str(defaults.session_idle_timeout_s))
             ),
             sweep_interval_s=float(get("CARTCOACH_SWEEP_INTERVAL_S", str(defaults.sweep_interval_s))),
+            session_forget_after_s=int(
+                get("CARTCOACH_SESSION_FORGET_AFTER_S", str(defaults.session_forget_after_s))
+            ),
             learning=get("CARTCOACH_LEARNING", "1") not in ("0", "false", "no", "off"),
             checkpoint_every=int(get("CARTCOACH_CHECKPOINT_EVERY", str(defaults.checkpoint_every))),
             survey_labels_per_visitor=int(

@@ -15,17 +15,28 @@ next as the machine got busier.
 ``within`` has passed, the batch stays open for as long as records already fetched are
 waiting in the stream's queue (up to ``max_``). Under a backlog that queue is never
 empty, so batches fill; with no backlog it runs dry at once and the batch goes out
-when it did before, so a lone event waits no longer than it did.
+when it did before, so a lone event waits no longer than it did. Each batch also
+says when each of its records joined it (:class:`Batch`), for
+:mod:`stream.trigger_timing`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 import faust
 from mode.utils.futures import notify
+
+
+class Batch(list):  # type: ignore[type-arg]
+    """A batch's records (Faust events), with when each joined it (``time.time()``)."""
+
+    def __init__(self, events: Sequence[faust.EventT], received: Sequence[float]) -> None:
+        super().__init__(events)
+        self.received = list(received)
 
 
 def records_waiting(stream: faust.StreamT) -> int:
@@ -34,7 +45,7 @@ def records_waiting(stream: faust.StreamT) -> int:
     return 0 if queue is None else queue.qsize()
 
 
-def take_batches(stream: Any, max_: int, within: float) -> AsyncGenerator[Sequence[faust.EventT], None]:
+def take_batches(stream: Any, max_: int, within: float) -> AsyncGenerator[Batch, None]:
     """Faust's ``take_events(max_, within)``, filling past ``within`` while fetched records wait.
 
     Acks, the strict ``max_`` and the buffer's hand-over are Faust's own (see the module's
@@ -46,9 +57,10 @@ def take_batches(stream: Any, max_: int, within: float) -> AsyncGenerator[Sequen
     return batches
 
 
-async def _take_batches(stream: Any, max_: int, within: float) -> AsyncGenerator[Sequence[faust.EventT], None]:
+async def _take_batches(stream: Any, max_: int, within: float) -> AsyncGenerator[Batch, None]:
     buffer: list[Any] = []
     events: list[faust.EventT] = []
+    received: list[float] = []
     buffer_full = asyncio.Event()
     buffer_consumed = asyncio.Event()
     buffer_consuming: asyncio.Future | None = None
@@ -69,6 +81,7 @@ async def _take_batches(stream: Any, max_: int, within: float) -> AsyncGenerator
             if event is None:
                 raise RuntimeError("Take buffer found current_event is None")
             events.append(event)
+            received.append(time.time())
             if len(buffer) >= max_:
                 buffer_full.set()
                 buffer_consumed.clear()
@@ -95,12 +108,13 @@ async def _take_batches(stream: Any, max_: int, within: float) -> AsyncGenerator
             if buffer:
                 buffer_consuming = asyncio.get_running_loop().create_future()
                 try:
-                    yield list(events)
+                    yield Batch(events, received)
                 finally:
                     buffer.clear()
                     for event in events:
                         await stream.ack(event)
                     events.clear()
+                    received.clear()
                     notify(buffer_consuming)
                     buffer_full.clear()
                     buffer_consumed.set()

@@ -60,18 +60,24 @@ from stream.group_offsets import GroupOffsets
 from stream.kafka_transport import broker_urls
 from stream.label_budget import LabelBudget
 from stream.learner import Learner
-from stream.metrics import BATCH_RECORDS, watch_consumer_lag
+from stream.metrics import BATCH_RECORDS, SESSIONS_FORGOTTEN, watch_consumer_lag
 from nudges.ledger import RedisLedger
 from stream.model_health import RedisModelHealth
 from stream.offset_continuity import OffsetContinuity, Verdict
 from stream.processing import Label, SessionRecord, decode_label, decode_record, encode_label
 from stream.processing import encode_record
-from stream.processing import is_idle, timeout_event
+from stream.processing import SCORE_ALWAYS, is_forgettable, is_idle, timeout_event
 from stream.profile_store import RedisProfileStore
 from stream.record_batches import MAX_BATCH_BYTES, Record, send_in_batches
 from stream.session_service import MAX_TRACKED_SESSIONS, LoadRecord, SaveRecord, SessionService
+from stream.trigger_first import trigger_sessions_first
+from stream.trigger_timing import TriggerRecord, TriggerTiming
 
 log = logging.getLogger(__name__)
+
+#: Records of trigger sessions applied between two publications in the agent (about 15-20 ms
+#: of work on a free core): a trigger's profile waits for its part of a batch, not all of it.
+PUBLISH_EVERY = 100
 
 #: Sessions the idle sweep looks at between two yields to the event loop (5-10 ms).
 SWEEP_CHUNK = 500
@@ -203,6 +209,7 @@ def create_stream_app(settings: Settings) -> faust.App:
         if settings.learning:
             await labels_topic.send(key=label.state.session_id.encode(), value=encode_label(label))
 
+    timing = TriggerTiming()
     service = SessionService(
         Scorer(),
         RedisProfileStore(redis_client, settings.profile_ttl_s),
@@ -216,6 +223,7 @@ def create_stream_app(settings: Settings) -> faust.App:
         budget=LabelBudget(settings.survey_labels_per_visitor, settings.survey_labels_per_client),
         history=RedisReasonHistory(redis_client),
         profile_ttl_ms=settings.profile_ttl_s * 1000,
+        timing=timing,
     )
 
     async def through_outages(what: str, attempt: Callable[[], Awaitable[Done]]) -> Done:
@@ -253,11 +261,17 @@ def create_stream_app(settings: Settings) -> faust.App:
     #: Held while a batch is applied, so a rebalance never cuts one in half.
     applying = asyncio.Lock()
 
-    async def apply_batch(batch: Sequence[faust.EventT]) -> list[asyncio.Future]:
-        """Apply one batch; returns the sends (changelog, dead letters) it is durable after."""
+    async def apply_batch(batch: Sequence[faust.EventT], received: dict[int, float]) -> list[asyncio.Future]:
+        """Apply one batch, its trigger sessions first (:mod:`stream.trigger_first`), and
+        publish their profiles before the rest is applied; returns the sends (changelog,
+        dead letters) the batch is durable after. ``received``: when each record (by ``id``)
+        joined the batch, for :mod:`stream.trigger_timing`."""
+        started = time.time()
         sends: list[asyncio.Future] = []
+        #: Per record holding a trigger event (by ``id`` of its decoded events), its timing.
+        triggers: dict[int, TriggerRecord] = {}
         partition_of: dict[str, int] = {}
-        decoded: list[CollectedEvent] = []
+        runs: list[list[CollectedEvent]] = []
         for message in batch:
             key, value = message.key, message.value
             try:
@@ -269,8 +283,11 @@ def create_stream_app(settings: Settings) -> faust.App:
             if session_id is None or key != session_id.encode():
                 sends.append(await dead_letter(value, "record key is not the events' session id", key))
                 continue
-            decoded.extend(events)
+            runs.append(events)
             partition_of[session_id] = message.message.partition
+            if any(event.type in SCORE_ALWAYS for event in events):
+                created = message.message.timestamp or started
+                triggers[id(events)] = TriggerRecord(created, received.get(id(message), started))
 
         changelog: dict[int, list[Record]] = defaultdict(list)
 
@@ -281,21 +298,21 @@ def create_stream_app(settings: Settings) -> faust.App:
             sessions.data[key] = value
             changelog[partition_of[session_id]].append((key, value, None))
 
-        try:
-            await apply_through_outages(decoded, load, save)
-            # Its profiles can go while the changelog is written: a replay after a crash
-            # publishes the same ones again (puts are monotonic).
-            applied.set()
-        except Exception:  # noqa: BLE001 - one bad record must not stop the agent
-            # Nothing of the batch was saved (records are saved at the end of apply), so
-            # apply again one event at a time to find the bad one; the ledger is idempotent.
-            for event in decoded:
-                try:
-                    await apply_through_outages([event], load, save)
-                except Exception as exc:  # noqa: BLE001
-                    log.exception("processing event %s failed", event.id)
-                    reason = f"processing failed: {exc!r}"
-                    sends.append(await dead_letter(encode_events([event]), reason, event.session_id.encode()))
+        urgent, rest = trigger_sessions_first(runs)
+        part: list[list[CollectedEvent]] = []
+        for n, session_runs in enumerate(urgent, 1):
+            part += session_runs
+            if len(part) < PUBLISH_EVERY and n < len(urgent):
+                continue
+            await apply_part([event for run in part for event in run], save, sends)
+            timing.applied((triggers[id(run)] for run in part if id(run) in triggers), started)
+            # Stored now, not after the rest: a replay after a crash publishes the same
+            # profiles again (puts are monotonic), so they need not wait for the changelog.
+            await publish_now()
+            part = []
+        if rest:
+            await apply_part([event for run in rest for event in run], save, sends)
+            applied.set()  # published by publish_profiles while the changelog is written
         # The batch's changelog records, one record batch per partition; its offsets are
         # committed once these are acknowledged.
         topic = sessions.changelog_topic.get_topic_name()
@@ -306,6 +323,31 @@ def create_stream_app(settings: Settings) -> faust.App:
             sent.ack.add_done_callback(functools.partial(persisted, TP(topic, sent.partition), sent.records))
             sends.append(sent.ack)
         return sends
+
+    async def apply_part(events: list[CollectedEvent], save: SaveRecord, sends: list[asyncio.Future]) -> None:
+        """Apply sessions' events; one that cannot be processed is dead-lettered, the others applied."""
+        try:
+            await apply_through_outages(events, load, save)
+        except Exception:  # noqa: BLE001 - one bad record must not stop the agent
+            # Nothing of the part was saved (records are saved at the end of apply), so
+            # apply again one event at a time to find the bad one; the ledger is idempotent.
+            for event in events:
+                try:
+                    await apply_through_outages([event], load, save)
+                except Exception as exc:  # noqa: BLE001
+                    log.exception("processing event %s failed", event.id)
+                    reason = f"processing failed: {exc!r}"
+                    sends.append(await dead_letter(encode_events([event]), reason, event.session_id.encode()))
+
+    async def publish_now() -> None:
+        """Store the profiles applied so far, in the agent (one Redis round trip); if Redis is
+        away they wait for ``publish_profiles``, which retries, and the agent goes on."""
+        try:
+            await service.publish_scored()
+        except Exception as exc:  # noqa: BLE001 - the profiles are kept for the next publication
+            if not isinstance(exc, OUTAGES):
+                log.exception("publishing trigger profiles failed")
+            applied.set()
 
     def persisted(tp: TP, records: int, ack: asyncio.Future) -> None:
         """What Faust's own changelog send does on the ack: a RocksDB store keeps the
@@ -371,13 +413,14 @@ def create_stream_app(settings: Settings) -> faust.App:
         # ``commit_durable_offsets`` once the batch's changelog sends are acknowledged.
         async for batch in take_batches(stream, settings.stream_batch_max, settings.stream_batch_within_s):
             async with applying:
+                received = {id(message): at for message, at in zip(batch, batch.received)}
                 current = [m for m in batch if m.message.generation_id == app.consumer_generation_id]
                 # Records read before a rebalance are left to the partition's owner.
                 to_apply = await in_offset_order(current)
                 if not to_apply:
                     continue
                 BATCH_RECORDS.observe(len(to_apply))
-                sends = await apply_batch(to_apply)
+                sends = await apply_batch(to_apply, received)
                 # Per partition the batch is in offset order: the last one wins.
                 last = {message.message.tp: message.message.offset for message in to_apply}
                 for tp, offset in last.items():
@@ -451,10 +494,11 @@ def create_stream_app(settings: Settings) -> faust.App:
     @app.timer(settings.sweep_interval_s, name="sweep_idle_sessions")
     @outlasting
     async def sweep_idle_sessions() -> None:
-        """Close quiet sessions; re-publish any whose last state was never scored."""
+        """Close quiet sessions; forget long-closed ones; re-publish any whose last state was never scored."""
         now = int(time.time() * 1000)
         timeout_ms = settings.session_idle_timeout_s * 1000
         mine = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == events.get_topic_name()}
+        to_forget: list[bytes] = []
         for seen, (key, stored) in enumerate(list(sessions.items()), 1):
             if seen % SWEEP_CHUNK == 0:
                 # Let events through: a table of 100,000 sessions takes a second or two
@@ -465,10 +509,37 @@ def create_stream_app(settings: Settings) -> faust.App:
             if partition_of_key(key) not in mine:
                 continue
             record = decode_record(stored)
-            if is_idle(record, now, timeout_ms):
+            if is_forgettable(record, now, forget_after_ms):
+                to_forget.append(key)
+            elif is_idle(record, now, timeout_ms):
                 await events.send(key=key, value=encode_events([timeout_event(record, now)]))
             else:
                 await service.catch_up(record, now)
+        if to_forget:
+            await forget(to_forget, now)
+
+    forget_after_ms = settings.session_forget_after_s * 1000
+
+    async def forget(keys: list[bytes], now: int) -> None:
+        """Drop the sessions from the table, with a tombstone in the changelog (compaction
+        then drops their records too), between two batches: a session an event touched
+        meanwhile is kept."""
+        async with applying:
+            tombstones: dict[int, list[Record]] = defaultdict(list)
+            for key in keys:
+                stored = sessions.data.get(key)
+                if stored is None or not is_forgettable(decode_record(stored), now, forget_after_ms):
+                    continue
+                del sessions.data[key]
+                service.forget(key.decode())
+                tombstones[partition_of_key(key)].append((key, None, None))
+            if not tombstones:
+                return
+            topic = sessions.changelog_topic.get_topic_name()
+            await through_outages(
+                "writing tombstones", lambda: send_in_batches(kafka_producer(), topic, tombstones)
+            )
+        SESSIONS_FORGOTTEN.inc(sum(map(len, tombstones.values())))
 
     @app.on_partitions_revoked.connect
     async def hand_over(app: faust.App, revoked: set[TP], **kwargs: Any) -> None:

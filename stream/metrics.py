@@ -55,6 +55,10 @@ BATCH_RECORDS = Histogram(
     "backlog mean the worker pays its per-batch costs (changelog, Redis, profiles) too often.",
     buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2000),
 )
+SESSIONS_FORGOTTEN = Counter(
+    "cartcoach_sessions_forgotten",
+    "Closed sessions the worker dropped from its table after CARTCOACH_SESSION_FORGET_AFTER_S of quiet.",
+)
 CONSUMER_LAG = Gauge(
     "cartcoach_consumer_lag",
     "Events on the broker that the worker group has not yet committed, per partition this worker owns.",

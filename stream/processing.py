@@ -12,7 +12,12 @@ most once per ``debounce_ms`` of the session's own time.
 
 Outcomes: a purchase closes the session as *purchased*; the idle sweep sends a
 ``session_timeout`` that closes a still-quiet session as *abandoned*. Each closed
-session yields one outcome label for the risk model; a session's first survey
+session yields one outcome label for the risk model. A closed session is forgotten
+(:func:`is_forgettable`) once it has been quiet for a day, so the table does not grow
+for ever; an outcome that arrives for a session the table does not hold (a refund
+days later, a purchase whose session was forgotten or never seen) starts no state:
+there is no behaviour to learn it against, and the experiment ledger, which the
+reports read, has counted it already (by order id). A session's first survey
 answer yields a reason label for the reason model, and later answers in the same
 session none (one shopper, one say). How many labels one visitor and one client
 may teach is bounded where labels are learned (:mod:`stream.label_budget`).
@@ -33,6 +38,8 @@ False
 False
 >>> step(r.record, ev(4, "survey_answer", 2_100, answer="price")).labels   # a second answer
 []
+>>> step(None, ev(5, "refund", 9_000)).changed   # an outcome for a session not in the table
+False
 """
 
 from __future__ import annotations
@@ -64,6 +71,8 @@ SCORE_ALWAYS: Final = frozenset(
     }
 )
 DEFAULT_DEBOUNCE_MS: Final = 2_000
+#: Events that tell how a session ended; they never start a session's state.
+OUTCOME_EVENTS: Final = frozenset({"purchase", "refund"})
 
 Outcome = Literal["purchased", "abandoned"]
 
@@ -111,6 +120,8 @@ def step(
     """Apply one event to one session's record."""
     if event.type == "session_timeout":
         return _timeout(record, event, idle_timeout_ms)
+    if record is None and event.type in OUTCOME_EVENTS:
+        return StepResult(None, changed=False)
     old_state = record.state if record is not None else None
     state = apply(old_state, event)
     if old_state is not None and state.events == old_state.events:
@@ -202,3 +213,9 @@ def timeout_event(record: SessionRecord, now_ms: int) -> CollectedEvent:
 
 def is_idle(record: SessionRecord, now_ms: int, idle_timeout_ms: int) -> bool:
     return record.outcome is None and now_ms - record.state.last_at >= idle_timeout_ms
+
+
+def is_forgettable(record: SessionRecord, now_ms: int, forget_after_ms: int) -> bool:
+    """Whether the table may drop the session: closed (its outcome learned once) and quiet
+    for ``forget_after_ms``. An open session is closed by the idle sweep first."""
+    return record.outcome is not None and now_ms - record.state.last_at >= forget_after_ms

@@ -21,8 +21,8 @@ from aiokafka import AIOKafkaProducer
 #: for the request before it (one produce request in flight per broker).
 MAX_BATCH_BYTES = 512 * 1024
 
-#: A record: key, value, timestamp in ms (None: now).
-Record = tuple[bytes, bytes, int | None]
+#: A record: key, value (None: a tombstone), timestamp in ms (None: now).
+Record = tuple[bytes, bytes | None, int | None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ from stream.metrics import EVENTS_APPLIED, PROFILES_PUBLISHED
 from stream.model_health import ModelHealth
 from stream.profile_store import ProfileStore
 from stream.reason_history import ReasonHistory
+from stream.trigger_timing import TriggerTiming
 
 #: Pending sessions a flush scores and stores at a time.
 FLUSH_CHUNK = 100
@@ -69,6 +70,7 @@ class SessionService:
         budget: LabelBudget | None = None,
         history: ReasonHistory | None = None,
         profile_ttl_ms: int | None = None,
+        timing: TriggerTiming | None = None,
     ) -> None:
         #: The serving model; the Faust worker swaps in newer checkpoints.
         self.scorer = scorer
@@ -85,6 +87,8 @@ class SessionService:
         self._idle_timeout_ms = idle_timeout_ms
         #: How long the profile store keeps a profile (None: for ever); see :meth:`catch_up`.
         self._profile_ttl_ms = profile_ttl_ms
+        #: Times trigger events through their publication (the worker's; None: not timed).
+        self._timing = timing
         #: Sessions whose newest state has not been scored yet (the debounce's tail).
         self._pending: dict[str, SessionRecord] = {}
         #: Sessions to score and publish at the next :meth:`publish_scored`.
@@ -137,6 +141,7 @@ class SessionService:
     async def publish_scored(self) -> int:
         """Score and publish the sessions :meth:`apply` marked; returns how many."""
         to_score, self._to_score = self._to_score, {}
+        publication = None if self._timing is None else self._timing.publication()
         profiles = [
             self._profile(record)
             for session_id, record in to_score.items()
@@ -144,7 +149,7 @@ class SessionService:
             if self._is_news(record)
         ]
         try:
-            await self._publish(profiles)
+            await self._publish(profiles, on_stored=None if publication is None else publication.stored)
         except Exception:
             # Not stored (Redis away): they wait for the next publication, unless a newer
             # state of the session is waiting already.
@@ -214,6 +219,12 @@ class SessionService:
         await self._publish([self._profile(record)])
         return True
 
+    def forget(self, session_id: str) -> None:
+        """The session left the table: if its id comes back, that is a new session, news again."""
+        self._published.pop(session_id, None)
+        self._pending.pop(session_id, None)
+        self._to_score.pop(session_id, None)
+
     def drop_pending(self) -> None:
         """Forget unscored sessions after a rebalance: some may belong to another worker now,
         which scores them on its next sweep or their next event."""
@@ -230,11 +241,14 @@ class SessionService:
         profile = self.scorer.profile(record.state)
         return profile if record.outcome is None else msgspec.structs.replace(profile, outcome=record.outcome)
 
-    async def _publish(self, profiles: Iterable[AbandonmentProfile]) -> None:
+    async def _publish(self, profiles: Iterable[AbandonmentProfile],
+                       on_stored: Callable[[], None] | None = None) -> None:
         batch = list(profiles)
         if not batch:
             return
         stored = await self._profiles.put_many(batch)
+        if on_stored is not None:
+            on_stored()
         if self._history is not None:
             await self._history.record_profiles(batch)
         for profile in batch:

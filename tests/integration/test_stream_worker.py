@@ -308,3 +308,51 @@ async def test_quiet_sessions_are_closed_by_the_idle_sweep_once_each(
         if label.kind == "outcome" and label.state.session_id in sessions
     )
     assert learned == Counter({(s, s in bought): 1 for s in sessions})
+
+
+async def test_a_closed_session_is_forgotten_with_a_tombstone_and_a_late_refund_starts_no_state(
+    services: Services, tmp_path: Path, workers: list[WorkerProcess]
+) -> None:
+    """The table does not grow for ever: closed sessions quiet for CARTCOACH_SESSION_FORGET_AFTER_S
+    leave it, each outcome is still learned once, and a refund for a forgotten session is no new session."""
+    stream = StreamEnv(services, tmp_path, extra={"CARTCOACH_SESSION_IDLE_TIMEOUT_S": "4",
+                                                  "CARTCOACH_SESSION_FORGET_AFTER_S": "8",
+                                                  "CARTCOACH_PROFILE_TTL_S": "8"})
+    await start_worker(stream, workers, "a")
+    events = simulated(stream, 12, seed=21)  # shoppers of the last hour: all quiet for minutes
+    sessions = set(expected_counts(events))
+    await publish(stream, events)
+
+    bootstrap = stream.services.kafka_bootstrap_servers
+    changelog = f"{stream.settings.stream_app_id}-sessions-changelog"
+    deadline = time.monotonic() + 90
+    while True:
+        records = await read_records(bootstrap, changelog, await end_offsets(bootstrap, changelog))
+        last = {r.key.decode(): r.value for r in records}
+        if all(s in last and last[s] is None for s in sessions):
+            break
+        assert time.monotonic() < deadline, f"{sum(last.get(s) is not None for s in sessions)} sessions not forgotten"
+        await asyncio.sleep(0.5)
+    # Closed (as abandoned or purchased) before they were forgotten: one outcome each, learned once.
+    records = await read_records(bootstrap, stream.settings.labels_topic,
+                                 await end_offsets(bootstrap, stream.settings.labels_topic))
+    learned = Counter(label.state.session_id for label in map(decode_label, (r.value for r in records))
+                      if label.kind == "outcome" and label.state.session_id in sessions)
+    assert learned == Counter({s: 1 for s in sessions})
+
+    # Days later: a refund for a forgotten session, then the same session id seen again
+    # (as by default, its old profile has expired by then: puts keep the most events seen).
+    session = sorted(sessions)[0]
+    while await redis_profiles(stream, [session]):
+        assert time.monotonic() < deadline + 30, "the profile never expired"
+        await asyncio.sleep(0.5)
+    template = next(e for e in events if e.session_id == session)
+    now = int(time.time() * 1000)
+    refund = msgspec.structs.replace(template, id="late-refund", type="refund", at=now, ts=now, received_at=now)
+    comeback = msgspec.structs.replace(template, id="late-view", type="page_view", at=now + 1, ts=now + 1,
+                                       received_at=now + 1)
+    await publish(stream, [refund])
+    await publish(stream, [comeback])  # same key, same partition: applied after the refund
+    profiles = await wait_until_complete(stream, {session: 1}, timeout_s=60)
+    assert profiles[session].events_seen == 1  # the page view alone: the refund started nothing
+    assert await end_offsets(bootstrap, stream.settings.dead_letter_topic) == 0  # and was applied, not refused
