@@ -206,8 +206,9 @@ THEMES: dict[str, Theme] = {
             SHUUP_PAGES,
             notes="category page with a sort <select> and price range filters, product page with Description "
             "and Details tabs and 'Add to cart', basket with quantity fields, a campaign code field and "
-            "delete buttons, checkout in phases (addresses, shipping and payment methods, confirmation); "
-            "no reviews, no delivery or returns information",
+            "delete buttons, checkout in phases (addresses, shipping and payment methods, confirmation; the seed "
+            "offers two shipping methods, Shuup's default and 'Express delivery (1-2 days)'); no reviews, no delivery "
+            "or returns information before the methods phase",
             held_out=True,
         ),
         Theme(

@@ -471,12 +471,22 @@ def shuup_trust(v: Visit) -> None:
 
 
 def shuup_speed(v: Visit) -> None:
+    """Shuup says nothing of delivery before the checkout's methods phase: the shopper goes there
+    (the addresses filled in, as asked) and weighs its shipping methods, the pre-selected one
+    against 'Express delivery (1-2 days)', back and forth."""
     _shuup_product(v, 0)
     _shuup_add(v)
     v.open("cart")
-    for _ in range(3):  # the basket's totals, looked at again and again
-        v.scroll_to(".basket-summary", 1500)
-        v.scroll_top(600)
+    v.follow("a.btn-checkout")  # 'Proceed to checkout' -> the addresses phase
+    for kind in ("billing", "shipping"):
+        v.page.fill(f"#id_{kind}-name", "A Shopper")
+        v.page.fill(f"#id_{kind}-street", "1 Main Street")
+        v.page.fill(f"#id_{kind}-city", "Leeds")
+        v.page.select_option(f"#id_{kind}-country", "GB")
+    v.follow("main form button[type=submit].btn-lg")  # 'Continue' -> the methods phase
+    for method in ("Express delivery", "ShippingMethod", "Express delivery"):
+        v.click(f".checkout-method-radio label:has-text('{method}')")
+        v.pause(1500)
     v.leave_through_top()
 
 
@@ -503,8 +513,8 @@ SHUUP = [
     Shopper("price", "price", frozenset({"price_sort", "cart_add", "coupon_focus", "cart_remove"}), shuup_price),
     Shopper("trust", "trust", frozenset({"cart_add"}), shuup_trust,
             note="no reviews, returns or warranty information in Shuup's default product page"),
-    Shopper("shipping_speed", "shipping_speed", frozenset({"cart_add", "cart_view"}), shuup_speed,
-            note="no delivery information before the checkout's methods phase"),
+    Shopper("shipping_speed", "shipping_speed", frozenset({"cart_add", "cart_view", "shipping_info_open"}), shuup_speed,
+            note="no delivery information before the checkout's methods phase: the shipping methods there"),
     Shopper("indecision", "indecision", frozenset({"cart_add", "cart_view", "cart_dwell", "cart_to_product"}),
             shuup_indecision),
     Shopper("checkout_friction", "checkout_friction",

@@ -45,6 +45,8 @@ test('URLs of real themes are typed, cart before checkout, thank-you first', () 
   for (const [path, type] of Object.entries(cases)) assert.equal(guessType(path), type, path)
   assert.equal(stepFromPath('/checkout/shipping-address/'), 2)
   assert.equal(stepFromPath('/checkout/payment-method/'), 3)
+  // Shuup's phases, in their order: the methods phase is no step back to 1 (an overlay for "checkout_back").
+  assert.deepEqual(['/checkout/addresses/', '/checkout/methods/', '/checkout/confirm/'].map(stepFromPath), [2, 3, 4])
   assert.equal(stepFromPath('/checkout/'), undefined)
 })
 
@@ -317,10 +319,44 @@ test("a store's policy pages opened from its footer are looks at returns and del
 test("a cart line's remove button named by its product (WooCommerce's cart block), not a wishlist's", async () => {
   page(`<table><tbody><tr class="wc-block-cart-items__row"><td class="wc-block-cart-item__product"><a class="wc-block-components-product-name" href="/?product=album">Album</a>
     <span class="price">$15.00</span><div class="wc-block-cart-item__quantity"><button class="wc-block-cart-item__remove-link" aria-label="Remove Album from cart" id="block">Remove item</button></div></td></tr></tbody></table>
-    <a href="#" class="remove_from_wishlist" aria-label="Remove Album from wishlist" id="wish">Remove this product</a>`, 'https://shop.example/?page_id=6')
+    <a href="#" class="remove_from_wishlist" aria-label="Remove Album from wishlist" id="wish">Remove this product</a>
+    <button id="wish2">Remove from wishlist</button><button id="plain">Remove from cart</button>`, 'https://shop.example/?page_id=6')
   const sent = []
   watchSignals({ cfg: {}, signal: (type, props, src, el) => sent.push([type, src, el.id]), product: () => ({}), cart: () => ({}), page: () => ({ type: 'cart' }), reviews: {} })
-  for (const id of ['block', 'wish']) document.getElementById(id).click()
+  for (const id of ['block', 'wish', 'wish2', 'plain']) document.getElementById(id).click()
   await new Promise((r) => setTimeout(r, 20))
-  assert.deepEqual(sent, [['cart_remove', 'text', 'block']])
+  assert.deepEqual(sent, [['cart_remove', 'text', 'block'], ['cart_remove', 'text', 'plain']])
+})
+
+test('a shipping method switched in a checkout is a look at delivery; the pre-selected or first pick is not', () => {
+  page(`<form><fieldset><legend>Delivery</legend>
+      <label><input type="radio" name="ship" id="std" value="1" checked> Standard (3-5 days) $2</label>
+      <label><input type="radio" name="ship" id="exp" value="2"> Express $9</label></fieldset>
+    <div class="panel"><h2 class="panel-title">Choose Shipping Method</h2>
+      <label for="m1">Post</label><input type="radio" name="shipping_method" id="m1" value="1">
+      <label for="m2">Courier</label><input type="radio" name="shipping_method" id="m2" value="2"></div>
+    <fieldset><legend>Payment</legend><label><input type="radio" name="pay" id="card" checked> Card</label>
+      <label><input type="radio" name="pay" id="cod" value="cod"> Cash on delivery</label></fieldset>
+    <label><input type="radio" name="addr" id="same" checked> Same shipping address</label>
+    <label><input type="radio" name="addr" id="other"> Ship to a different address</label></form>`, 'https://shop.example/checkout/')
+  const sent = []
+  watchSignals({ cfg: {}, signal: (type, props, src, el) => sent.push([type, src, el.id]), product: () => ({}), cart: () => ({}), page: () => ({ type: 'checkout' }), reviews: {} })
+  // What the browser does when a radio or its label is clicked: a click, and a change if it was not checked.
+  const pick = (id, onLabel = false) => {
+    const r = document.getElementById(id)
+    const target = onLabel ? r.closest('label') || document.querySelector(`label[for="${id}"]`) : r
+    const changes = !r.checked
+    r.checked = true
+    target.dispatchEvent(new window.MouseEvent('click', { bubbles: true, cancelable: true }))
+    if (changes) r.dispatchEvent(new window.Event('change', { bubbles: true }))
+  }
+  pick('std', true) // the pre-selected method, clicked: no change
+  pick('m1', true) // the first method picked where none was: what every checkout asks
+  pick('cod') // a payment method, though its label says delivery
+  assert.deepEqual(sent, [])
+  pick('exp') // Standard -> Express
+  pick('m2', true) // Post -> Courier, by its label
+  pick('std') // and back
+  pick('other') // an address choice, not a delivery speed
+  assert.deepEqual(sent, [['shipping_info_open', 'shipping-method', 'exp'], ['shipping_info_open', 'shipping-method', 'm2'], ['shipping_info_open', 'shipping-method', 'std']])
 })

@@ -135,8 +135,9 @@ export function cartFromMarkup() {
   return { value, items: qty.length ? qty.reduce((n, el) => n + (+el.value || 1), 0) : undefined }
 }
 
-// Checkout steps named in the path (/checkout/shipping-address/, /odeme/adres).
-const STEPS = [[/payment|odeme-?yontemi|kart/, 3], [/preview|review|confirm|onay|ozet/, 4], [/address|shipping|delivery|adres|teslimat|kargo/, 2]]
+// Checkout steps named in the path (/checkout/shipping-address/, /odeme/adres); a methods phase
+// (shipping and payment methods, Shuup's /checkout/methods/) comes after the address.
+const STEPS = [[/payment|method|odeme-?yontemi|kart/, 3], [/preview|review|confirm|onay|ozet/, 4], [/address|shipping|delivery|adres|teslimat|kargo/, 2]]
 
 /** The checkout step by the path's words, or undefined (then 1). */
 export const stepFromPath = (path) => STEPS.find(([re]) => re.test(norm(path).replace(/^.*?(checkout|odeme)/, '')))?.[1]

@@ -29,6 +29,18 @@ export const OPENS = {
   warranty: 'warranty_view',
   installments: 'installment_view',
 }
+// A radio is a delivery method when its field or its group's heading says so, or its label says how fast;
+// not "Ship to a different address" (where) nor "Cash on delivery" (how to pay).
+const SPEED = /express|(next|same) day|\d ?[-–] ?\d+ \D{0,9}(day|gun)/
+const NOT_METHOD = /address|adres|pay|odeme|kapida/
+/** The radio a click lands on, itself or through its label. */
+const radioOf = (t) => ((t = t?.closest?.('label')?.control || t)?.type == 'radio' ? t : undefined)
+/** A shipping method's radio: its name, id or label, or the legend / heading of its group, speaks of delivery. */
+export function deliveryMethod(radio) {
+  const head = label(radio.closest('fieldset,.panel,.card')?.querySelector('legend,h2,h3,.card-header'))
+  const own = fieldText(radio)
+  return !NOT_METHOD.test(own + head) && (SPEED.test(own) || /^ship/.test(topicOf(own + ' ' + head)))
+}
 // A field for a code beside an Apply button is a coupon field whatever its label says ("Discount code", "Gift code").
 const CODE = /\bcode\b|\bkodu?\b/
 const NOT_COUPON = /post|zip|sms|verif|dogrulama|guvenlik|security/
@@ -92,6 +104,10 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
 
   on(document, 'click', (ev) => {
     const t = ev.target
+    // A choice in a form (a radio or its label: "Cash on delivery") opens nothing; a delivery
+    // method's is read by the change listener below. A radio outside a form may be a CSS-only tab.
+    const radio = radioOf(t)
+    if (radio && (radio.form || deliveryMethod(radio))) return
     for (const name in OPENS) {
       const m = match(t, name)
       // Inside an open <details> but not on its summary: reading it, not opening it.
@@ -203,9 +219,18 @@ export function watchSignals({ cfg, signal, product, cart, page, reviews }) {
     }
   }
 
+  // A shipping method switched by the shopper ("Standard" -> "Express") is a look at delivery.
+  // The method a checkout pre-selects, or the first one picked where none was, is not: every
+  // shopper who goes through a checkout does that. Only the method's topic is sent.
+  const chosen = {}
   on(document, 'change', (ev) => {
     const t = ev.target
     let m
+    if (t.type == 'radio' && t.name && deliveryMethod(t)) {
+      const before = chosen[t.name] || [...document.getElementsByName(t.name)].find((r) => r.defaultChecked)
+      chosen[t.name] = t
+      return before != t && before && signal('shipping_info_open', product(), 'shipping-method', t)
+    }
     if ((m = match(t, 'price-sort'))) return signal('price_sort', {}, m[1], m[0])
     if ((m = match(t, 'price-filter'))) return signal('price_filter', {}, m[1], m[0])
     if (t.tagName == 'SELECT' && SORT_PRICE.test(label(t.selectedOptions?.[0]))) return signal('price_sort', {}, 'text', t)

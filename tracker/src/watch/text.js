@@ -23,7 +23,7 @@ export const TOPICS = {
 }
 export const ADD = /add to (cart|bag|basket)|sepete (ekle|at)|^(buy|buy now|hemen al|satin al)$/
 // "Remove item" and "Remove Album from cart" (WooCommerce's cart block) say it anywhere; a bare "×" or "Sil" only in a cart line.
-export const REMOVE = /remove (this )?(item|from|product)|remove .{1,60} from (the |your )?(cart|basket|bag)|delete (item|product)|sepetten (cikar|sil)|urunu (sil|kaldir)/
+export const REMOVE = /remove (item|product|.*from.*(cart|bag|basket))|delete (item|product)|sepetten (cikar|sil)|urunu (sil|kaldir)/
 export const REMOVE_SHORT = /^(remove|delete|sil|kaldir|cikar|[x×✕✖])$/
 // An icon that means remove: its class names (Font Awesome, Bootstrap Icons, themes' own).
 export const REMOVE_ICON = /\b(fa-times|fa-trash\S*|fa-close|fa-remove|bi-trash\S*|bi-x\S*|icon[-_]close|icon[-_]trash|trash|delete|remove)\b/

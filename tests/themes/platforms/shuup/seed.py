@@ -1,7 +1,8 @@
 """Create the corpus's Shuup store: its tables, Shuup's own ``shuup_init``, a small catalogue.
 
 ``shuup_init`` makes the shop, its supplier, tax groups and order statuses; then three
-products with a price and stock in one category, and a shipping and a payment method
+products with a price and stock in one category, two shipping methods (Shuup's default and an
+express one) and a payment method
 (Shuup's own factory helpers, ``shuup.testing.factories``, as its demo and tests use), so
 the category page lists them, a product page can add to the basket and the checkout
 shows its address, method and confirmation phases. Run once by ``tests/themes/install.py``.
@@ -50,6 +51,9 @@ def main() -> None:
         shop_product.save()
         shop_product.categories.add(category)
     factories.get_default_shipping_method()
+    # A second, faster and dearer method, as stores that ship offer: the checkout's methods phase is
+    # then a choice of delivery that a shopper in a hurry can make (the first stays pre-selected).
+    factories.get_shipping_method(name="Express delivery (1-2 days)", price=9)
     factories.get_default_payment_method()
 
 
