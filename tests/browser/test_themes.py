@@ -5,8 +5,9 @@ registries by pinned version, served unchanged but for the tag) gets its five sc
 (``tests/themes/shoppers.py``) against the real API; the test asserts what the issue
 asks of every theme: at least 80 % of the expected signals fire, no exit intent the
 shopper did not make, the intended top reason for at least four of the five shoppers,
-and an overlay shown at every trigger. The themes below the bar, the external ones and the
-held-out one are measured by ``benchmarks/themes.py`` (``--held-out`` for acceptance).
+and an overlay shown at every trigger (stricter than the issue, which asks it of the four).
+The themes out of CI (``OUT_OF_CI``), the external ones and the held-out ones are measured by
+``benchmarks/themes.py`` (``--held-out`` for acceptance).
 """
 
 from __future__ import annotations
@@ -43,28 +44,22 @@ def describe(results: list[ShopperResult]) -> str:
     )
 
 
-#: Development themes that do not meet the whole bar (issue 15 stays open for them), with why and the
-#: figures of the last run of benchmarks/themes.py. Their missing reasons and overlays are the theme's
-#: content; they are measured by the benchmark (its table is in docs/tracker.md), not here: their
-#: fifteen shoppers would take CI's last 100 seconds under its 20 minutes.
-BELOW_THE_BAR = {
+#: Development themes measured by benchmarks/themes.py only (its table is in docs/tracker.md), not
+#: here: their fifteen shoppers would take CI's last 100 seconds under its 20 minutes. Why each is out,
+#: with the figures of the last run (2026-12-04, session 11).
+OUT_OF_CI = {
     "kit-startbootstrap": (
-        "no reviews, and its one delivery line is on a cart page too short to scroll away from (a look present "
-        "as the page opens does not count): the trust and speed shoppers read as indecision, 3/5 intended "
-        "reasons; the trust shopper's undecided profile (0.29) is below min_confidence 0.35: 4/5 overlays"
+        "below the bar: no reviews, and its one delivery line is on a cart page too short to scroll away from "
+        "(a look present as the page opens does not count), with no shipping method to choose: the trust and "
+        "speed shoppers read as indecision, 3/5 intended reasons"
     ),
-    "kit-orbit": (
-        "the product page has no add-to-cart control, so the trust shopper's cart is empty and gets no overlay; "
-        "the payment form marks no field required, so the friction shopper makes no error and reads as "
-        "indecision below the overlay's confidence: 4/5 intended reasons, 3/5 overlays"
-    ),
+    "kit-orbit": "meets the bar since session 11 (5/5 intended reasons, 5/5 overlays); kept out for CI's time",
     "kit-mdb": (
-        "the held-out theme until Shuup replaced it: no product page, no reviews, no delivery text, no required "
-        "field, so the trust, speed and friction shoppers stay undecided (0.29-0.31, below min_confidence 0.35): "
-        "2/5 intended reasons, 1/5 overlays"
+        "below the bar: no product page, no reviews, no delivery text and unlabelled payment radios, so the "
+        "trust and speed shoppers stay undecided: 3/5 intended reasons"
     ),
 }
-IN_CI = [name for name in DEVELOPMENT if name not in BELOW_THE_BAR]
+IN_CI = [name for name in DEVELOPMENT if name not in OUT_OF_CI]
 
 
 @pytest.mark.parametrize("name", IN_CI)

@@ -261,7 +261,10 @@ THEMES: dict[str, Theme] = {
 #: (benchmarks/themes.py --held-out). Shuup replaced kit-mdb on 2026-12-04, once kit-mdb had been seen.
 #: OpenCart was held out for one acceptance run (2026-12-04, session 10); the snippet was then changed
 #: for a gap it showed (a product named without a price), so it is a development theme from then on.
-#: WooCommerce on Twenty Twenty-Five joined on 2026-12-04 (session 11), chosen and scripted before any run against it.
+#: WooCommerce on Twenty Twenty-Five joined on 2026-12-04 (session 11), chosen and scripted before any run against it;
+#: its acceptance run (the first, met the bar) showed one missed remove, fixed since, so it is seen too. Shuup was
+#: worked on in session 11 (its speed shopper). Both stay here only so they run on request; the next held-out
+#: theme must be one never run.
 HELD_OUT = ("shuup", "woocommerce")
 
 #: What the tests and the default benchmark run: not held out, and installed from a registry (an external
