@@ -75,13 +75,17 @@ def verdict(results: list[ShopperResult]) -> dict[str, float | int | bool]:
             "false_exits": false_exits, "overlays": overlays, "shoppers": len(results), "pass": passed}  # fmt: skip
 
 
-def summary_line(results: list[ShopperResult]) -> str:
+def summary_line(results: list[ShopperResult], judged: bool = True) -> str:
+    """One theme's figures against the bar; ``judged=False`` for a total over themes (the bar is per theme)."""
     v = verdict(results)
-    return (
-        f"signals {v['fired']}/{v['expected']} ({v['share']:.0%}, bar 80 %), false exits {v['false_exits']} (bar 0), "
-        f"intended top reason {v['reasons']}/{v['shoppers']}, of them with their overlay {v['answered']} "
-        f"(bar 4, and all of them), overlays {v['overlays']}/{v['shoppers']}: {'PASS' if v['pass'] else 'FAIL'}"
+    line = (
+        f"signals {v['fired']}/{v['expected']} ({v['share']:.0%}), false exits {v['false_exits']}, "
+        f"intended top reason {v['reasons']}/{v['shoppers']}, of them with their overlay {v['answered']}, "
+        f"overlays {v['overlays']}/{v['shoppers']}"
     )
+    if not judged:
+        return line
+    return line + f" (bar: 80 %, 0, 4 and all of them): {'PASS' if v['pass'] else 'FAIL'}"
 
 
 def run(names: list[str], workers: int, store_urls: dict[str, str]) -> dict[str, list[ShopperResult]]:
@@ -136,7 +140,7 @@ def main() -> int:
     print()
     every = [r for name in names for r in results[name]]
     print(f"## total over {len(names)} theme(s), {len(every)} shoppers")
-    print(summary_line(every))
+    print(summary_line(every, judged=False))
     print(f"themes passing: {sum(verdict(results[n])['pass'] for n in names)}/{len(names)}; "
           f"browser time {time.monotonic() - started:.0f} s")  # fmt: skip
     return 0
