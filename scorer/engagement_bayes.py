@@ -46,7 +46,14 @@ import numpy as np
 from river import base
 
 from scorer.rules import RULES
-from scorer.signal_bayes import BY_DEVICE, COUNTS, count_key, flags
+from scorer.signal_bayes import (
+    BY_DEVICE,
+    COUNTS,
+    DWELL_PRIOR_S,
+    cart_stretches,
+    count_key,
+    flags,
+)
 
 #: Counts with an engagement-scaled excess (``review_rereads`` recounts review views).
 SIGNALS: Final = tuple(name for name in COUNTS if name != "review_rereads")
@@ -59,8 +66,6 @@ _RULED: Final = frozenset((rule.feature, rule.reason) for rule in RULES)
 COUNT_CAP: Final = 20.0
 #: Cells of the engagement grid, spread up to the mean plus ten standard deviations.
 _CELLS: Final = 60
-#: Prior mean of a cart stretch (seconds), weighing one stretch.
-_DWELL_PRIOR_S: Final = 30.0
 
 
 def _engagement_grid(shape: float) -> tuple[np.ndarray, np.ndarray]:
@@ -152,12 +157,6 @@ class EngagementBayes(base.Classifier):
             del seen["removed_dearest"]
         return seen
 
-    @staticmethod
-    def _stretches(x: dict) -> float:
-        """The number of visible stretches on the cart (0: never on the cart)."""
-        mean = x.get("cart_dwell_mean_s", 0.0)
-        return x.get("cart_dwell_s", 0.0) / mean if mean > 0 else 0.0
-
     def _rates(self) -> tuple[np.ndarray, np.ndarray]:
         """Excess rates (label x key) and background rates (key), prior included."""
         w = self.prior_weight
@@ -197,7 +196,7 @@ class EngagementBayes(base.Classifier):
             total = self._flags[row].setdefault(name, [0.0, 0.0])
             total[0] += value
             total[1] += 1.0
-        stretches = self._stretches(x)
+        stretches = cart_stretches(x)
         if stretches:
             self._dwell[row][0] += x["cart_dwell_s"]
             self._dwell[row][1] += stretches
@@ -215,10 +214,10 @@ class EngagementBayes(base.Classifier):
             yes, seen = self._flags[row].get(name, [0.0, 0.0])
             p = (yes + 1) / (seen + 2)
             lp += math.log(p if value else 1 - p)
-        stretches = self._stretches(x)
+        stretches = cart_stretches(x)
         if stretches:  # each stretch exponential, a Gamma prior on the mean
             seconds, seen = self._dwell[row]
-            mean = (seconds + _DWELL_PRIOR_S) / (seen + 1)
+            mean = (seconds + DWELL_PRIOR_S) / (seen + 1)
             lp += -stretches * math.log(mean) - x["cart_dwell_s"] / mean
         for name, (value, draws) in _levels(x).items():
             sessions, mean, squares, _ = self._level_moments[row].get(name, [0.0, 0.0, 0.0, 0.0])

@@ -52,8 +52,8 @@ BY_DEVICE: Final = frozenset({"tab_switches", "form_errors"})
 LEVELS: Final = ("price_level", "review_depth_mean")
 _PRODUCT_SIGNALS: Final = ("shipping_info_opens", "review_views", "return_policy_views", "warranty_views",
                            "installment_views")  # fmt: skip
-#: Prior mean of a cart stretch (seconds) and its weight in stretches.
-_DWELL_PRIOR_S: Final = 30.0
+#: Prior mean of a cart stretch (seconds), weighing one stretch.
+DWELL_PRIOR_S: Final = 30.0
 
 
 def count_key(x: dict, name: str) -> str | None:
@@ -72,6 +72,12 @@ def flags(x: dict) -> dict[str, float]:
     if sum(x.get(f, 0.0) for f in _PRODUCT_SIGNALS) >= 2 and x.get("products_viewed", 0.0) >= 2:
         flags["spread"] = float(x.get("signal_products", 0.0) > 1)
     return flags
+
+
+def cart_stretches(x: dict) -> float:
+    """The number of visible stretches on the cart (0: never on the cart)."""
+    mean = x.get("cart_dwell_mean_s", 0.0)
+    return x.get("cart_dwell_s", 0.0) / mean if mean > 0 else 0.0
 
 
 def _levels(x: dict) -> dict[str, float]:
@@ -112,7 +118,7 @@ class SignalBayes(base.Classifier):
         for name, value in flags(x).items():
             sums["flag:" + name] = sums.get("flag:" + name, 0.0) + value
             seen["flag:" + name] = seen.get("flag:" + name, 0.0) + 1
-        stretches = self._stretches(x)
+        stretches = cart_stretches(x)
         if stretches:
             sums["dwell"] = sums.get("dwell", 0.0) + x["cart_dwell_s"]
             seen["dwell"] = seen.get("dwell", 0.0) + stretches
@@ -123,11 +129,6 @@ class SignalBayes(base.Classifier):
             delta = value - mean
             mean += delta / n
             moments[name] = [n, mean, m2 + delta * (value - mean)]
-
-    @staticmethod
-    def _stretches(x: dict) -> float:
-        mean = x.get("cart_dwell_mean_s", 0.0)
-        return x.get("cart_dwell_s", 0.0) / mean if mean > 0 else 0.0
 
     def _log_joint(self, x: dict, label: str, total: int) -> float:
         a0, b0 = self.rate_shape, self.rate_weight
@@ -144,9 +145,9 @@ class SignalBayes(base.Classifier):
         for name, value in flags(x).items():
             p = (sums.get("flag:" + name, 0.0) + 1) / (seen.get("flag:" + name, 0.0) + 2)
             lp += math.log(p if value else 1 - p)
-        stretches = self._stretches(x)
+        stretches = cart_stretches(x)
         if stretches:
-            mean = (sums.get("dwell", 0.0) + _DWELL_PRIOR_S) / (seen.get("dwell", 0.0) + 1)
+            mean = (sums.get("dwell", 0.0) + DWELL_PRIOR_S) / (seen.get("dwell", 0.0) + 1)
             lp += -stretches * math.log(mean) - x["cart_dwell_s"] / mean
         for name, value in _levels(x).items():
             n, mean, m2 = self._moments[label].get(name, [0.0, 0.0, 0.0])

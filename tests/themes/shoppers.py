@@ -16,17 +16,25 @@ Every walk ends at a trigger moment: the pointer leaves through the top of the w
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tests.themes.harness import Shopper, Visit
 
-def _back_and_forth(v: Visit, line_link: str) -> None:
-    """The undecided shopper's walk from a cart with something in it: the cart, a while on it, back to
-    the product by the name in its cart line (``line_link``), twice; then the cart again, long, and away."""
+
+def _open_cart(v: Visit) -> None:
+    v.open("cart")
+
+
+def _back_and_forth(v: Visit, line_link: str, to_cart: Callable[[Visit], None] = _open_cart) -> None:
+    """The undecided shopper's walk from a cart with something in it: the cart (``to_cart``), a while on
+    it, back to the product by the name in its cart line (``line_link``), twice; then the cart again,
+    long, and away."""
     for _ in range(2):
-        v.open("cart")
+        to_cart(v)
         v.pause(2500)
         v.follow(line_link)
         v.pause(900)
-    v.open("cart")
+    to_cart(v)
     v.pause(4000)
     v.leave_through_top()
 
@@ -777,14 +785,7 @@ def woo_speed(v: Visit) -> None:
 def woo_indecision(v: Visit) -> None:
     v.open("product", product=WOO_BEANIE)
     _woo_add(v)
-    for _ in range(2):
-        _woo_cart(v)
-        v.pause(2500)
-        v.follow(f"{WOO_CART_LINE} a.wc-block-components-product-name")  # the line's product name
-        v.pause(900)
-    _woo_cart(v)
-    v.pause(4000)
-    v.leave_through_top()
+    _back_and_forth(v, f"{WOO_CART_LINE} a.wc-block-components-product-name", to_cart=_woo_cart)
 
 
 def woo_friction(v: Visit) -> None:
