@@ -58,7 +58,9 @@ def eventually(probe, timeout_s: float = 5.0):
 def served(tmp_path: Path):
     path = tmp_path / "stores.yaml"
     write(path, store())
-    app = create_app(Settings(stores_file=path, stores_reload_s=0.1))
+    # Its own data folder: the default one is the working directory's, which the other pytest worker's
+    # servers migrate at the same moment.
+    app = create_app(Settings(stores_file=path, stores_reload_s=0.1, data_dir=tmp_path / "data"))
     with LiveServer(app) as live, httpx.Client(base_url=live.url) as client:
         yield path, client, app
 
@@ -120,7 +122,7 @@ def test_the_demo_store_accepts_whatever_port_the_server_binds(tmp_path: Path) -
     port = free_port()
     while port == 8000:
         port = free_port()
-    app = create_app(Settings(stores_file=DEFAULT_STORES_FILE, port=port, stores_reload_s=0))
+    app = create_app(Settings(stores_file=DEFAULT_STORES_FILE, port=port, stores_reload_s=0, data_dir=tmp_path / "data"))
     demo = app.state.stores.by_id("demo")
     assert demo.allows_origin(f"http://127.0.0.1:{port}") and demo.allows_origin(f"http://localhost:{port}")
     assert not demo.allows_origin("http://127.0.0.1:8000") and not demo.allows_origin("https://evil.example")
