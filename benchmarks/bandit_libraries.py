@@ -32,6 +32,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+
+def options() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=5000, help="simulated sessions (default 5,000)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--epsilon", type=float, default=0.05, help="exploration share of the learning policy and River (Vowpal Wabbit keeps 5 %%)")
+    return parser
+
+
+if __name__ == "__main__":
+    options().parse_args()  # --help and bad options answered before the imports below load River and SciPy (seconds)
+
 from nudges.learning.bandit import CANDIDATES  # noqa: E402
 from nudges.learning.simulation import (  # noqa: E402
     DEFAULT_STORES,
@@ -130,11 +142,7 @@ class Timed:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sessions", type=int, default=5000, help="simulated sessions (default 5,000)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--epsilon", type=float, default=0.05, help="exploration share of the learning policy and River (Vowpal Wabbit keeps 5 %%)")
-    args = parser.parse_args()
+    args = options().parse_args()
 
     shoppers = generate(args.sessions, seed=args.seed)
     stores = load_stores(DEFAULT_STORES)

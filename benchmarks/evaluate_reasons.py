@@ -19,13 +19,26 @@ from dataclasses import replace
 from pathlib import Path
 from unittest import mock
 
-from cartcoach.model_commands import evaluate, uci
-from scorer import metrics, simulator
-from scorer.evaluation import Candidate, replay, report
-from scorer.events import REASONS
-from scorer.models import DEFAULT_REASON, reason_model
-from scorer.oracle import answer_posterior
-from scorer.simulator import SimulatorConfig, collected, simulate
+
+def options() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--label-rates", help="only the default model and the oracle, at these comma-separated "
+                                              "survey answer rates (e.g. 0.1,0.3), and nothing else")
+    parser.add_argument("--seeds", help="only the default model, the previous default and the oracle at the "
+                                        "benchmark's settings, over these simulator seeds (e.g. 1-10)")
+    return parser
+
+
+if __name__ == "__main__":
+    options().parse_args()  # --help and bad options answered before the imports below load River and SciPy (seconds)
+
+from cartcoach.model_commands import evaluate, uci  # noqa: E402
+from scorer import metrics, simulator  # noqa: E402
+from scorer.evaluation import Candidate, replay, report  # noqa: E402
+from scorer.events import REASONS  # noqa: E402
+from scorer.models import DEFAULT_REASON, reason_model  # noqa: E402
+from scorer.oracle import answer_posterior  # noqa: E402
+from scorer.simulator import SimulatorConfig, collected, simulate  # noqa: E402
 
 
 def oracle_figures(config: SimulatorConfig) -> dict:
@@ -113,12 +126,7 @@ def _seed_list(text: str) -> list[int]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--label-rates", help="only the default model and the oracle, at these comma-separated "
-                                              "survey answer rates (e.g. 0.1,0.3), and nothing else")
-    parser.add_argument("--seeds", help="only the default model, the previous default and the oracle at the "
-                                        "benchmark's settings, over these simulator seeds (e.g. 1-10)")
-    args = parser.parse_args()
+    args = options().parse_args()
     if args.seeds:
         by_seed(_seed_list(args.seeds))
         raise SystemExit(0)

@@ -45,6 +45,27 @@ import redis.asyncio as aioredis
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+FAULTS = ("none", "worker", "broker", "redis")
+
+
+def options() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="\n".join(__doc__.splitlines()[2:]))
+    parser.add_argument("--faults", default=",".join(FAULTS),
+                        help=f"comma-separated phases, in order (default: {','.join(FAULTS)})")
+    parser.add_argument("--rate", type=float, default=4.0, help="new shoppers per second")
+    parser.add_argument("--speed", type=float, default=20.0, help="how much faster than real time sessions play")
+    parser.add_argument("--seconds", type=float, default=30.0, help="how long each phase starts new shoppers")
+    parser.add_argument("--fault-at", type=float, default=10.0, help="seconds into a phase when the fault strikes")
+    parser.add_argument("--settle-seconds", type=float, default=120.0,
+                        help="how long to wait after a phase for its events to reach the profiles")
+    return parser
+
+
+if __name__ == "__main__":
+    options().parse_args()  # --help and bad options answered before the imports below load the whole app (seconds)
+
 from cartcoach.cli import DEMO_WRITE_KEY  # noqa: E402
 from scorer.events import Batch  # noqa: E402
 from scorer.simulator import SimSession, SimulatorConfig, simulate, to_batches  # noqa: E402
@@ -54,7 +75,6 @@ from tests.live_server import free_port  # noqa: E402
 from tests.services import SERVICES_SCRIPT, Services, services_up  # noqa: E402
 from tests.stream_worker import StreamEnv, WorkerProcess, wait_for_group  # noqa: E402
 
-FAULTS = ("none", "worker", "broker", "redis")
 #: The demo store (cartcoach/demo_stores.yaml), which ``DEMO_WRITE_KEY`` writes to.
 STORE_ID = "demo"
 #: How long a shopper keeps sending a refused batch again before giving up.
@@ -249,17 +269,7 @@ async def redis_keeps_its_data(redis_url: str) -> bool:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.splitlines()[2:]))
-    parser.add_argument("--faults", default=",".join(FAULTS),
-                        help=f"comma-separated phases, in order (default: {','.join(FAULTS)})")
-    parser.add_argument("--rate", type=float, default=4.0, help="new shoppers per second")
-    parser.add_argument("--speed", type=float, default=20.0, help="how much faster than real time sessions play")
-    parser.add_argument("--seconds", type=float, default=30.0, help="how long each phase starts new shoppers")
-    parser.add_argument("--fault-at", type=float, default=10.0, help="seconds into a phase when the fault strikes")
-    parser.add_argument("--settle-seconds", type=float, default=120.0,
-                        help="how long to wait after a phase for its events to reach the profiles")
+    parser = options()
     args = parser.parse_args()
     faults = [f.strip() for f in args.faults.split(",") if f.strip()]
     unknown = set(faults) - set(FAULTS)

@@ -30,6 +30,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+
+def options() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=100_000, help="evaluation sessions (the CLI's default)")
+    parser.add_argument("--train", type=int, default=40_000, help="other shoppers the table is fitted on")
+    parser.add_argument("--seed", type=int, default=1)
+    return parser
+
+
+if __name__ == "__main__":
+    options().parse_args()  # --help and bad options answered before the imports below load River and SciPy (seconds)
+
 from nudges.learning.bandit import CANDIDATES, PolicyContext  # noqa: E402
 from nudges.learning.simulation import (  # noqa: E402
     DEFAULT_STORES,
@@ -111,11 +123,7 @@ def fit(rows: list[tuple[np.ndarray, dict[str, float]]], ridge: float = 1e-3) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sessions", type=int, default=100_000, help="evaluation sessions (the CLI's default)")
-    parser.add_argument("--train", type=int, default=40_000, help="other shoppers the table is fitted on")
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    args = options().parse_args()
     started = time.perf_counter()
     stores, params = load_stores(DEFAULT_STORES), UpliftParameters()
     recorder = Recorder(stores, params)

@@ -33,6 +33,19 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+
+def options() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--train", type=int, default=50_000, help="fixed-arms decisions learnt from (seed + 1000)")
+    parser.add_argument("--test", type=int, default=20_000, help="shoppers the greedy choices are scored on")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--show", type=int, default=6, help="contexts printed with estimates and exact values")
+    return parser
+
+
+if __name__ == "__main__":
+    options().parse_args()  # --help and bad options answered before the imports below load River and SciPy (seconds)
+
 from nudges.learning.bandit import CANDIDATES, Action, LearningPolicy, PolicyContext  # noqa: E402
 from nudges.learning.simulation import (  # noqa: E402
     DEFAULT_STORES,
@@ -116,12 +129,7 @@ class Recorder(FixedArms):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--train", type=int, default=50_000, help="fixed-arms decisions learnt from (seed + 1000)")
-    parser.add_argument("--test", type=int, default=20_000, help="shoppers the greedy choices are scored on")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--show", type=int, default=6, help="contexts printed with estimates and exact values")
-    args = parser.parse_args()
+    args = options().parse_args()
     started = time.perf_counter()
     stores, params = load_stores(DEFAULT_STORES), UpliftParameters()
     learners = {"learning policy": LearningPolicy(seed=args.seed), "vowpal wabbit (before)": VowpalWabbit(args.seed)}

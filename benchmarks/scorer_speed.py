@@ -18,13 +18,23 @@ import argparse
 import time
 from statistics import median
 
-from river import compose, linear_model, preprocessing
 
-from scorer.features import extract_features
-from scorer.models import DEFAULT_REASON, ReasonModel, add_rule_prior, reason_model
-from scorer.profile import Scorer
-from scorer.session import apply
-from scorer.simulator import SimulatorConfig, collected, simulate
+def options() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=1500, help="simulated shoppers to replay (default 1500)")
+    return parser
+
+
+if __name__ == "__main__":
+    options().parse_args()  # --help and bad options answered before the imports below load River and SciPy (seconds)
+
+from river import compose, linear_model, preprocessing  # noqa: E402
+
+from scorer.features import extract_features  # noqa: E402
+from scorer.models import DEFAULT_REASON, ReasonModel, add_rule_prior, reason_model  # noqa: E402
+from scorer.profile import Scorer  # noqa: E402
+from scorer.session import apply  # noqa: E402
+from scorer.simulator import SimulatorConfig, collected, simulate  # noqa: E402
 
 
 def _step_us(model: ReasonModel, x: dict, y: str) -> float:
@@ -35,9 +45,7 @@ def _step_us(model: ReasonModel, x: dict, y: str) -> float:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sessions", type=int, default=1500, help="simulated shoppers to replay (default 1500)")
-    args = parser.parse_args()
+    args = options().parse_args()
     sessions = simulate(SimulatorConfig(sessions=args.sessions, seed=11))
     events = list(collected(sessions))
     truth = {s.session_id: s.persona or "indecision" for s in sessions}

@@ -72,6 +72,22 @@ from aiokafka.admin import AIOKafkaAdminClient
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+
+def options() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="\n".join(__doc__.splitlines()[2:]))
+    parser.add_argument("--sessions", type=int, default=3000, help="simulated sessions in the backlog")
+    parser.add_argument("--runs", type=int, default=1, help="repeat everything this many times")
+    parser.add_argument("--latency-seconds", type=float, default=15, help="how long the latency run sends")
+    parser.add_argument("--latency-rate", type=float, default=None,
+                        help="events/s for the latency run (default: half the worker's measured rate)")
+    return parser
+
+
+if __name__ == "__main__":
+    options().parse_args()  # --help and bad options answered before the imports below load the scorer and the stream (seconds)
+
 from cartcoach.settings import Settings  # noqa: E402
 from scorer.events import CollectedEvent  # noqa: E402
 from stream.embedded_runner import EmbeddedRunner  # noqa: E402
@@ -587,15 +603,7 @@ def report(runs: list[Run]) -> None:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.splitlines()[2:]))
-    parser.add_argument("--sessions", type=int, default=3000, help="simulated sessions in the backlog")
-    parser.add_argument("--runs", type=int, default=1, help="repeat everything this many times")
-    parser.add_argument("--latency-seconds", type=float, default=15, help="how long the latency run sends")
-    parser.add_argument("--latency-rate", type=float, default=None,
-                        help="events/s for the latency run (default: half the worker's measured rate)")
-    args = parser.parse_args()
+    args = options().parse_args()
     services = services_up()
     runs: list[Run] = []
     for i in range(args.runs):

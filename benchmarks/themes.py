@@ -33,13 +33,16 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.themes import install
 from tests.themes.corpus import DEVELOPMENT, HELD_OUT, THEMES
-from tests.themes.harness import ShopperResult
+
+if TYPE_CHECKING:  # the harness starts the app and Playwright: run() imports it when shoppers walk, not --help
+    from tests.themes.harness import ShopperResult
 
 
 def theme_table(name: str, results: list[ShopperResult]) -> str:
