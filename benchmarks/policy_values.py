@@ -106,7 +106,9 @@ class Both:
     def __init__(self, learners: list) -> None:
         self.learners = learners
 
-    def learn(self, ctx, actions, chosen, probability, reward) -> None:
+    def learn(self, ctx, actions, chosen, probability, reward, visit=None) -> None:
+        # The visit (what a coupon costs the visitor's later sessions) is left out: this script
+        # compares one decision's value estimates with its exact value, as it did before visits.
         for learner in self.learners:
             learner.learn(ctx, actions, chosen, probability, reward)
 
