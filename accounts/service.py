@@ -172,7 +172,17 @@ class Accounts:
         return agency
 
     async def ensure_user(self, email: str, password: str, store_ids: list[str], role: str = OWNER) -> User:
-        """A user with this role on these stores, created if missing (the demo owner, the CLI)."""
+        """A user with this role on these stores, created if missing (the demo owner, the CLI).
+
+        Servers started together all ensure the same owner: the one whose insert loses to
+        another's reads the winner's row on a second try.
+        """
+        try:
+            return await self._ensure_user(email, password, store_ids, role)
+        except IntegrityError:
+            return await self._ensure_user(email, password, store_ids, role)
+
+    async def _ensure_user(self, email: str, password: str, store_ids: list[str], role: str) -> User:
         async with self._sessions.begin() as db:
             user = (await db.execute(select(User).where(User.email == normal_email(email)))).scalar_one_or_none()
             if user is None:

@@ -1,12 +1,7 @@
 """The migrations build the same schema on SQLite (embedded) and on a real PostgreSQL,
-undo cleanly, and the erasure cascade works on both (it rests on foreign keys).
-Processes that start together on one fresh database migrate it one after the other."""
+undo cleanly, and the erasure cascade works on both (it rests on foreign keys)."""
 
 from __future__ import annotations
-
-import asyncio
-import multiprocessing
-from multiprocessing.synchronize import Barrier
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -20,7 +15,6 @@ TABLES = {"contacts", "consents", "session_links", "flow_runs", "outbox", "coupo
     "agencies", "stores", "users", "store_members", "agency_members", "invitations", "dashboard_sessions",
     "settings_audit",
 }
-MIGRATING_AT_ONCE = 4  # API replicas, or compose starting the API and the worker, on one database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -81,36 +75,5 @@ async def test_deleting_a_contact_deletes_everything_derived_from_it(database_ur
         async with sessions() as db:
             for table in (Consent, FlowRun, OutboxMessage, PushSubscription):
                 assert list(await db.scalars(select(table))) == [], table.__tablename__
-    finally:
-        await engine.dispose()
-
-
-def _migrate_after(barrier: Barrier, url: str) -> None:
-    """One process's start-up: its own engine, then ``upgrade`` the moment every process is ready."""
-    engine = create_engine(url)
-    barrier.wait(timeout=60)
-    asyncio.run(upgrade(engine))
-
-
-async def test_processes_started_together_migrate_one_after_the_other(database_url: str) -> None:
-    spawn = multiprocessing.get_context("spawn")  # real OS processes, each importing its own Alembic
-    barrier = spawn.Barrier(MIGRATING_AT_ONCE)
-    processes = [spawn.Process(target=_migrate_after, args=(barrier, database_url)) for _ in range(MIGRATING_AT_ONCE)]
-    for process in processes:
-        process.start()
-    try:
-        for process in processes:
-            process.join(timeout=120)
-    finally:
-        for process in processes:
-            if process.is_alive():  # a waiter that never got the lock: end it, the assert below names it
-                process.kill()
-    assert [process.exitcode for process in processes] == [0] * MIGRATING_AT_ONCE
-    engine = create_engine(database_url)
-    try:
-        assert await tables(engine) == TABLES
-        async with engine.connect() as conn:
-            versions = list(await conn.scalars(text("SELECT version_num FROM alembic_version")))
-        assert versions == [ScriptDirectory.from_config(alembic_config()).get_current_head()]
     finally:
         await engine.dispose()
