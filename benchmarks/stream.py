@@ -469,6 +469,8 @@ class Run:
     state_before: SharedState | None = None
     #: Where trigger events' time went in the worker during the latency run.
     stages: StageTimes = field(default_factory=StageTimes)
+    #: The worker's CPU-seconds per second during the latency run: how busy half load keeps it.
+    latency_cpu: float = 0.0
 
     def faust_events(self, i: int) -> float:
         """The no-op agent's rate in events: its records times events per record."""
@@ -511,13 +513,15 @@ async def one_run(services: Services, sessions: int, latency_seconds: float, lat
         load = latency_rate or drain.rate[0] / 2
         stages_before = stage_times(metrics_port)
         with MachineLoad() as latency_machine:
+            cpu_before, wall_before = cpu_seconds(worker.pid), time.monotonic()
             latency, refused = await latency_at(stream, load, latency_seconds)
+            latency_cpu = (cpu_seconds(worker.pid) - cpu_before) / (time.monotonic() - wall_before)
         stages = stage_times(metrics_port).since(stages_before)
     finally:
         worker.stop()
     work_alone = ((before[0] + after[0]) / 2, (before[1] + after[1]) / 2)
     return Run(len(backlog.events), len(backlog.runs), work_alone, framework, drain.rate, load, latency, refused,
-               drain_machine, latency_machine, (before[1], after[1]), drain, state_before, stages)
+               drain_machine, latency_machine, (before[1], after[1]), drain, state_before, stages, latency_cpu)
 
 
 def spread(values: list[float], fmt: str) -> str:
@@ -564,6 +568,7 @@ def report(runs: list[Run]) -> None:
                  [max(r.latency_machine.load_averages) for r in runs], ".1f"))
     rows.append(("  runnable tasks per core while measuring latency, mean",
                  [statistics.fmean(r.latency_machine.runnable_per_core) for r in runs], ".1f"))
+    rows.append(("  the worker's CPU while measuring latency, share of a core", [r.latency_cpu for r in runs], ".0%"))
     rows.append(("  batches the broker refused (sent again)", [r.refused for r in runs], ",.0f"))
     for kind in LATENCY_KINDS:
         start = "acked by the broker" if kind.endswith("broker ack") else "produced"
