@@ -53,6 +53,7 @@ import asyncio
 import contextlib
 import os
 import re
+import socket
 import statistics
 import sys
 import threading
@@ -211,6 +212,12 @@ def cpu_seconds(pid: int) -> float:
     """CPU time a process has used so far, all its threads (Linux ``/proc``)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class WorkerCounters(msgspec.Struct):
@@ -501,8 +508,9 @@ async def one_run(services: Services, sessions: int, latency_seconds: float, lat
     framework = await faust_agent_rate(stream, len(backlog.runs))
     before = await work_alone_rate(stream.settings, backlog)
 
+    metrics_port = free_port()
+    stream.extra["CARTCOACH_WORKER_METRICS_PORT"] = str(metrics_port)
     worker = WorkerProcess(stream, "bench")
-    metrics_port = worker.metrics_port
     try:
         await wait_for_group(stream, members=1)
         with MachineLoad() as drain_machine:

@@ -55,9 +55,6 @@ class Settings:
     stream_batch_max: int = 500
     #: ...waiting at most this long to fill a batch.
     stream_batch_within_s: float = 0.01
-    #: Records applied between two looks at what waits: trigger profiles are stored after each
-    #: slice, and the rest of a batch is carried over once newer records wait.
-    stream_slice_records: int = 100
     #: How often a worker commits the offsets whose session state is in the changelog.
     stream_commit_interval_s: float = 1.0
     #: How long the group waits for a silent worker before giving its partitions away.
@@ -184,7 +181,6 @@ class Settings:
             stream_batch_within_s=float(
                 get("CARTCOACH_STREAM_BATCH_WITHIN_S", str(defaults.stream_batch_within_s))
             ),
-            stream_slice_records=int(get("CARTCOACH_STREAM_SLICE_RECORDS", str(defaults.stream_slice_records))),
             stream_commit_interval_s=float(
                 get("CARTCOACH_STREAM_COMMIT_INTERVAL_S", str(defaults.stream_commit_interval_s))
             ),

@@ -17,15 +17,14 @@ waiting in the stream's queue (up to ``max_``). Under a backlog that queue is ne
 empty, so batches fill; with no backlog it runs dry at once and the batch goes out
 when it did before, so a lone event waits no longer than it did. Each batch also
 says when each of its records joined it (:class:`Batch`), for
-:mod:`stream.trigger_timing`, and whether newer records wait while it is applied, for
-:mod:`stream.carry_over`.
+:mod:`stream.trigger_timing`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 import faust
@@ -33,15 +32,11 @@ from mode.utils.futures import notify
 
 
 class Batch(list):  # type: ignore[type-arg]
-    """A batch's records (Faust events), with when each joined it (``time.time()``), and a way
-    to ask, while it is applied, whether newer records wait (:mod:`stream.carry_over`)."""
+    """A batch's records (Faust events), with when each joined it (``time.time()``)."""
 
-    def __init__(
-        self, events: Sequence[faust.EventT], received: Sequence[float], newer_waiting: Callable[[], bool]
-    ) -> None:
+    def __init__(self, events: Sequence[faust.EventT], received: Sequence[float]) -> None:
         super().__init__(events)
         self.received = list(received)
-        self.newer_waiting = newer_waiting
 
 
 def records_waiting(stream: faust.StreamT) -> int:
@@ -69,21 +64,17 @@ async def _take_batches(stream: Any, max_: int, within: float) -> AsyncGenerator
     buffer_full = asyncio.Event()
     buffer_consumed = asyncio.Event()
     buffer_consuming: asyncio.Future | None = None
-    #: Records taken from the queue that wait for the batch before to be done (at most one).
-    at_the_door = 0
     stream_enable_acks: bool = stream.enable_acks
     channel_it = stream.channel.__aiter__()
 
     async def add_to_buffer(value: Any) -> Any:
         # Faust's processor: it runs in the stream's passive drainer, record by record.
         try:
-            nonlocal buffer_consuming, at_the_door
+            nonlocal buffer_consuming
             if buffer_consuming is not None:
-                at_the_door += 1
                 try:
                     await buffer_consuming
                 finally:
-                    at_the_door -= 1
                     buffer_consuming = None
             buffer.append(value)
             event = stream.current_event
@@ -102,9 +93,6 @@ async def _take_batches(stream: Any, max_: int, within: float) -> AsyncGenerator
             await stream.crash(exc)
         return value
 
-    def newer_waiting() -> bool:
-        return bool(at_the_door or records_waiting(stream))
-
     stream.enable_acks = False  # acked below, once the agent is done with the batch
     stream.add_processor(add_to_buffer)
     stream._enable_passive(channel_it)
@@ -120,7 +108,7 @@ async def _take_batches(stream: Any, max_: int, within: float) -> AsyncGenerator
             if buffer:
                 buffer_consuming = asyncio.get_running_loop().create_future()
                 try:
-                    yield Batch(events, received, newer_waiting)
+                    yield Batch(events, received)
                 finally:
                     buffer.clear()
                     for event in events:

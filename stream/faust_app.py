@@ -11,9 +11,8 @@ Built by :func:`create_stream_app` from a :class:`~cartcoach.settings.Settings`
   they led to (:class:`~stream.durable_offsets.DurableOffsets`), so a crash or a
   rebalance loses no event; and each record is checked against the offset expected
   next (:class:`~stream.offset_continuity.OffsetContinuity`), so records Faust drops
-  around a rebalance are read again. Trigger sessions go first, and the rest of a batch
-  may be carried over behind newer trigger records (:mod:`stream.carry_over`). Profiles
-  go to Redis as soon as their batch is applied (``publish_profiles``), then to the ``profiles`` topic (``announce_profiles``,
+  around a rebalance are read again. Profiles go to Redis as soon as their batch is
+  applied (``publish_profiles``), then to the ``profiles`` topic (``announce_profiles``,
   so Redis never waits for the broker); labels to the ``labels`` topic. An outage of Redis or the broker holds the batch and retries it.
   A record that cannot be decoded, or an event that cannot be processed, goes to the
   dead-letter topic with the reason, and the agent goes on (an exception escaping a
@@ -37,7 +36,6 @@ import socket
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from itertools import chain
 from typing import Any, TypeVar
 
 import faust
@@ -56,14 +54,13 @@ from scorer.profile import AbandonmentProfile, Scorer
 from stream.checkpoints import RedisCheckpoints
 from stream.reason_history import RedisReasonHistory
 from stream.batching import take_batches
-from stream.carry_over import CarryOver, RecordRun
 from stream.durable_offsets import DurableOffsets
 from stream.event_records import UndecodableRecord, decode_events, encode_events, session_of
 from stream.group_offsets import GroupOffsets
 from stream.kafka_transport import broker_urls
 from stream.label_budget import LabelBudget
 from stream.learner import Learner
-from stream.metrics import BATCH_RECORDS, RECORDS_CARRIED, SESSIONS_FORGOTTEN, watch_consumer_lag
+from stream.metrics import BATCH_RECORDS, SESSIONS_FORGOTTEN, watch_consumer_lag
 from nudges.ledger import RedisLedger
 from stream.model_health import RedisModelHealth
 from stream.offset_continuity import OffsetContinuity, Verdict
@@ -73,9 +70,14 @@ from stream.processing import SCORE_ALWAYS, is_forgettable, is_idle, timeout_eve
 from stream.profile_store import RedisProfileStore
 from stream.record_batches import MAX_BATCH_BYTES, Record, send_in_batches
 from stream.session_service import MAX_TRACKED_SESSIONS, LoadRecord, SaveRecord, SessionService
+from stream.trigger_first import trigger_sessions_first
 from stream.trigger_timing import TriggerRecord, TriggerTiming
 
 log = logging.getLogger(__name__)
+
+#: Records of trigger sessions applied between two publications in the agent (about 15-20 ms
+#: of work on a free core): a trigger's profile waits for its part of a batch, not all of it.
+PUBLISH_EVERY = 100
 
 #: Sessions the idle sweep looks at between two yields to the event loop (5-10 ms).
 SWEEP_CHUNK = 500
@@ -256,25 +258,20 @@ def create_stream_app(settings: Settings) -> faust.App:
         await through_outages(f"applying {len(events)} events", lambda: service.apply(events, load, save))
 
     durable: DurableOffsets[TP] = DurableOffsets()
-    carry: CarryOver[TP] = CarryOver(limit=settings.stream_batch_max)
     #: Held while a batch is applied, so a rebalance never cuts one in half.
     applying = asyncio.Lock()
 
-    async def apply_batch(
-        batch: Sequence[faust.EventT], received: dict[int, float], newer_waiting: Callable[[], bool]
-    ) -> list[asyncio.Future]:
-        """Apply one batch after the records carried over from earlier ones, trigger sessions
-        first (:mod:`stream.trigger_first`), publishing their profiles before the rest is
-        applied; the rest a slice at a time, carrying what is left once newer records wait
-        (:mod:`stream.carry_over`). Returns the sends (changelog, dead letters) the applied
-        records are durable after. ``received``: when each record (by ``id``) joined the
-        batch, for :mod:`stream.trigger_timing`; ``newer_waiting``: whether records wait
-        behind the batch (``Batch.newer_waiting`` in :mod:`stream.batching`)."""
+    async def apply_batch(batch: Sequence[faust.EventT], received: dict[int, float]) -> list[asyncio.Future]:
+        """Apply one batch, its trigger sessions first (:mod:`stream.trigger_first`), and
+        publish their profiles before the rest is applied; returns the sends (changelog,
+        dead letters) the batch is durable after. ``received``: when each record (by ``id``)
+        joined the batch, for :mod:`stream.trigger_timing`."""
         started = time.time()
         sends: list[asyncio.Future] = []
-        #: Per record holding a trigger event (by ``id`` of its run), its timing.
+        #: Per record holding a trigger event (by ``id`` of its decoded events), its timing.
         triggers: dict[int, TriggerRecord] = {}
-        runs: list[RecordRun] = []
+        partition_of: dict[str, int] = {}
+        runs: list[list[CollectedEvent]] = []
         for message in batch:
             key, value = message.key, message.value
             try:
@@ -286,11 +283,11 @@ def create_stream_app(settings: Settings) -> faust.App:
             if session_id is None or key != session_id.encode():
                 sends.append(await dead_letter(value, "record key is not the events' session id", key))
                 continue
-            run = RecordRun(events, partition=message.message.tp, offset=message.message.offset)
-            runs.append(run)
+            runs.append(events)
+            partition_of[session_id] = message.message.partition
             if any(event.type in SCORE_ALWAYS for event in events):
                 created = message.message.timestamp or started
-                triggers[id(run)] = TriggerRecord(created, received.get(id(message), started))
+                triggers[id(events)] = TriggerRecord(created, received.get(id(message), started))
 
         changelog: dict[int, list[Record]] = defaultdict(list)
 
@@ -301,12 +298,11 @@ def create_stream_app(settings: Settings) -> faust.App:
             sessions.data[key] = value
             changelog[partition_of[session_id]].append((key, value, None))
 
-        urgent, rest = carry.schedule(runs)
-        partition_of = {run[0].session_id: run.partition.partition for run in chain(rest, *urgent)}
-        part: list[RecordRun] = []
+        urgent, rest = trigger_sessions_first(runs)
+        part: list[list[CollectedEvent]] = []
         for n, session_runs in enumerate(urgent, 1):
             part += session_runs
-            if len(part) < settings.stream_slice_records and n < len(urgent):
+            if len(part) < PUBLISH_EVERY and n < len(urgent):
                 continue
             await apply_part([event for run in part for event in run], save, sends)
             timing.applied((triggers[id(run)] for run in part if id(run) in triggers), started)
@@ -314,15 +310,8 @@ def create_stream_app(settings: Settings) -> faust.App:
             # profiles again (puts are monotonic), so they need not wait for the changelog.
             await publish_now()
             part = []
-        for start in range(0, len(rest), settings.stream_slice_records):
-            if start and newer_waiting() and len(rest) - start <= carry.limit:
-                carry.carry(rest[start:])
-                RECORDS_CARRIED.inc(len(rest) - start)
-                break
-            slice_ = rest[start : start + settings.stream_slice_records]
-            await apply_part([event for run in slice_ for event in run], save, sends)
-            await asyncio.sleep(0)  # lets the consumer hand over what it fetched meanwhile
         if rest:
+            await apply_part([event for run in rest for event in run], save, sends)
             applied.set()  # published by publish_profiles while the changelog is written
         # The batch's changelog records, one record batch per partition; its offsets are
         # committed once these are acknowledged.
@@ -428,13 +417,14 @@ def create_stream_app(settings: Settings) -> faust.App:
                 current = [m for m in batch if m.message.generation_id == app.consumer_generation_id]
                 # Records read before a rebalance are left to the partition's owner.
                 to_apply = await in_offset_order(current)
-                if not to_apply and not carry:
+                if not to_apply:
                     continue
-                if to_apply:
-                    BATCH_RECORDS.observe(len(to_apply))
-                sends = await apply_batch(to_apply, received, batch.newer_waiting)
-                for tp, (offset, waits_for) in carry.applied(sends).items():
-                    durable.processed(tp, offset, waits_for)
+                BATCH_RECORDS.observe(len(to_apply))
+                sends = await apply_batch(to_apply, received)
+                # Per partition the batch is in offset order: the last one wins.
+                last = {message.message.tp: message.message.offset for message in to_apply}
+                for tp, offset in last.items():
+                    durable.processed(tp, offset, sends)
             applied.set()
 
     async def commit_durable(partitions: set[TP], *, settle: bool = False) -> None:
@@ -540,8 +530,6 @@ def create_stream_app(settings: Settings) -> faust.App:
                 stored = sessions.data.get(key)
                 if stored is None or not is_forgettable(decode_record(stored), now, forget_after_ms):
                     continue
-                if carry.holds(key.decode()):
-                    continue  # a newer record of it waits to be applied
                 del sessions.data[key]
                 service.forget(key.decode())
                 tombstones[partition_of_key(key)].append((key, None, None))
@@ -559,7 +547,6 @@ def create_stream_app(settings: Settings) -> faust.App:
         async with applying:
             await commit_durable(revoked, settle=True)
             durable.forget(revoked)
-            carry.forget(revoked)  # never committed: the partitions' next reader applies them
             continuity.forget(revoked)
         service.drop_pending()
 

@@ -55,11 +55,6 @@ BATCH_RECORDS = Histogram(
     "backlog mean the worker pays its per-batch costs (changelog, Redis, profiles) too often.",
     buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2000),
 )
-RECORDS_CARRIED = Counter(
-    "cartcoach_records_carried_over",
-    "Records of sessions without a trigger event left for a later batch, so that newer trigger "
-    "records are applied first (stream/carry_over.py); a record may be carried more than once.",
-)
 SESSIONS_FORGOTTEN = Counter(
     "cartcoach_sessions_forgotten",
     "Closed sessions the worker dropped from its table after CARTCOACH_SESSION_FORGET_AFTER_S of quiet.",

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -17,14 +16,12 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import GroupCoordinatorNotAvailableError
-from prometheus_client.parser import text_string_to_metric_families
 
 from cartcoach.settings import Settings
 from scorer.events import CollectedEvent, encode_event
 from scorer.simulator import SimulatorConfig, collected, simulate
 from stream.event_sink import SinkUnavailable
 from stream.kafka_sink import KafkaEventSink
-from tests.live_server import free_port
 from tests.services import REPO, Services
 
 #: Longer than any simulated session lasts from its arrival.
@@ -165,10 +162,7 @@ class WorkerProcess:
         log_dir = REPO / ".services" / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_dir / f"worker-{stream.tag}-{name}.log"
-        #: Its own metrics port, so that workers started together each serve theirs.
-        self.metrics_port = free_port()
-        env = {**os.environ, **stream.env, "CARTCOACH_STREAM_DATA_DIR": str(stream.data_dir / name),
-               "CARTCOACH_WORKER_METRICS_PORT": str(self.metrics_port)}
+        env = {**os.environ, **stream.env, "CARTCOACH_STREAM_DATA_DIR": str(stream.data_dir / name)}
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "cartcoach.cli", "worker", "--loglevel", "info"],
@@ -194,13 +188,6 @@ class WorkerProcess:
                 self.process.kill()
                 self.process.wait()
         self._log.close()
-
-    def metric(self, name: str) -> float:
-        """A sample's value on the worker's metrics endpoint, summed over its labels."""
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=10) as response:
-            text = response.read().decode()
-        return sum(sample.value for family in text_string_to_metric_families(text)
-                   for sample in family.samples if sample.name == name)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

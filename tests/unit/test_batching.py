@@ -58,23 +58,3 @@ async def test_with_nothing_more_fetched_a_batch_goes_without_waiting_to_fill() 
     first = await asyncio.wait_for(batches.__anext__(), 30)
     assert [event.message.offset for event in first] == [0, 1, 2]
     await batches.aclose()
-
-
-async def test_a_batch_being_applied_says_when_newer_records_wait() -> None:
-    """What lets the agent carry the rest of a batch over (stream/carry_over.py): while it
-    holds a batch, records fetched after it show, whether still queued or at the batch's door."""
-    stream = await _stream_with_queued(3)
-    batches = take_batches(stream, 500, WITHIN_S)
-    first = await asyncio.wait_for(batches.__anext__(), 30)
-    await asyncio.sleep(0.05)  # the stream's drainer runs: nothing newer was fetched
-    assert not first.newer_waiting()
-    await stream.channel.deliver(Message("events", 0, 3, time.time(), 0, [], b"session", b"batch-3",
-                                         None, generation_id=stream.app.consumer_generation_id))
-    assert first.newer_waiting()  # queued
-    await asyncio.sleep(0.05)  # the drainer takes it from the queue and waits at the batch's door
-    assert first.newer_waiting()
-    second = await asyncio.wait_for(batches.__anext__(), 30)
-    assert [event.message.offset for event in second] == [3]
-    await asyncio.sleep(0.05)
-    assert not second.newer_waiting()
-    await batches.aclose()
