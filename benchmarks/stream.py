@@ -59,6 +59,7 @@ import sys
 import threading
 import time
 import urllib.request
+import zlib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -82,6 +83,10 @@ def options() -> argparse.ArgumentParser:
     parser.add_argument("--latency-seconds", type=float, default=15, help="how long the latency run sends")
     parser.add_argument("--latency-rate", type=float, default=None,
                         help="events/s for the latency run (default: half the worker's measured rate)")
+    parser.add_argument("--cartless-share", type=float, default=0.0,
+                        help="share of sessions that never reach a cart: their cart, checkout and exit-intent "
+                             "events are left out (the simulator's shoppers all reach one; most of a real "
+                             "store's sessions do not)")
     return parser
 
 
@@ -367,13 +372,16 @@ async def idle_cpu(pid: int, seconds: float = 3.0) -> float:
     return (cpu_seconds(pid) - cpu) / (time.perf_counter() - started)
 
 
-async def latency_at(stream: StreamEnv, rate: float, seconds: float) -> tuple[dict[str, list[float]], int]:
+async def latency_at(
+    stream: StreamEnv, rate: float, seconds: float, cartless_share: float
+) -> tuple[dict[str, list[float]], int]:
     """Send fresh sessions' tracker batches at ``rate`` events/s; time each event until a
     profile reflecting it is stored, from the send and from the broker's acknowledgement
     (the worker's share: what is left once the broker has the batch). Also returns how
     many sends the broker refused (the collector's 503): those are sent again after
     Retry-After, as the snippet does, and timed from the first."""
-    events = simulated(stream, int(rate * seconds / 10) + 10, seed=99, arrival_ms=500)[: int(rate * seconds)]
+    sessions = int(rate * seconds / 10 / (1 - 0.6 * cartless_share)) + 10
+    events = cartless(simulated(stream, sessions, seed=99, arrival_ms=500), cartless_share)[: int(rate * seconds)]
     client = aioredis.from_url(stream.services.redis_url)
     pubsub = client.pubsub()
     await pubsub.subscribe(profile_channel(stream.store_id))
@@ -478,6 +486,8 @@ class Run:
     stages: StageTimes = field(default_factory=StageTimes)
     #: The worker's CPU-seconds per second during the latency run: how busy half load keeps it.
     latency_cpu: float = 0.0
+    #: Share of sessions whose trigger events were left out (``--cartless-share``).
+    cartless_share: float = 0.0
 
     def faust_events(self, i: int) -> float:
         """The no-op agent's rate in events: its records times events per record."""
@@ -490,7 +500,19 @@ class Run:
         return percentile(self.latency[kind], q)
 
 
-async def one_run(services: Services, sessions: int, latency_seconds: float, latency_rate: float | None) -> Run:
+def cartless(events: list[CollectedEvent], share: float) -> list[CollectedEvent]:
+    """The events, less the trigger events of about ``share`` of the sessions (chosen by
+    their id): shoppers who browse and never reach a cart. Their records are the ones a
+    batch applies after its trigger sessions' (stream/trigger_first.py)."""
+    def never_reaches_a_cart(session_id: str) -> bool:
+        return zlib.crc32(session_id.encode()) % 1000 < share * 1000
+
+    return [e for e in events if e.type not in SCORE_ALWAYS or not never_reaches_a_cart(e.session_id)]
+
+
+async def one_run(
+    services: Services, sessions: int, latency_seconds: float, latency_rate: float | None, cartless_share: float
+) -> Run:
     state_before = await shared_state(services)
     workdir = REPO / ".services" / "bench"
     workdir.mkdir(parents=True, exist_ok=True)
@@ -503,7 +525,7 @@ async def one_run(services: Services, sessions: int, latency_seconds: float, lat
         "CARTCOACH_MODEL_REFRESH_S": str(shipped.model_refresh_s),
     })
     await ensure_topics(stream.services.kafka_bootstrap_servers, topic_plan(stream.settings))
-    backlog = Backlog(simulated(stream, sessions, seed=1, arrival_ms=500))
+    backlog = Backlog(cartless(simulated(stream, sessions, seed=1, arrival_ms=500), cartless_share))
     await publish(stream, backlog.events)
     framework = await faust_agent_rate(stream, len(backlog.runs))
     before = await work_alone_rate(stream.settings, backlog)
@@ -522,14 +544,15 @@ async def one_run(services: Services, sessions: int, latency_seconds: float, lat
         stages_before = stage_times(metrics_port)
         with MachineLoad() as latency_machine:
             cpu_before, wall_before = cpu_seconds(worker.pid), time.monotonic()
-            latency, refused = await latency_at(stream, load, latency_seconds)
+            latency, refused = await latency_at(stream, load, latency_seconds, cartless_share)
             latency_cpu = (cpu_seconds(worker.pid) - cpu_before) / (time.monotonic() - wall_before)
         stages = stage_times(metrics_port).since(stages_before)
     finally:
         worker.stop()
     work_alone = ((before[0] + after[0]) / 2, (before[1] + after[1]) / 2)
     return Run(len(backlog.events), len(backlog.runs), work_alone, framework, drain.rate, load, latency, refused,
-               drain_machine, latency_machine, (before[1], after[1]), drain, state_before, stages, latency_cpu)
+               drain_machine, latency_machine, (before[1], after[1]), drain, state_before, stages, latency_cpu,
+               cartless_share)
 
 
 def spread(values: list[float], fmt: str) -> str:
@@ -540,6 +563,8 @@ def spread(values: list[float], fmt: str) -> str:
 
 def report(runs: list[Run]) -> None:
     first = runs[0]
+    if first.cartless_share:
+        print(f"sessions that never reach a cart: {first.cartless_share:.0%} (their trigger events left out)")
     print(f"backlog: {first.events:,} events in {first.records:,} records "
           f"({first.events / first.records:.2f} events per record, one per tracker batch)")
     rows: list[tuple[str, list[float], str]] = []
@@ -612,7 +637,7 @@ async def main() -> None:
     services = services_up()
     runs: list[Run] = []
     for i in range(args.runs):
-        runs.append(await one_run(services, args.sessions, args.latency_seconds, args.latency_rate))
+        runs.append(await one_run(services, args.sessions, args.latency_seconds, args.latency_rate, args.cartless_share))
         if args.runs > 1:
             print(f"run {i + 1} of {args.runs} done", file=sys.stderr, flush=True)
             with contextlib.redirect_stdout(sys.stderr):
