@@ -59,8 +59,8 @@ import sys
 import threading
 import time
 import urllib.request
-import zlib
 import uuid
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +74,17 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 
+def share_below_one(text: str) -> float:
+    """A share from 0 up to, not including, 1 (some sessions must reach a cart to be timed)."""
+    try:
+        share = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= share < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a share from 0 up to 1 (1 itself leaves no trigger event to time)")
+    return share
+
+
 def options() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -83,7 +94,7 @@ def options() -> argparse.ArgumentParser:
     parser.add_argument("--latency-seconds", type=float, default=15, help="how long the latency run sends")
     parser.add_argument("--latency-rate", type=float, default=None,
                         help="events/s for the latency run (default: half the worker's measured rate)")
-    parser.add_argument("--cartless-share", type=float, default=0.0,
+    parser.add_argument("--cartless-share", type=share_below_one, default=0.0,
                         help="share of sessions that never reach a cart: their cart, checkout and exit-intent "
                              "events are left out (the simulator's shoppers all reach one; most of a real "
                              "store's sessions do not)")
