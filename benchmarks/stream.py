@@ -146,23 +146,38 @@ TO_ACK = "trigger events, to the ack"
 SHARE_TARGET = 0.70
 
 
+def cpu_jiffies() -> tuple[int, int]:
+    """All the machine's cores together since boot, from ``/proc/stat``: (busy, total)."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    total = sum(fields[:8])  # user .. steal (guest time is inside user already)
+    return total - idle, total
+
+
 class MachineLoad:
     """The machine's load while a phase runs: the 1-minute load average, and how many
-    tasks are runnable per core (``procs_running`` in ``/proc/stat``), every 0.5 s."""
+    tasks are runnable per core (``procs_running`` in ``/proc/stat``), every 0.5 s; and
+    how busy its cores were, all processes together (the broker, Redis and this
+    benchmark's own producer share them with the worker)."""
 
     def __init__(self) -> None:
         self.load_averages: list[float] = []
         self.runnable_per_core: list[float] = []
+        #: Share of the machine's CPU time that was busy during the phase.
+        self.busy = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def __enter__(self) -> "MachineLoad":
+        self._jiffies = cpu_jiffies()
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        (busy_before, total_before), (busy, total) = self._jiffies, cpu_jiffies()
+        self.busy = (busy - busy_before) / max(1, total - total_before)
 
     def _sample(self) -> None:
         cores = os.cpu_count() or 1
@@ -613,6 +628,8 @@ def report(runs: list[Run]) -> None:
     rows.append(("  runnable tasks per core while measuring latency, mean",
                  [statistics.fmean(r.latency_machine.runnable_per_core) for r in runs], ".1f"))
     rows.append(("  the worker's CPU while measuring latency, share of a core", [r.latency_cpu for r in runs], ".0%"))
+    rows.append(("  the machine's cores busy while measuring latency, all processes",
+                 [r.latency_machine.busy for r in runs], ".0%"))
     rows.append(("  batches the broker refused (sent again)", [r.refused for r in runs], ",.0f"))
     for kind in LATENCY_KINDS:
         start = "acked by the broker" if kind.endswith("broker ack") else "produced"
