@@ -69,6 +69,7 @@ from pathlib import Path
 import msgspec
 import redis.asyncio as aioredis
 from aiokafka.admin import AIOKafkaAdminClient
+from prometheus_client.parser import text_string_to_metric_families
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -312,14 +313,19 @@ class StageTimes:
 
 
 def stage_times(metrics_port: int) -> StageTimes:
+    """The worker's trigger stage histogram now, read with prometheus_client's own parser."""
     with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as answer:
         text = answer.read().decode()
     times = StageTimes()
-    for le, stage, n in re.findall(
-            r'^cartcoach_trigger_stage_seconds_bucket\{le="([^"]+)",stage="(\w+)"\} (\S+)$', text, re.MULTILINE):
-        times.buckets.setdefault(stage, []).append((float(le), float(n)))
-    for stage, total in re.findall(r'^cartcoach_trigger_stage_seconds_sum\{stage="(\w+)"\} (\S+)$', text, re.MULTILINE):
-        times.sums[stage] = float(total)
+    for family in text_string_to_metric_families(text):
+        if family.name != "cartcoach_trigger_stage_seconds":
+            continue
+        for sample in family.samples:
+            stage = sample.labels["stage"]
+            if sample.name.endswith("_bucket"):
+                times.buckets.setdefault(stage, []).append((float(sample.labels["le"]), sample.value))
+            elif sample.name.endswith("_sum"):
+                times.sums[stage] = sample.value
     return times
 
 
@@ -569,9 +575,9 @@ async def one_run(
         load = latency_rate or drain.rate[0] / 2
         stages_before = stage_times(metrics_port)
         with MachineLoad() as latency_machine:
-            cpu_before, wall_before = cpu_seconds(worker.pid), time.monotonic()
+            cpu_before, wall_before = cpu_seconds(worker.pid), time.perf_counter()
             latency, refused = await latency_at(stream, load, latency_seconds, cartless_share)
-            latency_cpu = (cpu_seconds(worker.pid) - cpu_before) / (time.monotonic() - wall_before)
+            latency_cpu = (cpu_seconds(worker.pid) - cpu_before) / (time.perf_counter() - wall_before)
         stages = stage_times(metrics_port).since(stages_before)
     finally:
         worker.stop()
