@@ -194,6 +194,14 @@ class Visit:
     def session_id(self) -> str | None:
         return self.batches[-1]["session_id"] if self.batches else None
 
+    def where(self) -> str:
+        """The page the shopper is on, by address and title: a walk that stops says where."""
+        try:
+            title = self.page.title()
+        except Exception as exc:  # the page may be gone with the error that stopped the walk
+            title = f"(no title: {type(exc).__name__})"
+        return f"{self.page.url} {title!r}"
+
     def overlay_visible(self) -> bool:
         return self.page.locator("cartcoach-overlay").count() > 0
 
@@ -213,7 +221,8 @@ def run_shopper(browser: Browser, site: Site, theme: Theme, shopper: Shopper) ->
             visit.pause(200)
         visit.pause(1200)  # the impression's batch
     except Exception as exc:  # a broken walk is a result, not a crash of the whole table
-        error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+        error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]} on {visit.where()}"
+        error += "".join(f"\n    store: {line[:200]}" for line in site.server_errors(theme))
     events = visit.events()
     types = [e["type"] for e in events]
     session = visit.session_id()

@@ -21,6 +21,7 @@ import contextlib
 import io
 import functools
 import os
+import re
 import socket
 import subprocess
 import tempfile
@@ -28,7 +29,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -111,14 +112,17 @@ class PlatformStore:
         self.url = f"http://127.0.0.1:{self.port}"
         self._env = {**os.environ, **install.platform_env(platform, language), "CARTCOACH_TAG": tag(api_url)}
         self._process: subprocess.Popen[bytes] | None = None
+        #: the server's own requests and tracebacks, read when a shopper's walk fails
+        self.log = install.platform_data(platform, language) / "runserver.log"
 
     def __enter__(self) -> PlatformStore:
         manage = install.platform_dir(self.platform) / "manage.py"
         python = install.platform_python(self.platform)
-        self._process = subprocess.Popen(
-            [str(python), str(manage), "runserver", f"127.0.0.1:{self.port}", "--noreload"],
-            env=self._env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        with self.log.open("wb") as log:
+            self._process = subprocess.Popen(
+                [str(python), str(manage), "runserver", f"127.0.0.1:{self.port}", "--noreload"],
+                env=self._env, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
         # Shuup's 40 apps take over a minute to start at load 40 on the 2 shared cores: a condition, not a sleep.
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
@@ -212,15 +216,44 @@ stores:
         self._dir.cleanup()
 
 
+def failed_requests(log_lines: list[str]) -> list[str]:
+    """The lines of a Django ``runserver`` log that tell of a request answered 5xx, or that end
+    a traceback with its exception.
+
+    >>> failed_requests([
+    ...     '[05/Dec/2026 01:02:03] "GET /catalogue/ HTTP/1.1" 200 5120',
+    ...     '[05/Dec/2026 01:02:04] "POST /basket/add/1/ HTTP/1.1" 500 145',
+    ...     'django.db.utils.OperationalError: database is locked',
+    ...     'Not Found: /media/cache/6d/30/6d30.jpg',
+    ... ])
+    ['[05/Dec/2026 01:02:04] "POST /basket/add/1/ HTTP/1.1" 500 145', 'django.db.utils.OperationalError: database is locked']
+    """
+    return [line for line in log_lines if FAILED_REQUEST.search(line)]
+
+
+#: a runserver log line of a request answered 5xx, or the last line of a traceback
+FAILED_REQUEST = re.compile(r'" 5\d\d |^[\w.]+(Error|Exception): ')
+
+
 @dataclass
 class Site:
     """Where each theme is served, and the API its tag talks to."""
 
     api: CoachApi
     bases: dict[str, str]
+    #: each platform theme's server log (its requests and tracebacks)
+    logs: dict[str, Path] = field(default_factory=dict)
 
     def url(self, theme: Theme, page: str, **parts: str) -> str:
         return self.bases[theme.kind if theme.kind == "static" else theme.name] + theme.pages[page].format(**parts)
+
+    def server_errors(self, theme: Theme) -> list[str]:
+        """The last lines of the theme's server log that tell of a failed request (a 5xx or a
+        traceback's last line), so that a walk that fails on the store, not on the tag, says so."""
+        log = self.logs.get(theme.name)
+        if log is None or not log.exists():
+            return []
+        return failed_requests(log.read_text(errors="replace").splitlines())[-3:]
 
 
 def origin(url: str) -> str:
@@ -248,8 +281,10 @@ def corpus_site(themes: list[Theme], store_urls: dict[str, str] | None = None) -
     with contextlib.ExitStack() as stack:
         api = stack.enter_context(CoachApi(origins, ports["api"]))
         bases = {"static": stack.enter_context(StaticThemes(api.url, ports["static"])).url, **external}
+        logs: dict[str, Path] = {}
         for theme in themes:
             if theme.kind not in ("static", "external"):
                 store = PlatformStore(theme.kind, theme.language, api.url, ports[theme.name])
                 bases[theme.name] = stack.enter_context(store).url
-        yield Site(api, bases)
+                logs[theme.name] = store.log
+        yield Site(api, bases, logs)
