@@ -28,7 +28,12 @@ the collector does (one record per tracker batch) and measures, on those records
      read before and after; p95 interpolated within the buckets): the record's Kafka
      timestamp -> in a batch, waiting in the batch, applying its part of the batch,
      applied -> its publication, scoring and storing in Redis. The stages' p95s do not
-     add up; their means roughly do.
+     add up; their means roughly do;
+  6. who shared the cores during that run: the CPU of the worker, the broker, Redis,
+     this benchmark (its producer and the subscriber that times profiles) and everything
+     else, and the time the host took the virtual cores away (stolen); with
+     ``--timeline``, second by second beside the trigger events sent in that second and
+     their p95, so that a slow second can be laid beside what the machine did.
 
 The ratios compare rates of the same run. On a machine shared with other work the
 wall-clock rates move with everyone else's load from one measurement to the next, so
@@ -99,6 +104,9 @@ def options() -> argparse.ArgumentParser:
                         help="share of sessions that never reach a cart: their cart, checkout and exit-intent "
                              "events are left out (the simulator's shoppers all reach one; most of a real "
                              "store's sessions do not)")
+    parser.add_argument("--timeline", action="store_true",
+                        help="also print each latency run second by second: trigger events sent, their p95, "
+                             "and the CPU of the worker, the broker, Redis and this benchmark")
     return parser
 
 
@@ -145,6 +153,7 @@ LATENCY_KINDS = ("trigger events", "all events", "trigger events, broker ack")
 #: Trigger events from the send to the broker's acknowledgement (the collector's share).
 TO_ACK = "trigger events, to the ack"
 SHARE_TARGET = 0.70
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_jiffies() -> tuple[int, int]:
@@ -155,17 +164,71 @@ def cpu_jiffies() -> tuple[int, int]:
     return total - idle, total
 
 
+#: Who shares the cores, as the latency run reports them (see :func:`process_group`).
+PROCESS_GROUPS = ("the worker", "the broker", "Redis", "this benchmark", "everything else")
+
+
+def process_ticks() -> dict[int, tuple[str, int]]:
+    """Every process's name and CPU ticks so far (user + system, all its threads), from ``/proc``."""
+    ticks: dict[int, tuple[str, int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # it ended meanwhile
+        fields = text[text.rindex(")") + 2:].split()  # from field 3 (state) on: utime is 14, stime 15
+        ticks[int(stat.parent.name)] = (text[text.index("(") + 1:text.rindex(")")], int(fields[11]) + int(fields[12]))
+    return ticks
+
+
+def process_group(pid: int, name: str, worker_pid: int | None) -> str:
+    """Which of :data:`PROCESS_GROUPS` a process is: the worker, the broker (Kafka's JVM),
+    Redis, this benchmark (its producer and the subscriber that times profiles), or other."""
+    if pid == worker_pid:
+        return "the worker"
+    if pid == os.getpid():
+        return "this benchmark"
+    if name == "java":
+        return "the broker"
+    if name.startswith("redis-server"):
+        return "Redis"
+    return "everything else"
+
+
+def steal_jiffies() -> int:
+    """Time the machine's virtual cores were ready but the host ran something else, since boot."""
+    return int(Path("/proc/stat").read_text().split("\n", 1)[0].split()[8])
+
+
+@dataclass
+class Sample:
+    """One look at the machine: when (perf_counter), tasks runnable per core, every process's
+    (name, CPU ticks), and the cores' stolen time so far."""
+
+    at: float
+    runnable_per_core: float
+    processes: dict[int, tuple[str, int]]
+    steal: int
+
+    @classmethod
+    def now(cls, runnable_per_core: float) -> "Sample":
+        return cls(time.perf_counter(), runnable_per_core, process_ticks(), steal_jiffies())
+
+
 class MachineLoad:
     """The machine's load while a phase runs: the 1-minute load average, and how many
-    tasks are runnable per core (``procs_running`` in ``/proc/stat``), every 0.5 s; and
-    how busy its cores were, all processes together (the broker, Redis and this
-    benchmark's own producer share them with the worker)."""
+    tasks are runnable per core (``procs_running`` in ``/proc/stat``), every 0.5 s; how
+    busy its cores were, all processes together; and, when given the worker's pid, the
+    CPU of each process group (:data:`PROCESS_GROUPS`: the broker, Redis and this
+    benchmark's own producer share the cores with the worker), sampled with the rest."""
 
-    def __init__(self) -> None:
+    def __init__(self, worker_pid: int | None = None) -> None:
         self.load_averages: list[float] = []
         self.runnable_per_core: list[float] = []
+        self.samples: list[Sample] = []
         #: Share of the machine's CPU time that was busy during the phase.
         self.busy = 0.0
+        self._worker_pid = worker_pid
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -179,6 +242,8 @@ class MachineLoad:
         self._thread.join()
         (busy_before, total_before), (busy, total) = self._jiffies, cpu_jiffies()
         self.busy = (busy - busy_before) / max(1, total - total_before)
+        if self._worker_pid is not None:
+            self.samples.append(Sample.now(self.runnable_per_core[-1]))
 
     def _sample(self) -> None:
         cores = os.cpu_count() or 1
@@ -187,8 +252,27 @@ class MachineLoad:
             running = next(line for line in Path("/proc/stat").read_text().splitlines()
                            if line.startswith("procs_running"))
             self.runnable_per_core.append(int(running.split()[1]) / cores)
+            if self._worker_pid is not None:
+                self.samples.append(Sample.now(self.runnable_per_core[-1]))
             if self._stop.wait(0.5):
                 return
+
+    def group_share(self, group: str, start: int = 0, end: int = -1) -> float:
+        """The group's CPU between two samples, in cores (1.0: one core all the time). A process
+        that ended between them is not counted (its ticks are gone with it)."""
+        if len(self.samples) < 2:
+            return float("nan")
+        first, last = self.samples[start], self.samples[end]
+        ticks = sum(used - first.processes.get(pid, (name, 0))[1] for pid, (name, used) in last.processes.items()
+                    if process_group(pid, name, self._worker_pid) == group)
+        return ticks / CLOCK_TICKS / max(1e-9, last.at - first.at)
+
+    def steal_share(self, start: int = 0, end: int = -1) -> float:
+        """Time the host took the cores away between two samples, in cores."""
+        if len(self.samples) < 2:
+            return float("nan")
+        first, last = self.samples[start], self.samples[end]
+        return (last.steal - first.steal) / CLOCK_TICKS / max(1e-9, last.at - first.at)
 
 
 class _Reflects(msgspec.Struct):
@@ -406,12 +490,13 @@ async def idle_cpu(pid: int, seconds: float = 3.0) -> float:
 
 async def latency_at(
     stream: StreamEnv, rate: float, seconds: float, cartless_share: float
-) -> tuple[dict[str, list[float]], int]:
+) -> tuple[dict[str, list[float]], int, list[tuple[float, float]]]:
     """Send fresh sessions' tracker batches at ``rate`` events/s; time each event until a
     profile reflecting it is stored, from the send and from the broker's acknowledgement
     (the worker's share: what is left once the broker has the batch). Also returns how
     many sends the broker refused (the collector's 503): those are sent again after
-    Retry-After, as the snippet does, and timed from the first."""
+    Retry-After, as the snippet does, and timed from the first; and each trigger event's
+    (sent at, latency in ms), for the timeline."""
     sessions = int(rate * seconds / 10 / (1 - 0.6 * cartless_share)) + 10
     events = cartless(simulated(stream, sessions, seed=99, arrival_ms=500), cartless_share)[: int(rate * seconds)]
     client = aioredis.from_url(stream.services.redis_url)
@@ -421,6 +506,7 @@ async def latency_at(
     sent: dict[tuple[str, int], list[Any]] = {}
     seen: defaultdict[str, int] = defaultdict(int)
     latencies: dict[str, list[float]] = {kind: [] for kind in (*LATENCY_KINDS, TO_ACK)}
+    triggers: list[tuple[float, float]] = []
 
     async def listen() -> None:
         async for message in pubsub.listen():
@@ -439,6 +525,7 @@ async def latency_at(
                 latencies["all events"].append(latency_ms)
                 if kind in SCORE_ALWAYS:
                     latencies["trigger events"].append(latency_ms)
+                    triggers.append((sent_at, latency_ms))
                     latencies["trigger events, broker ack"].append(after_ack_ms)
                     if acked_at is not None:
                         latencies[TO_ACK].append((acked_at - sent_at) * 1000)
@@ -487,7 +574,7 @@ async def latency_at(
         await sink.stop()
         await pubsub.aclose()
         await client.aclose()
-    return latencies, refused
+    return latencies, refused, triggers
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -520,6 +607,8 @@ class Run:
     latency_cpu: float = 0.0
     #: Share of sessions whose trigger events were left out (``--cartless-share``).
     cartless_share: float = 0.0
+    #: Each trigger event of the latency run: (sent at, perf_counter; latency, ms).
+    triggers: list[tuple[float, float]] = field(default_factory=list)
 
     def faust_events(self, i: int) -> float:
         """The no-op agent's rate in events: its records times events per record."""
@@ -574,9 +663,9 @@ async def one_run(
         after = await work_alone_rate(stream.settings, backlog)
         load = latency_rate or drain.rate[0] / 2
         stages_before = stage_times(metrics_port)
-        with MachineLoad() as latency_machine:
+        with MachineLoad(worker.pid) as latency_machine:
             cpu_before, wall_before = cpu_seconds(worker.pid), time.perf_counter()
-            latency, refused = await latency_at(stream, load, latency_seconds, cartless_share)
+            latency, refused, triggers = await latency_at(stream, load, latency_seconds, cartless_share)
             latency_cpu = (cpu_seconds(worker.pid) - cpu_before) / (time.perf_counter() - wall_before)
         stages = stage_times(metrics_port).since(stages_before)
     finally:
@@ -584,7 +673,28 @@ async def one_run(
     work_alone = ((before[0] + after[0]) / 2, (before[1] + after[1]) / 2)
     return Run(len(backlog.events), len(backlog.runs), work_alone, framework, drain.rate, load, latency, refused,
                drain_machine, latency_machine, (before[1], after[1]), drain, state_before, stages, latency_cpu,
-               cartless_share)
+               cartless_share, triggers)
+
+
+def timeline(number: int, run: Run) -> None:
+    """The latency run second by second: the trigger events sent in that second, their p95
+    and slowest latency, how many tasks were runnable per core, and each process group's
+    CPU in that second, so that a slow second can be laid beside what the machine did."""
+    samples = run.latency_machine.samples
+    names = {"the worker": "worker", "the broker": "broker", "Redis": "Redis", "this benchmark": "bench",
+             "everything else": "other"}
+    print(f"run {number}, second by second (trigger events sent that second; CPU and stolen time as share of a core):")
+    print(f"{'s':>4}{'sent':>6}{'p95 ms':>8}{'max ms':>8}{'runnable':>10}" + "".join(f"{names[g]:>8}" for g in PROCESS_GROUPS)
+          + f"{'stolen':>8}")
+    for k in range(0, len(samples) - 2, 2):
+        start, end = samples[k].at, samples[k + 2].at
+        latencies = [ms for sent, ms in run.triggers if start <= sent < end]
+        p95 = percentile(latencies, 95) if len(latencies) > 1 else float("nan")
+        slowest = max(latencies, default=float("nan"))
+        runnable = statistics.fmean(sample.runnable_per_core for sample in samples[k:k + 3])
+        shares = "".join(f"{run.latency_machine.group_share(g, k, k + 2):>8.0%}" for g in PROCESS_GROUPS)
+        stolen = run.latency_machine.steal_share(k, k + 2)
+        print(f"{k // 2:>4}{len(latencies):>6}{p95:>8.0f}{slowest:>8.0f}{runnable:>10.1f}{shares}{stolen:>8.0%}")
 
 
 def spread(values: list[float], fmt: str) -> str:
@@ -636,6 +746,9 @@ def report(runs: list[Run]) -> None:
     rows.append(("  the worker's CPU while measuring latency, share of a core", [r.latency_cpu for r in runs], ".0%"))
     rows.append(("  the machine's cores busy while measuring latency, all processes",
                  [r.latency_machine.busy for r in runs], ".0%"))
+    for group in PROCESS_GROUPS[1:]:  # the worker's is the row above
+        rows.append((f"    {group}, share of a core", [r.latency_machine.group_share(group) for r in runs], ".0%"))
+    rows.append(("    taken by the host (stolen), share of a core", [r.latency_machine.steal_share() for r in runs], ".0%"))
     rows.append(("  batches the broker refused (sent again)", [r.refused for r in runs], ",.0f"))
     for kind in LATENCY_KINDS:
         start = "acked by the broker" if kind.endswith("broker ack") else "produced"
@@ -677,6 +790,9 @@ async def main() -> None:
             with contextlib.redirect_stdout(sys.stderr):
                 report(runs)
     report(runs)
+    if args.timeline:
+        for number, run in enumerate(runs, 1):
+            timeline(number, run)
 
 
 if __name__ == "__main__":
