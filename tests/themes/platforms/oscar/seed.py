@@ -78,5 +78,17 @@ def main() -> None:
             product.update_rating()
 
 
+def place_missing_image() -> None:
+    """Put Oscar's "missing image" picture into MEDIA_ROOT, the step Oscar asks of every store
+    it is set up for. Left to the first product page, it is made by whichever request comes
+    first; two at once race for the same symlink and the loser answers 500
+    (ImproperlyConfigured: "unable to symlink it for you"), as three theme shoppers opening a
+    freshly seeded store together did in CI."""
+    from oscar.apps.catalogue.abstract_models import MissingProductImage
+
+    MissingProductImage()  # symlinks the picture from Oscar's static files when it is not there yet
+
+
 if __name__ == "__main__":
     main()
+    place_missing_image()
