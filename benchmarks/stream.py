@@ -168,16 +168,21 @@ def cpu_jiffies() -> tuple[int, int]:
 PROCESS_GROUPS = ("the worker", "the broker", "Redis", "this benchmark", "everything else")
 
 
+def name_and_ticks(stat: str) -> tuple[str, int]:
+    """A process's name and CPU ticks so far (user + system, all its threads), from its
+    ``/proc/<pid>/stat`` line."""
+    fields = stat[stat.rindex(")") + 2:].split()  # from field 3 (state) on: utime is 14, stime 15
+    return stat[stat.index("(") + 1:stat.rindex(")")], int(fields[11]) + int(fields[12])
+
+
 def process_ticks() -> dict[int, tuple[str, int]]:
-    """Every process's name and CPU ticks so far (user + system, all its threads), from ``/proc``."""
+    """Every process's name and CPU ticks so far, from ``/proc``."""
     ticks: dict[int, tuple[str, int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            text = stat.read_text()
+            ticks[int(stat.parent.name)] = name_and_ticks(stat.read_text())
         except OSError:
             continue  # it ended meanwhile
-        fields = text[text.rindex(")") + 2:].split()  # from field 3 (state) on: utime is 14, stime 15
-        ticks[int(stat.parent.name)] = (text[text.index("(") + 1:text.rindex(")")], int(fields[11]) + int(fields[12]))
     return ticks
 
 
@@ -195,9 +200,10 @@ def process_group(pid: int, name: str, worker_pid: int | None) -> str:
     return "everything else"
 
 
-def steal_jiffies() -> int:
-    """Time the machine's virtual cores were ready but the host ran something else, since boot."""
-    return int(Path("/proc/stat").read_text().split("\n", 1)[0].split()[8])
+def steal_jiffies(proc_stat: str) -> int:
+    """Time the machine's virtual cores were ready but the host ran something else, since
+    boot, from the text of ``/proc/stat``."""
+    return int(proc_stat.split("\n", 1)[0].split()[8])
 
 
 @dataclass
@@ -210,9 +216,11 @@ class Sample:
     processes: dict[int, tuple[str, int]]
     steal: int
 
-    @classmethod
-    def now(cls, runnable_per_core: float) -> "Sample":
-        return cls(time.perf_counter(), runnable_per_core, process_ticks(), steal_jiffies())
+
+def runnable_per_core(proc_stat: str) -> float:
+    """Tasks running or ready to run, per core, from the text of ``/proc/stat``."""
+    running = next(line for line in proc_stat.splitlines() if line.startswith("procs_running"))
+    return int(running.split()[1]) / (os.cpu_count() or 1)
 
 
 class MachineLoad:
@@ -242,20 +250,21 @@ class MachineLoad:
         self._thread.join()
         (busy_before, total_before), (busy, total) = self._jiffies, cpu_jiffies()
         self.busy = (busy - busy_before) / max(1, total - total_before)
-        if self._worker_pid is not None:
-            self.samples.append(Sample.now(self.runnable_per_core[-1]))
+        self._look_at_processes(Path("/proc/stat").read_text())  # the phase's end, for the shares
 
     def _sample(self) -> None:
-        cores = os.cpu_count() or 1
         while True:
             self.load_averages.append(float(Path("/proc/loadavg").read_text().split()[0]))
-            running = next(line for line in Path("/proc/stat").read_text().splitlines()
-                           if line.startswith("procs_running"))
-            self.runnable_per_core.append(int(running.split()[1]) / cores)
-            if self._worker_pid is not None:
-                self.samples.append(Sample.now(self.runnable_per_core[-1]))
+            proc_stat = Path("/proc/stat").read_text()
+            self.runnable_per_core.append(runnable_per_core(proc_stat))
+            self._look_at_processes(proc_stat)
             if self._stop.wait(0.5):
                 return
+
+    def _look_at_processes(self, proc_stat: str) -> None:
+        if self._worker_pid is not None:
+            self.samples.append(Sample(time.perf_counter(), runnable_per_core(proc_stat), process_ticks(),
+                                       steal_jiffies(proc_stat)))
 
     def group_share(self, group: str, start: int = 0, end: int = -1) -> float:
         """The group's CPU between two samples, in cores (1.0: one core all the time). A process
@@ -326,8 +335,7 @@ async def work_alone_rate(settings: Settings, backlog: Backlog) -> tuple[float, 
 
 def cpu_seconds(pid: int) -> float:
     """CPU time a process has used so far, all its threads (Linux ``/proc``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return name_and_ticks(Path(f"/proc/{pid}/stat").read_text())[1] / CLOCK_TICKS
 
 
 def free_port() -> int:

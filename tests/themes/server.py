@@ -216,6 +216,10 @@ stores:
         self._dir.cleanup()
 
 
+#: a runserver log line of a request answered 5xx, or the last line of a traceback
+FAILED_REQUEST = re.compile(r'" 5\d\d |^[\w.]+(Error|Exception): ')
+
+
 def failed_requests(log_lines: list[str]) -> list[str]:
     """The lines of a Django ``runserver`` log that tell of a request answered 5xx, or that end
     a traceback with its exception.
@@ -229,10 +233,6 @@ def failed_requests(log_lines: list[str]) -> list[str]:
     ['[05/Dec/2026 01:02:04] "POST /basket/add/1/ HTTP/1.1" 500 145', 'django.db.utils.OperationalError: database is locked']
     """
     return [line for line in log_lines if FAILED_REQUEST.search(line)]
-
-
-#: a runserver log line of a request answered 5xx, or the last line of a traceback
-FAILED_REQUEST = re.compile(r'" 5\d\d |^[\w.]+(Error|Exception): ')
 
 
 @dataclass
